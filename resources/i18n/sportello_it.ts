@@ -1,0 +1,1274 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="it" sourcelanguage="en">
+<context>
+    <name></name>
+    <message>
+        <source>No server profile named %1 is configured on this computer.</source>
+        <translation>Su questo computer non c&apos;è nessun profilo server chiamato %1.</translation>
+    </message>
+    <message>
+        <source>Sign in to %1 to continue.</source>
+        <translation>Accedi a %1 per continuare.</translation>
+    </message>
+    <message>
+        <source>Starting the local server…</source>
+        <translation>Avvio del server locale…</translation>
+    </message>
+    <message>
+        <source>Port %1 is already used by another program. Close that program or choose another port below.</source>
+        <translation>La porta %1 è già usata da un altro programma. Chiudi quel programma oppure scegli un&apos;altra porta qui sotto.</translation>
+    </message>
+    <message>
+        <source>The local server could not start: %1</source>
+        <translation>Non è stato possibile avviare il server locale: %1</translation>
+    </message>
+    <message>
+        <source>Sportello: this computer</source>
+        <translation>Sportello: questo computer</translation>
+    </message>
+    <message>
+        <source>Add a server</source>
+        <translation>Aggiungi un server</translation>
+    </message>
+    <message>
+        <source>Local server: starting…</source>
+        <translation>Server locale: avvio in corso…</translation>
+    </message>
+    <message>
+        <source>Local server: running</source>
+        <translation>Server locale: attivo</translation>
+    </message>
+    <message>
+        <source>Local server stopped unexpectedly: restarting it…</source>
+        <translation>Il server locale si è fermato inaspettatamente: lo riavvio…</translation>
+    </message>
+    <message>
+        <source>Local server stopped: %1</source>
+        <translation>Server locale fermo: %1</translation>
+    </message>
+    <message>
+        <source>Local server: stopped</source>
+        <translation>Server locale: fermo</translation>
+    </message>
+    <message>
+        <source>Sportello</source>
+        <translation>Sportello</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <translation>Urgente</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>Alta</translation>
+    </message>
+    <message>
+        <source>Medium</source>
+        <translation>Media</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>Bassa</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>In attesa</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>Assegnato</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>In lavorazione</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>Risolto</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Chiuso</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>Ieri</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Oggi</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Voice message</source>
+        <translation>Messaggio vocale</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>Video</translation>
+    </message>
+    <message>
+        <source>Document</source>
+        <translation>Documento</translation>
+    </message>
+    <message>
+        <source>Sticker</source>
+        <translation>Sticker</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>Posizione</translation>
+    </message>
+    <message>
+        <source>Contact card</source>
+        <translation>Scheda contatto</translation>
+    </message>
+    <message>
+        <source>Attachment</source>
+        <translation>Allegato</translation>
+    </message>
+    <message>
+        <source>Ticket created automatically</source>
+        <translation>Ticket creato automaticamente</translation>
+    </message>
+    <message>
+        <source>Ticket created by hand</source>
+        <translation>Ticket creato a mano</translation>
+    </message>
+    <message>
+        <source>Status: %1 → %2</source>
+        <translation>Stato: %1 → %2</translation>
+    </message>
+    <message>
+        <source>Priority: %1 → %2</source>
+        <translation>Priorità: %1 → %2</translation>
+    </message>
+    <message>
+        <source>Assigned to %1</source>
+        <translation>Assegnato a %1</translation>
+    </message>
+    <message>
+        <source>Unassigned</source>
+        <translation>Non assegnato</translation>
+    </message>
+    <message>
+        <source>%1 · %2: %3</source>
+        <translation>%1 · %2: %3</translation>
+    </message>
+    <message>
+        <source>created automatically</source>
+        <translation>creato automaticamente</translation>
+    </message>
+    <message>
+        <source>created by hand</source>
+        <translation>creato a mano</translation>
+    </message>
+    <message>
+        <source>%1 · Ticket created (%2)</source>
+        <translation>%1 · Ticket creato (%2)</translation>
+    </message>
+    <message>
+        <source>%1 · Status: %2</source>
+        <translation>%1 · Stato: %2</translation>
+    </message>
+    <message>
+        <source>%1 · Priority: %2</source>
+        <translation>%1 · Priorità: %2</translation>
+    </message>
+    <message>
+        <source>%1 · Assigned to %2</source>
+        <translation>%1 · Assegnato a %2</translation>
+    </message>
+    <message>
+        <source>%1 · Ticket opened</source>
+        <translation>%1 · Ticket aperto</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Reply</source>
+        <translation>Rispondi</translation>
+    </message>
+    <message>
+        <source>Reply text</source>
+        <translation>Testo della risposta</translation>
+    </message>
+    <message>
+        <source>Write a reply. Enter sends, Shift+Enter starts a new line.</source>
+        <translation>Scrivi una risposta. Invio per inviare, Maiusc+Invio per andare a capo.</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Invia</translation>
+    </message>
+    <message>
+        <source>Send reply</source>
+        <translation>Invia la risposta</translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation>Invia (Invio)</translation>
+    </message>
+    <message>
+        <source>Why replying is not possible</source>
+        <translation>Perché non si può rispondere</translation>
+    </message>
+</context>
+<context>
+    <name>ConsoleMenus</name>
+    <message>
+        <source>&amp;Sportello</source>
+        <translation>&amp;Sportello</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>&amp;Impostazioni…</translation>
+    </message>
+    <message>
+        <source>Stop the local server and sign out</source>
+        <translation>Ferma il server locale ed esci dall&apos;account</translation>
+    </message>
+    <message>
+        <source>&amp;Log out</source>
+        <translation>Esci dall&apos;&amp;account</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Esci</translation>
+    </message>
+    <message>
+        <source>Se&amp;rver</source>
+        <translation>Se&amp;rver</translation>
+    </message>
+    <message>
+        <source>&amp;Webhook address and secret…</source>
+        <translation>Indirizzo e segreto del &amp;webhook…</translation>
+    </message>
+    <message>
+        <source>This computer (local server)</source>
+        <translation>Questo computer (server locale)</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>&amp;Add a server…</source>
+        <translation>&amp;Aggiungi un server…</translation>
+    </message>
+</context>
+<context>
+    <name>ConsoleStatusBar</name>
+    <message>
+        <source>Status bar</source>
+        <translation>Barra di stato</translation>
+    </message>
+    <message>
+        <source>Connection state</source>
+        <translation>Stato della connessione</translation>
+    </message>
+    <message>
+        <source>Synchronization</source>
+        <translation>Sincronizzazione</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>Indirizzo del server</translation>
+    </message>
+    <message>
+        <source>Features this server lacks</source>
+        <translation>Funzioni che mancano a questo server</translation>
+    </message>
+    <message>
+        <source>Catching up…</source>
+        <translation>Recupero dei messaggi…</translation>
+    </message>
+    <message>
+        <source>Legacy server. Not available: %1.</source>
+        <translation>Server precedente. Non disponibile: %1.</translation>
+    </message>
+    <message>
+        <source>history sync</source>
+        <translation>sincronizzazione dello storico</translation>
+    </message>
+    <message>
+        <source>resume after reconnection</source>
+        <translation>ripresa dopo la riconnessione</translation>
+    </message>
+    <message>
+        <source>sending</source>
+        <translation>invio</translation>
+    </message>
+    <message>
+        <source>ticket edits</source>
+        <translation>modifica dei ticket</translation>
+    </message>
+    <message>
+        <source>search</source>
+        <translation>ricerca</translation>
+    </message>
+    <message>
+        <source>older messages</source>
+        <translation>messaggi meno recenti</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Connesso</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Connessione in corso…</translation>
+    </message>
+    <message>
+        <source>Reconnecting in %1 s</source>
+        <translation>Riconnessione tra %1 s</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>Riconnessione…</translation>
+    </message>
+    <message>
+        <source>Offline, showing cached data</source>
+        <translation>Non in linea, mostro i dati salvati</translation>
+    </message>
+    <message>
+        <source>next attempt in %1 s</source>
+        <translation>prossimo tentativo tra %1 s</translation>
+    </message>
+    <message>
+        <source>Not authorized: the access token was refused. Sign in again.</source>
+        <translation>Non autorizzato: il token di accesso è stato rifiutato. Accedi di nuovo.</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Non connesso</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationListModel</name>
+    <message numerus="yes">
+        <source>%n unread</source>
+        <translation>
+            <numerusform>%n non letto</numerusform>
+            <numerusform>%n non letti</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>ticket #%1</source>
+        <translation>ticket n. %1</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationPane</name>
+    <message>
+        <source>Conversations</source>
+        <translation>Conversazioni</translation>
+    </message>
+    <message>
+        <source>Search messages, contacts and tickets</source>
+        <translation>Cerca messaggi, contatti e ticket</translation>
+    </message>
+    <message>
+        <source>Search (Ctrl+K)</source>
+        <translation>Cerca (Ctrl+K)</translation>
+    </message>
+    <message>
+        <source>Clear search</source>
+        <translation>Cancella la ricerca</translation>
+    </message>
+    <message>
+        <source>&amp;All</source>
+        <translation>&amp;Tutte</translation>
+    </message>
+    <message>
+        <source>U&amp;nread</source>
+        <translation>&amp;Non lette</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>&amp;Aperte</translation>
+    </message>
+    <message>
+        <source>Ur&amp;gent</source>
+        <translation>&amp;Urgenti</translation>
+    </message>
+    <message>
+        <source>&amp;Mine</source>
+        <translation>&amp;Mie</translation>
+    </message>
+    <message>
+        <source>Show all conversations</source>
+        <translation>Mostra tutte le conversazioni</translation>
+    </message>
+    <message>
+        <source>Show conversations with unread messages</source>
+        <translation>Mostra le conversazioni con messaggi non letti</translation>
+    </message>
+    <message>
+        <source>Show conversations with an open ticket</source>
+        <translation>Mostra le conversazioni con un ticket aperto</translation>
+    </message>
+    <message>
+        <source>Show conversations with an urgent open ticket</source>
+        <translation>Mostra le conversazioni con un ticket urgente aperto</translation>
+    </message>
+    <message>
+        <source>Show conversations whose ticket is assigned to me</source>
+        <translation>Mostra le conversazioni con un ticket assegnato a me</translation>
+    </message>
+    <message>
+        <source>Conversation list</source>
+        <translation>Elenco delle conversazioni</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>Risultati della ricerca</translation>
+    </message>
+    <message>
+        <source>Search status</source>
+        <translation>Stato della ricerca</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>Ricerca in corso…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n result(s). Enter opens the conversation.</source>
+        <translation>
+            <numerusform>%n risultato. Invio apre la conversazione.</numerusform>
+            <numerusform>%n risultati. Invio apre la conversazione.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nothing found for “%1”.</source>
+        <translation>Nessun risultato per «%1».</translation>
+    </message>
+</context>
+<context>
+    <name>DeskAwarenessView</name>
+    <message>
+        <source>Colleagues here</source>
+        <translation>Colleghi presenti</translation>
+    </message>
+    <message>
+        <source>WhatsApp 24-hour window</source>
+        <translation>Finestra di 24 ore di WhatsApp</translation>
+    </message>
+    <message>
+        <source>A colleague is replying</source>
+        <translation>Un collega sta rispondendo</translation>
+    </message>
+    <message>
+        <source>WhatsApp gateway</source>
+        <translation>Gateway WhatsApp</translation>
+    </message>
+    <message>
+        <source>WhatsApp&apos;s 24-hour window is closed: the customer has not written for more than 24 hours, and the Cloud API now accepts only an approved template. Templates are not available in Sportello yet: call the customer, or wait for them to write again.</source>
+        <translation>La finestra di 24 ore di WhatsApp è chiusa: il cliente non scrive da più di 24 ore e ora la Cloud API accetta solo un modello approvato. In Sportello i modelli non sono ancora disponibili: telefona al cliente o aspetta che scriva di nuovo.</translation>
+    </message>
+    <message>
+        <source>Only the colleague assigned to ticket #%1 can reply: this server allows replies from the assignee only. Ask them, or have the ticket assigned to you.</source>
+        <translation>Può rispondere solo il collega assegnatario del ticket n. %1: questo server accetta risposte solo dall&apos;assegnatario. Chiedi a lui, oppure fatti assegnare il ticket.</translation>
+    </message>
+    <message>
+        <source>%1 is replying to this customer right now. Press Enter again to send yours anyway.</source>
+        <translation>%1 sta rispondendo a questo cliente proprio ora. Premi di nuovo Invio per inviare comunque la tua risposta.</translation>
+    </message>
+    <message>
+        <source>%1 is writing a reply</source>
+        <translation>%1 sta scrivendo una risposta</translation>
+    </message>
+    <message>
+        <source>%1 also has it open</source>
+        <translation>Anche %1 la sta guardando</translation>
+    </message>
+    <message>
+        <source>%1 is replying to this customer: check before you send.</source>
+        <translation>%1 sta rispondendo a questo cliente: controlla prima di inviare.</translation>
+    </message>
+    <message>
+        <source>24-hour window closed: free replies are not possible (no templates yet)</source>
+        <translation>Finestra di 24 ore chiusa: non si possono inviare risposte libere (modelli non ancora disponibili)</translation>
+    </message>
+    <message>
+        <source>24-hour window closes in %1: reply now</source>
+        <translation>La finestra di 24 ore si chiude tra %1: rispondi adesso</translation>
+    </message>
+    <message>
+        <source>24-hour window: %1 left to reply</source>
+        <translation>Finestra di 24 ore: restano %1 per rispondere</translation>
+    </message>
+    <message>
+        <source>WhatsApp gateway disconnected: check that the business phone is online and WPPConnect Server is running.</source>
+        <translation>Gateway WhatsApp disconnesso: verifica che il telefono aziendale sia connesso e che WPPConnect Server sia in funzione.</translation>
+    </message>
+    <message>
+        <source>WhatsApp gateway logged out: scan the QR code again in WPPConnect Server with the business phone.</source>
+        <translation>Il gateway WhatsApp è uscito dall&apos;account: inquadra di nuovo il codice QR in WPPConnect Server con il telefono aziendale.</translation>
+    </message>
+    <message>
+        <source>WhatsApp is open elsewhere (another WhatsApp Web): close it there to receive messages here.</source>
+        <translation>WhatsApp è aperto altrove (un altro WhatsApp Web): chiudilo lì per ricevere i messaggi qui.</translation>
+    </message>
+    <message>
+        <source>The WhatsApp number is blocked: check the business phone.</source>
+        <translation>Il numero WhatsApp è bloccato: controlla il telefono aziendale.</translation>
+    </message>
+    <message>
+        <source>The WhatsApp gateway refused the access token: an administrator must renew it. Replies are not sent.</source>
+        <translation>Il gateway WhatsApp ha rifiutato il token di accesso: un amministratore deve rinnovarlo. Le risposte non vengono inviate.</translation>
+    </message>
+    <message>
+        <source>WhatsApp gateway down (%1)</source>
+        <translation>Gateway WhatsApp non raggiungibile (%1)</translation>
+    </message>
+    <message>
+        <source>(+%1 more)</source>
+        <translation>(altri %1)</translation>
+    </message>
+</context>
+<context>
+    <name>DesktopAlerts</name>
+    <message>
+        <source>Sportello is still running</source>
+        <translation>Sportello è ancora attivo</translation>
+    </message>
+    <message>
+        <source>Sportello keeps running in the system tray and will notify you of new messages. Choose Quit from the tray menu to close it.</source>
+        <translation>Sportello resta attivo nell&apos;area di notifica e ti avvisa dei nuovi messaggi. Per chiuderlo scegli Esci dal menu dell&apos;icona.</translation>
+    </message>
+    <message>
+        <source>Unknown contact</source>
+        <translation>Contatto sconosciuto</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new messages from %1</source>
+        <translation>
+            <numerusform>%n nuovo messaggio da %1</numerusform>
+            <numerusform>%n nuovi messaggi da %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>URGENT: %1</source>
+        <translation>URGENTE: %1</translation>
+    </message>
+    <message>
+        <source>New ticket #%1 (%2): %3</source>
+        <translation>Nuovo ticket n. %1 (%2): %3</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Apri</translation>
+    </message>
+    <message>
+        <source>Mark as read</source>
+        <translation>Segna come letto</translation>
+    </message>
+    <message>
+        <source>Not marked as read: %1</source>
+        <translation>Non segnato come letto: %1</translation>
+    </message>
+</context>
+<context>
+    <name>EscalationController</name>
+    <message numerus="yes">
+        <source>%n ticket(s) waiting to be opened, the oldest for %1</source>
+        <translation>
+            <numerusform>%n ticket in attesa di essere aperto, da %1</numerusform>
+            <numerusform>%n ticket in attesa di essere aperti, il più vecchio da %1</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>LocalServerPanel</name>
+    <message>
+        <source>Webhook address</source>
+        <translation>Indirizzo del webhook</translation>
+    </message>
+    <message>
+        <source>Webhook secret</source>
+        <translation>Segreto del webhook</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Copia</translation>
+    </message>
+    <message>
+        <source>Copy the webhook address</source>
+        <translation>Copia l&apos;indirizzo del webhook</translation>
+    </message>
+    <message>
+        <source>Copy the webhook secret</source>
+        <translation>Copia il segreto del webhook</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>Mostra</translation>
+    </message>
+    <message>
+        <source>In WPPConnect Server set the webhook URL to the address below and send the secret in the X-Webhook-Token header (or add ?token=SECRET to the address).</source>
+        <translation>In WPPConnect Server imposta come URL del webhook l&apos;indirizzo qui sotto e invia il segreto nell&apos;intestazione X-Webhook-Token (oppure aggiungi ?token=SEGRETO all&apos;indirizzo).</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>Nascondi</translation>
+    </message>
+    <message>
+        <source>Copied to the clipboard.</source>
+        <translation>Copiato negli appunti.</translation>
+    </message>
+</context>
+<context>
+    <name>LocalServerReadyDialog</name>
+    <message>
+        <source>Local server is running</source>
+        <translation>Il server locale è attivo</translation>
+    </message>
+    <message>
+        <source>Sportello is ready to receive WhatsApp messages</source>
+        <translation>Sportello è pronto a ricevere i messaggi WhatsApp</translation>
+    </message>
+    <message>
+        <source>When you close the window Sportello keeps running in the tray and keeps receiving messages. Choose Quit from the tray menu to stop the server.</source>
+        <translation>Quando chiudi la finestra, Sportello resta attivo nell&apos;area di notifica e continua a ricevere messaggi. Per fermare il server scegli Esci dal menu dell&apos;icona.</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Sportello: sign in</source>
+        <translation>Sportello: accesso</translation>
+    </message>
+    <message>
+        <source>Sign in again</source>
+        <translation>Accedi di nuovo</translation>
+    </message>
+    <message>
+        <source>Add a server</source>
+        <translation>Aggiungi un server</translation>
+    </message>
+    <message>
+        <source>Welcome to Sportello</source>
+        <translation>Benvenuto in Sportello</translation>
+    </message>
+    <message>
+        <source>Connect to your company&apos;s Sportello server, or run the server on this computer if you are the only operator.</source>
+        <translation>Collegati al server Sportello della tua azienda, oppure fai funzionare il server su questo computer se sei l&apos;unico operatore.</translation>
+    </message>
+    <message>
+        <source>Notice</source>
+        <translation>Avviso</translation>
+    </message>
+    <message>
+        <source>for example http://192.168.1.10:3200</source>
+        <translation>per esempio http://192.168.1.10:3200</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>Indirizzo del server</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Nome utente</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>optional, e.g. Office</source>
+        <translation>facoltativo, per esempio Ufficio</translation>
+    </message>
+    <message>
+        <source>Profile name</source>
+        <translation>Nome del profilo</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Errore</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>Accedi</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Esci</translation>
+    </message>
+    <message>
+        <source>Use this computer as the server</source>
+        <translation>Usa questo computer come server</translation>
+    </message>
+    <message>
+        <source>Port of the local server</source>
+        <translation>Porta del server locale</translation>
+    </message>
+    <message>
+        <source>Sportello runs its own server here and shows you the webhook address to paste into WPPConnect Server. Keep this computer on to receive messages.</source>
+        <translation>Sportello avvia qui il proprio server e ti mostra l&apos;indirizzo del webhook da incollare in WPPConnect Server. Tieni acceso questo computer per ricevere i messaggi.</translation>
+    </message>
+    <message>
+        <source>No server yet?</source>
+        <translation>Non hai ancora un server?</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Porta</translation>
+    </message>
+    <message>
+        <source>Enter the server address, for example http://192.168.1.10:3200.</source>
+        <translation>Inserisci l&apos;indirizzo del server, per esempio http://192.168.1.10:3200.</translation>
+    </message>
+    <message>
+        <source>Enter your username and password.</source>
+        <translation>Inserisci nome utente e password.</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Accesso in corso…</translation>
+    </message>
+    <message>
+        <source>Cannot store the login safely: %1</source>
+        <translation>Impossibile conservare l&apos;accesso in modo sicuro: %1</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server at %1. Check the address and that the server is running.</source>
+        <translation>Il server %1 non risponde. Controlla l&apos;indirizzo e che il server sia acceso.</translation>
+    </message>
+    <message>
+        <source>Wrong username or password.</source>
+        <translation>Nome utente o password errati.</translation>
+    </message>
+    <message>
+        <source>The server refused the login: %1</source>
+        <translation>Il server ha rifiutato l&apos;accesso: %1</translation>
+    </message>
+    <message>
+        <source>Login failed: %1</source>
+        <translation>Accesso non riuscito: %1</translation>
+    </message>
+    <message>
+        <source>The server ended your session: your access was revoked or has expired. Sign in again to continue.</source>
+        <translation>Il server ha chiuso la tua sessione: l&apos;accesso è stato revocato o è scaduto. Accedi di nuovo per continuare.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Sportello</source>
+        <translation>Sportello</translation>
+    </message>
+    <message>
+        <source>Sportello console</source>
+        <translation>Console di Sportello</translation>
+    </message>
+    <message>
+        <source>Older messages cannot be loaded right now. Scroll up again to retry.</source>
+        <translation>Al momento non è possibile caricare i messaggi meno recenti. Scorri di nuovo verso l&apos;alto per riprovare.</translation>
+    </message>
+    <message>
+        <source>Not sent: %1</source>
+        <translation>Non inviato: %1</translation>
+    </message>
+    <message>
+        <source>Retry failed: %1</source>
+        <translation>Nuovo tentativo non riuscito: %1</translation>
+    </message>
+    <message>
+        <source>Choose a conversation to reply.</source>
+        <translation>Scegli una conversazione per rispondere.</translation>
+    </message>
+    <message>
+        <source>This server cannot send messages: it is the legacy back end. Reply from its web page.</source>
+        <translation>Questo server non può inviare messaggi: è il vecchio back end. Rispondi dalla sua pagina web.</translation>
+    </message>
+    <message>
+        <source>The server refused this console&apos;s access token. Sign in again to reply.</source>
+        <translation>Il server ha rifiutato il token di accesso di questa console. Accedi di nuovo per rispondere.</translation>
+    </message>
+    <message>
+        <source>Group chats are read-only in Sportello. Reply from the phone.</source>
+        <translation>In Sportello le chat di gruppo sono in sola lettura. Rispondi dal telefono.</translation>
+    </message>
+    <message>
+        <source>This server does not allow editing tickets from here.</source>
+        <translation>Questo server non permette di modificare i ticket da qui.</translation>
+    </message>
+    <message>
+        <source>This server cannot create tickets from the console.</source>
+        <translation>Questo server non può creare ticket dalla console.</translation>
+    </message>
+    <message>
+        <source>Create a ticket from the selected message</source>
+        <translation>Crea un ticket dal messaggio selezionato</translation>
+    </message>
+    <message>
+        <source>This contact already has an open ticket: resolve or close it first.</source>
+        <translation>Questo contatto ha già un ticket aperto: prima risolvilo o chiudilo.</translation>
+    </message>
+    <message>
+        <source>The ticket was not changed: %1</source>
+        <translation>Il ticket non è stato modificato: %1</translation>
+    </message>
+    <message>
+        <source>Select a message of the customer first.</source>
+        <translation>Seleziona prima un messaggio del cliente.</translation>
+    </message>
+    <message>
+        <source>Ticket #%1 created</source>
+        <translation>Ticket n. %1 creato</translation>
+    </message>
+    <message>
+        <source>No ticket was created: %1</source>
+        <translation>Nessun ticket creato: %1</translation>
+    </message>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>Ricerca non riuscita: %1</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Sportello: settings</source>
+        <translation>Sportello: impostazioni</translation>
+    </message>
+    <message>
+        <source>Servers</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Notifiche</translation>
+    </message>
+    <message>
+        <source>Local server</source>
+        <translation>Server locale</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>Generale</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Errore</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Salva</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annulla</translation>
+    </message>
+    <message>
+        <source>Server profiles</source>
+        <translation>Profili dei server</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Aggiungi…</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>Esci dall&apos;account</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Rimuovi</translation>
+    </message>
+    <message>
+        <source>Passwords are never stored; access tokens are kept in the system keyring.</source>
+        <translation>Le password non vengono mai salvate; i token di accesso sono custoditi nel portachiavi di sistema.</translation>
+    </message>
+    <message>
+        <source>Show a desktop notification for new messages</source>
+        <translation>Mostra una notifica sul desktop per i nuovi messaggi</translation>
+    </message>
+    <message>
+        <source>Only for messages that open a new ticket</source>
+        <translation>Solo per i messaggi che aprono un nuovo ticket</translation>
+    </message>
+    <message>
+        <source>Play a sound</source>
+        <translation>Riproduci un suono</translation>
+    </message>
+    <message>
+        <source>Volume</source>
+        <translation>Volume</translation>
+    </message>
+    <message>
+        <source>Quiet hours: no sound between</source>
+        <translation>Ore di silenzio: nessun suono tra le</translation>
+    </message>
+    <message>
+        <source>Quiet hours start</source>
+        <translation>Inizio delle ore di silenzio</translation>
+    </message>
+    <message>
+        <source>Quiet hours end</source>
+        <translation>Fine delle ore di silenzio</translation>
+    </message>
+    <message>
+        <source>and</source>
+        <translation>e le</translation>
+    </message>
+    <message>
+        <source>built-in Italian rules</source>
+        <translation>regole italiane incluse</translation>
+    </message>
+    <message>
+        <source>Ticket rules file</source>
+        <translation>File delle regole dei ticket</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Sfoglia…</translation>
+    </message>
+    <message>
+        <source>Rules file error</source>
+        <translation>Errore nel file delle regole</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Porta</translation>
+    </message>
+    <message>
+        <source>Changes to the rules file or the port restart the local server.</source>
+        <translation>Se cambi il file delle regole o la porta, il server locale si riavvia.</translation>
+    </message>
+    <message>
+        <source>Start Sportello when I log in to this computer</source>
+        <translation>Avvia Sportello quando accedo a questo computer</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Lingua</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>Lingua del sistema</translation>
+    </message>
+    <message>
+        <source>The window reopens in the chosen language when you save.</source>
+        <translation>Quando salvi, la finestra si riapre nella lingua scelta.</translation>
+    </message>
+    <message>
+        <source>This computer (local server)</source>
+        <translation>Questo computer (server locale)</translation>
+    </message>
+    <message>
+        <source>%1 — %2 on %3</source>
+        <translation>%1 — %2 su %3</translation>
+    </message>
+    <message>
+        <source>(sign-in needed)</source>
+        <translation>(serve l&apos;accesso)</translation>
+    </message>
+    <message>
+        <source>Add a server</source>
+        <translation>Aggiungi un server</translation>
+    </message>
+    <message>
+        <source>Remove server</source>
+        <translation>Rimuovi il server</translation>
+    </message>
+    <message>
+        <source>Remove the server profile %1 and log out of it?</source>
+        <translation>Rimuovere il profilo server %1 e uscire dal suo account?</translation>
+    </message>
+    <message>
+        <source>TOML files (*.toml);;All files (*)</source>
+        <translation>File TOML (*.toml);;Tutti i file (*)</translation>
+    </message>
+    <message>
+        <source>Start at login: %1</source>
+        <translation>Avvio all&apos;accesso: %1</translation>
+    </message>
+</context>
+<context>
+    <name>TaskRunner</name>
+    <message>
+        <source>Something went wrong: %1</source>
+        <translation>Qualcosa è andato storto: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ThreadModel</name>
+    <message>
+        <source>You</source>
+        <translation>Tu</translation>
+    </message>
+    <message>
+        <source>%1 at %2: %3</source>
+        <translation>%1 alle %2: %3</translation>
+    </message>
+</context>
+<context>
+    <name>ThreadPane</name>
+    <message>
+        <source>Conversation</source>
+        <translation>Conversazione</translation>
+    </message>
+    <message>
+        <source>Contact name</source>
+        <translation>Nome del contatto</translation>
+    </message>
+    <message>
+        <source>Contact phone number</source>
+        <translation>Numero di telefono del contatto</translation>
+    </message>
+    <message>
+        <source>Typing indicator</source>
+        <translation>Indicatore di scrittura</translation>
+    </message>
+    <message>
+        <source>Loading older messages…</source>
+        <translation>Caricamento dei messaggi meno recenti…</translation>
+    </message>
+    <message>
+        <source>Loading older messages</source>
+        <translation>Caricamento dei messaggi meno recenti</translation>
+    </message>
+    <message>
+        <source>Choose a conversation on the left.
+
+Ctrl+K searches, Alt+Up and Alt+Down move between conversations, Ctrl+Shift+U jumps to the next unread one.</source>
+        <translation>Scegli una conversazione a sinistra.
+
+Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;altra, Ctrl+Maiusc+U per andare alla prossima non letta.</translation>
+    </message>
+    <message>
+        <source>No conversation open</source>
+        <translation>Nessuna conversazione aperta</translation>
+    </message>
+    <message>
+        <source>Group chat</source>
+        <translation>Chat di gruppo</translation>
+    </message>
+    <message>
+        <source>%1 is typing…</source>
+        <translation>%1 sta scrivendo…</translation>
+    </message>
+    <message>
+        <source>A colleague is writing a reply…</source>
+        <translation>Un collega sta scrivendo una risposta…</translation>
+    </message>
+</context>
+<context>
+    <name>ThreadView</name>
+    <message>
+        <source>Messages</source>
+        <translation>Messaggi</translation>
+    </message>
+    <message>
+        <source>Retry sending</source>
+        <translation>Riprova a inviare</translation>
+    </message>
+    <message>
+        <source>Message actions</source>
+        <translation>Azioni sul messaggio</translation>
+    </message>
+    <message>
+        <source>Copy text</source>
+        <translation>Copia il testo</translation>
+    </message>
+    <message>
+        <source>Create a ticket from this message</source>
+        <translation>Crea un ticket da questo messaggio</translation>
+    </message>
+</context>
+<context>
+    <name>TicketPane</name>
+    <message>
+        <source>Ticket</source>
+        <translation>Ticket</translation>
+    </message>
+    <message>
+        <source>Ticket number and title</source>
+        <translation>Numero e titolo del ticket</translation>
+    </message>
+    <message>
+        <source>Ticket dates</source>
+        <translation>Date del ticket</translation>
+    </message>
+    <message>
+        <source>Ticket status</source>
+        <translation>Stato del ticket</translation>
+    </message>
+    <message>
+        <source>Ticket priority</source>
+        <translation>Priorità del ticket</translation>
+    </message>
+    <message>
+        <source>Ticket assignee</source>
+        <translation>Assegnatario del ticket</translation>
+    </message>
+    <message>
+        <source>Ticket error</source>
+        <translation>Errore del ticket</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Stato</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priorità</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <translation>Assegnatario</translation>
+    </message>
+    <message>
+        <source>This conversation has no ticket.</source>
+        <translation>Questa conversazione non ha un ticket.</translation>
+    </message>
+    <message>
+        <source>No ticket</source>
+        <translation>Nessun ticket</translation>
+    </message>
+    <message>
+        <source>New ticket from message</source>
+        <translation>Nuovo ticket dal messaggio</translation>
+    </message>
+    <message>
+        <source>Create a ticket from the selected message</source>
+        <translation>Crea un ticket dal messaggio selezionato</translation>
+    </message>
+    <message>
+        <source>Ticket history</source>
+        <translation>Storico del ticket</translation>
+    </message>
+    <message>
+        <source>Other tickets of this contact</source>
+        <translation>Altri ticket di questo contatto</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Storico</translation>
+    </message>
+    <message>
+        <source>#%1 %2</source>
+        <translation>n. %1 %2</translation>
+    </message>
+    <message>
+        <source>Opened %1, updated %2</source>
+        <translation>Aperto %1, aggiornato %2</translation>
+    </message>
+    <message>
+        <source>Nobody</source>
+        <translation>Nessuno</translation>
+    </message>
+    <message>
+        <source>Operator %1</source>
+        <translation>Operatore %1</translation>
+    </message>
+    <message>
+        <source>Me (%1)</source>
+        <translation>Io (%1)</translation>
+    </message>
+    <message>
+        <source>Me</source>
+        <translation>Io</translation>
+    </message>
+    <message>
+        <source>#%1 %2 (%3)</source>
+        <translation>n. %1 %2 (%3)</translation>
+    </message>
+</context>
+<context>
+    <name>TrayIcon</name>
+    <message>
+        <source>Open Sportello</source>
+        <translation>Apri Sportello</translation>
+    </message>
+    <message>
+        <source>Pause notifications</source>
+        <translation>Sospendi le notifiche</translation>
+    </message>
+    <message>
+        <source>For 1 hour</source>
+        <translation>Per 1 ora</translation>
+    </message>
+    <message>
+        <source>Until tomorrow (08:00)</source>
+        <translation>Fino a domani (08:00)</translation>
+    </message>
+    <message>
+        <source>Resume notifications</source>
+        <translation>Riattiva le notifiche</translation>
+    </message>
+    <message>
+        <source>Quit Sportello</source>
+        <translation>Esci da Sportello</translation>
+    </message>
+    <message>
+        <source>Notifications paused until %1</source>
+        <translation>Notifiche sospese fino alle %1</translation>
+    </message>
+    <message>
+        <source>No unread messages</source>
+        <translation>Nessun messaggio non letto</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n unread message(s)</source>
+        <translation>
+            <numerusform>%n messaggio non letto</numerusform>
+            <numerusform>%n messaggi non letti</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Sportello</source>
+        <translation>Sportello</translation>
+    </message>
+    <message>
+        <source>An URGENT ticket is waiting for an answer</source>
+        <translation>Un ticket URGENTE aspetta una risposta</translation>
+    </message>
+</context>
+<context>
+    <name>labels</name>
+    <message>
+        <source>typing…</source>
+        <translation>sta scrivendo…</translation>
+    </message>
+    <message>
+        <source>You: %1</source>
+        <translation>Tu: %1</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Messaggio</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Contatto</translation>
+    </message>
+    <message>
+        <source>Ticket</source>
+        <translation>Ticket</translation>
+    </message>
+    <message>
+        <source>unknown error</source>
+        <translation>errore sconosciuto</translation>
+    </message>
+    <message>
+        <source>Not sent: %1. Press Ctrl+R or right-click to retry.</source>
+        <translation>Non inviato: %1. Premi Ctrl+R o fai clic destro per riprovare.</translation>
+    </message>
+    <message>
+        <source>Unread messages</source>
+        <translation>Messaggi non letti</translation>
+    </message>
+    <message>
+        <source>Unknown contact</source>
+        <translation>Contatto sconosciuto</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,602 @@
+"""Wiring of the desktop app: QApplication, the qasync loop, sign-in, local server, console.
+
+The only module that knows every piece. `Desktop.run` walks from one step to the next:
+ask the operator to sign in, open a stored profile, start the local server, run the
+console; the console ends with what the operator wants next (quit, log out, another
+server) or with the server refusing our token (back to sign-in, with the reason).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from sportello.ui.labels import tr
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from sportello.client.api import SportelloClient
+    from sportello.client.records import ServerProfile
+    from sportello.local_server import LocalServerState, LocalServerSupervisor
+    from sportello.ui.console_menus import ConsoleMenus
+    from sportello.ui.login_dialog import LoginDialog, LoginFunction
+    from sportello.ui.main_window import MainWindow
+    from sportello.ui.preferences import Preferences, ProfileRecord
+
+log = logging.getLogger(__name__)
+
+SMOKE_TEST_SECONDS = 1.5
+APP_DIR_NAME = "Sportello"
+
+
+class ProfileProblem(Exception):
+    """The chosen profile cannot be used; the message says why, in one line."""
+
+
+def resolve_profile(name: str | None, env: Mapping[str, str] = os.environ) -> ServerProfile | None:
+    """The server named by SPORTELLO_URL + SPORTELLO_TOKEN (tests, scripts), else None."""
+    from sportello.client.records import ServerProfile
+
+    url = env.get("SPORTELLO_URL", "").strip()
+    token = env.get("SPORTELLO_TOKEN", "").strip()
+    if url and token:
+        return ServerProfile(
+            url=url.rstrip("/"),
+            token=token,
+            user_id=env.get("SPORTELLO_USER_ID", "").strip(),
+            name=name or env.get("SPORTELLO_PROFILE", "") or url,
+        )
+    if url and not token:
+        raise ProfileProblem("SPORTELLO_URL is set but SPORTELLO_TOKEN is not: both are needed")
+    return None
+
+
+def cache_path_for(url: str, user_id: str) -> Path:
+    """One cache file per server and operator, in the user's cache directory."""
+    from platformdirs import user_cache_dir
+
+    key = hashlib.sha256(f"{url}|{user_id}".encode()).hexdigest()[:16]
+    folder = Path(user_cache_dir("sportello", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"cache-{key}.sqlite3"
+
+
+def local_data_dir() -> Path:
+    """Where local-server mode keeps its SQLite database and logs."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_DIR_NAME, appauthor=False))
+
+
+# ---- steps: what the app does next --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AskSignIn:
+    record: ProfileRecord | None = None
+    notice: str = ""
+    local_port: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenStored:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartLocal:
+    port: int
+    fresh_login: bool = False  # the stored token was refused: log in again
+
+
+@dataclass(frozen=True, slots=True)
+class OpenConsole:
+    profile: ServerProfile
+    local: bool = False
+    from_env: bool = False
+
+
+Step = AskSignIn | OpenStored | StartLocal | OpenConsole
+
+
+class End(StrEnum):
+    QUIT = "quit"
+    LOGOUT = "logout"  # the operator logged out (token deleted)
+    REVOKED = "revoked"  # the server refused our token
+    SWITCH = "switch"  # open another saved profile
+    REOPEN = "reopen"  # language or local-server settings changed
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleEnd:
+    kind: End
+    profile_name: str = ""
+
+
+class Desktop(QObject):
+    """The running desktop app: sign-in, local server supervision, the console window.
+
+    Signals for the tray and notifications: `console_opened(window, client)` each time a
+    console opens, `console_closed()` before it goes, `local_server_changed(state, text)`,
+    `preferences_changed()` after the settings dialog saved.
+    Quit through `request_quit()` (it stops the client and the local server cleanly).
+    """
+
+    console_opened = Signal(object, object)
+    console_closed = Signal()
+    local_server_changed = Signal(str, str)
+    preferences_changed = Signal()  # the settings dialog saved (notifications, sound...)
+
+    def __init__(
+        self,
+        app: QApplication,
+        preferences: Preferences,
+        *,
+        login: LoginFunction | None = None,
+        smoke_test: bool = False,
+        start_hidden: bool = False,
+    ) -> None:
+        super().__init__()
+        self.app = app
+        self.preferences = preferences
+        self._login = login
+        self.smoke_test = smoke_test
+        # Started at login (--minimized): the first console waits in the tray, if any.
+        self.start_hidden = start_hidden
+        self.supervisor: LocalServerSupervisor | None = None
+        self.window: MainWindow | None = None
+        self.client: SportelloClient | None = None
+        self.dialog: LoginDialog | None = None
+        self.menus: ConsoleMenus | None = None
+        self.exit_code = 0
+        self._ended: asyncio.Future[ConsoleEnd] | None = None
+        self._quitting = False
+
+    # ---- public -------------------------------------------------------------------------
+
+    def first_step(self, profile: str | None = None, local: bool = False) -> Step:
+        """Environment profile, `--profile`, `--local`, the last used profile, or sign-in."""
+        try:
+            env_profile = resolve_profile(profile)
+        except ProfileProblem as exc:
+            return AskSignIn(notice=str(exc))
+        if env_profile is not None:
+            return OpenConsole(env_profile, from_env=True)
+        if self.smoke_test:
+            from sportello.client.records import ServerProfile
+
+            # Nothing to talk to: the smoke test still proves the window builds and paints,
+            # against a loopback address where no server listens (offline, cached data).
+            return OpenConsole(ServerProfile("http://127.0.0.1:9", "smoke-test", "", "smoke"))
+        if local:
+            return StartLocal(self.preferences.local_port)
+        if profile:
+            if self.preferences.profile(profile) is None:
+                notice = tr("No server profile named %1 is configured on this computer.")
+                return AskSignIn(notice=notice.replace("%1", profile))
+            return OpenStored(profile)
+        if self.preferences.last_profile and self.preferences.profile(
+            self.preferences.last_profile
+        ):
+            return OpenStored(self.preferences.last_profile)
+        return AskSignIn()
+
+    async def run(self, step: Step | None) -> int:
+        """Walk the steps until the operator quits; stop the local server; the exit code."""
+        try:
+            while step is not None and not self._quitting:
+                step = await self._do(step)
+        finally:
+            await self._stop_local()
+        return self.exit_code
+
+    def request_quit(self) -> None:
+        """Quit the app: close the console, stop the client and the local server."""
+        self._quitting = True
+        if self.dialog is not None:
+            self.dialog.reject()
+        self._end(End.QUIT)
+
+    # ---- steps --------------------------------------------------------------------------
+
+    async def _do(self, step: Step) -> Step | None:
+        if isinstance(step, AskSignIn):
+            return await self._ask_sign_in(step)
+        if isinstance(step, OpenStored):
+            return self._open_stored(step.name)
+        if isinstance(step, StartLocal):
+            return await self._start_local(step)
+        return await self._console(step)
+
+    async def _ask_sign_in(self, step: AskSignIn) -> Step | None:
+        from sportello.ui.login_dialog import LocalModeChosen, LoginDialog, RemoteLogin
+
+        if self.supervisor is not None:
+            await self._stop_local()
+        dialog = LoginDialog(
+            self.preferences, login=self._login, record=step.record, notice=step.notice,
+            local_port=step.local_port,
+        )  # fmt: skip
+        self.dialog = dialog
+        finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        def dialog_finished(code: int) -> None:
+            if not finished.done():
+                finished.set_result(code)
+
+        dialog.finished.connect(dialog_finished)
+        dialog.open()
+        dialog.raise_()
+        try:
+            await finished
+        finally:
+            self.dialog = None
+            dialog.deleteLater()
+        outcome = dialog.outcome
+        if isinstance(outcome, RemoteLogin):
+            return OpenConsole(outcome.profile)
+        if isinstance(outcome, LocalModeChosen):
+            self.preferences.local_port = outcome.port
+            return StartLocal(outcome.port)
+        return None  # closed: quit
+
+    def _open_stored(self, name: str) -> Step:
+        from sportello import credentials
+        from sportello.client.records import ServerProfile
+        from sportello.ui.preferences import ProfileKind
+
+        record = self.preferences.profile(name)
+        if record is None:
+            return AskSignIn()
+        if record.kind is ProfileKind.LOCAL:
+            return StartLocal(self.preferences.local_port)
+        try:
+            token = credentials.load_token(name)
+        except credentials.CredentialsUnavailable as exc:
+            return AskSignIn(record, str(exc))
+        if not token:
+            return AskSignIn(record, tr("Sign in to %1 to continue.").replace("%1", record.name))
+        return OpenConsole(ServerProfile(record.url, token, record.user_id, record.name))
+
+    async def _start_local(self, step: StartLocal) -> Step:
+        from sportello import credentials
+        from sportello.client.errors import ClientError
+        from sportello.local_operator import (
+            LOCAL_PROFILE,
+            ensure_webhook_secret,
+            forget_local_token,
+            off_the_loop,
+            provision_local_profile,
+        )
+        from sportello.local_server import (
+            LocalServerConfig,
+            LocalServerError,
+            LocalServerSupervisor,
+            PortInUse,
+        )
+        from sportello.ui.preferences import ProfileKind, ProfileRecord
+
+        await self._stop_local()
+        prefs = self.preferences
+        config = LocalServerConfig(local_data_dir(), port=step.port, rules_file=prefs.rules_file)
+        busy = _busy_dialog(tr("Starting the local server…"))
+        try:
+            secret = await off_the_loop(ensure_webhook_secret)
+            supervisor = LocalServerSupervisor(config, secret, on_state=self._local_state)
+            self.supervisor = supervisor
+            await supervisor.start()
+            if step.fresh_login:
+                await off_the_loop(forget_local_token)
+            record = prefs.profile(LOCAL_PROFILE)
+            known = record.user_id if record and record.url == config.base_url else None
+            profile = await provision_local_profile(
+                config.base_url, config.database_url, None if step.fresh_login else known
+            )
+        except PortInUse as exc:
+            self.supervisor = None
+            text = tr(
+                "Port %1 is already used by another program. Close that program or choose "
+                "another port below."
+            )
+            log.error("local server: %s", exc)
+            return AskSignIn(notice=text.replace("%1", str(exc.port)), local_port=step.port)
+        except (LocalServerError, ClientError, credentials.CredentialsUnavailable) as exc:
+            log.error("local server: %s", exc)
+            await self._stop_local()
+            text = tr("The local server could not start: %1").replace("%1", str(exc))
+            return AskSignIn(notice=text, local_port=step.port)
+        finally:
+            busy.close()
+            busy.deleteLater()
+        prefs.save_profile(
+            ProfileRecord(LOCAL_PROFILE, config.base_url, "", profile.user_id, ProfileKind.LOCAL)
+        )
+        prefs.last_profile = LOCAL_PROFILE
+        prefs.sync()
+        return OpenConsole(profile, local=True)
+
+    async def _console(self, step: OpenConsole) -> Step | None:
+        from sportello.client.api import SportelloClient
+        from sportello.client.errors import ClientError
+        from sportello.ui.console_menus import ConsoleMenus
+        from sportello.ui.login_dialog import RevocationWatcher, session_ended_notice
+        from sportello.ui.main_window import MainWindow
+
+        profile = step.profile
+        if not step.local and self.supervisor is not None:
+            await self._stop_local()  # the operator moved to another server
+        if self.smoke_test:
+            cache = Path(tempfile.mkdtemp(prefix="sportello-smoke-")) / "cache.sqlite3"
+        else:
+            cache = cache_path_for(profile.url, profile.user_id)
+        client = SportelloClient(profile, cache)
+        window = MainWindow(client)
+        if step.local:
+            window.setWindowTitle(tr("Sportello: this computer"))
+        self.client, self.window = client, window
+        self._ended = asyncio.get_running_loop().create_future()
+        menus = ConsoleMenus(window, self.preferences.profiles(), profile.name, step.local)
+        self.menus = menus
+        menus.quit_requested.connect(self.request_quit)
+        menus.logout_requested.connect(lambda: self._end(End.LOGOUT))
+        menus.switch_requested.connect(lambda name: self._end(End.SWITCH, name))
+        menus.add_server_requested.connect(lambda: self._add_server(window))
+        menus.settings_requested.connect(lambda: self._open_settings(window, menus, step))
+        menus.local_server_requested.connect(lambda: self._show_local_details(window))
+        watcher = RevocationWatcher(client, profile.name, window)
+        watcher.revoked.connect(lambda _name: self._end(End.REVOKED))
+        def last_window_closed() -> None:
+            self._end(End.QUIT)
+
+        self.app.lastWindowClosed.connect(last_window_closed)
+        try:
+            try:
+                await client.start()
+            except ClientError as exc:
+                window.status.showMessage(str(exc))
+                log.error("client did not start: %s", exc)
+            hidden = self.start_hidden and _tray_available()
+            self.start_hidden = False
+            if not hidden:
+                window.show()
+            log.info("console open: %s (%s)", profile.name, profile.url)
+            self.console_opened.emit(window, client)
+            if step.local and not hidden and not self.preferences.local_intro_shown:
+                self.preferences.local_intro_shown = True
+                self._show_local_details(window)
+            if self.smoke_test:
+                await self._smoke_check(window, client)
+                return None
+            end = await self._ended
+        finally:
+            self.app.lastWindowClosed.disconnect(last_window_closed)
+            self.console_closed.emit()
+            self.client = self.window = self.menus = None
+            self._ended = None
+            window.close()
+            await client.stop()
+            window.deleteLater()
+        log.info("console closed: %s", end.kind.value)
+        record = self.preferences.profile(profile.name)
+        if end.kind is End.QUIT:
+            return None
+        if end.kind is End.SWITCH:
+            return OpenStored(end.profile_name)
+        if end.kind is End.REOPEN:
+            return StartLocal(self.preferences.local_port) if step.local else step
+        if end.kind is End.LOGOUT:
+            if not step.from_env:
+                _forget_token(profile.name)
+                if self.preferences.last_profile == profile.name:
+                    self.preferences.last_profile = ""
+            return AskSignIn(None if step.local else record)
+        # REVOKED: the server refused the token; retrying it would not help.
+        log.warning("the server refused the token of profile %s", profile.name)
+        if step.local:
+            return StartLocal(self.preferences.local_port, fresh_login=True)
+        if not step.from_env:
+            _forget_token(profile.name)
+        return AskSignIn(record, session_ended_notice())
+
+    async def _smoke_check(self, window: MainWindow, client: SportelloClient) -> None:
+        await asyncio.sleep(SMOKE_TEST_SECONDS)
+        ok = window.isVisible() and window.conversations.list_view.isVisible()
+        print(
+            f"smoke test: window shown={window.isVisible()}, "
+            f"connection={client.state.connection_state.value}"
+        )
+        self.exit_code = 0 if ok else 1
+
+    def _end(self, kind: End, profile_name: str = "") -> None:
+        if self._ended is not None and not self._ended.done():
+            self._ended.set_result(ConsoleEnd(kind, profile_name))
+
+    # ---- dialogs opened from the console ------------------------------------------------
+
+    def _add_server(self, window: MainWindow) -> None:
+        from sportello.ui.login_dialog import LoginDialog, RemoteLogin
+
+        dialog = LoginDialog(self.preferences, login=self._login, allow_local=False, parent=window)
+        dialog.setWindowTitle(tr("Add a server"))
+
+        def done(_code: int) -> None:
+            if isinstance(dialog.outcome, RemoteLogin):
+                self._end(End.SWITCH, dialog.outcome.record.name)
+            dialog.deleteLater()
+
+        dialog.finished.connect(done)
+        dialog.open()
+
+    def _open_settings(self, window: MainWindow, menus: Any, step: OpenConsole) -> None:
+        from sportello import autostart
+        from sportello.ui.settings_dialog import SettingsDialog
+
+        sup = self.supervisor if step.local else None
+        dialog = SettingsDialog(
+            self.preferences, autostart=autostart.for_this_platform(),
+            webhook_url=sup.webhook_url if sup else "",
+            webhook_secret=sup.webhook_secret if sup else "", login=self._login, parent=window,
+        )  # fmt: skip
+        current = step.profile.name
+
+        def language_changed(language: str) -> None:
+            from sportello.ui.i18n import install_translators
+
+            install_translators(self.app, language)
+            self._end(End.REOPEN)
+
+        def logged_out(name: str) -> None:
+            if name == current:
+                self._end(End.LOGOUT)
+
+        def local_changed(_value: object) -> None:
+            if step.local:
+                self._end(End.REOPEN)
+
+        def port_changed(_port: int) -> None:
+            # A new port is a new webhook address: show it again once the server runs.
+            self.preferences.local_intro_shown = False
+            local_changed(_port)
+
+        dialog.language_changed.connect(language_changed)
+        dialog.profile_logged_out.connect(logged_out)
+        dialog.profiles_changed.connect(
+            lambda: menus.set_profiles(self.preferences.profiles(), current)
+        )
+        dialog.rules_file_changed.connect(local_changed)
+        dialog.local_port_changed.connect(port_changed)
+        dialog.accepted.connect(self.preferences_changed.emit)
+        dialog.finished.connect(lambda _code: dialog.deleteLater())
+        dialog.open()
+
+    def _show_local_details(self, window: MainWindow) -> None:
+        from sportello.ui.local_server_panel import LocalServerReadyDialog
+
+        if self.supervisor is None:
+            return
+        dialog = LocalServerReadyDialog(
+            self.supervisor.webhook_url, self.supervisor.webhook_secret, window
+        )
+        dialog.finished.connect(lambda _code: dialog.deleteLater())
+        dialog.open()
+
+    # ---- local server -------------------------------------------------------------------
+
+    def _local_state(self, state: LocalServerState, detail: str) -> None:
+        from sportello.local_server import LocalServerState
+
+        texts = {
+            LocalServerState.STARTING: tr("Local server: starting…"),
+            LocalServerState.RUNNING: tr("Local server: running"),
+            LocalServerState.RESTARTING: tr("Local server stopped unexpectedly: restarting it…"),
+            LocalServerState.FAILED: tr("Local server stopped: %1").replace("%1", detail),
+            LocalServerState.STOPPED: tr("Local server: stopped"),
+        }
+        text = texts[state]
+        self.local_server_changed.emit(state.value, text)
+        if self.window is not None and state is not LocalServerState.STOPPED:
+            self.window.status.showMessage(text, 0 if state is LocalServerState.FAILED else 8000)
+
+    async def _stop_local(self) -> None:
+        supervisor, self.supervisor = self.supervisor, None
+        if supervisor is not None:
+            await supervisor.stop()
+
+
+def _forget_token(profile_name: str) -> None:
+    """Delete a profile's token; a locked or missing keyring is logged, not fatal here."""
+    from sportello import credentials
+
+    try:
+        credentials.delete_token(profile_name)
+    except credentials.CredentialsUnavailable as exc:
+        log.warning("could not delete the token of %s: %s", profile_name, exc)
+
+
+def _busy_dialog(text: str) -> Any:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QProgressDialog
+
+    busy = QProgressDialog(text, "", 0, 0)
+    busy.setWindowTitle(tr("Sportello"))
+    busy.setCancelButton(None)
+    busy.setWindowModality(Qt.WindowModality.ApplicationModal)
+    busy.setMinimumDuration(0)
+    busy.setMinimumWidth(360)
+    busy.show()
+    return busy
+
+
+def _quit_on_signals(desktop: Desktop) -> None:
+    """Ctrl+C and SIGTERM (session logout, `kill`) quit cleanly, stopping the local server."""
+    import signal
+
+    def handler(_signum: int, _frame: object) -> None:
+        log.info("quitting on a signal")
+        desktop.request_quit()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=logging.INFO, stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )  # fmt: skip
+
+
+def _tray_available() -> bool:
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    return QSystemTrayIcon.isSystemTrayAvailable()
+
+
+def run_app(
+    smoke_test: bool = False,
+    profile: str | None = None,
+    local: bool = False,
+    minimized: bool = False,
+) -> int:
+    """Run the desktop app until the operator quits; returns the exit code."""
+    if smoke_test:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    _configure_logging()
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from sportello.ui.i18n import install_translators
+    from sportello.ui.preferences import Preferences
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Sportello")
+    app.setOrganizationName("Sportello")
+    # The app decides when to quit: after the client and the local server stopped cleanly,
+    # not when Qt notices the last window closing (that would stop the loop under them).
+    app.setQuitOnLastWindowClosed(False)
+    preferences = Preferences()
+    install_translators(app, preferences.language.value)
+    desktop = Desktop(app, preferences, smoke_test=smoke_test, start_hidden=minimized)
+    from sportello.ui.desktop_alerts import attach_desktop_alerts
+
+    attach_desktop_alerts(desktop)  # tray, notifications and sound for every console
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    _quit_on_signals(desktop)
+    with loop:
+        status: int = loop.run_until_complete(desktop.run(desktop.first_step(profile, local)))
+        return status

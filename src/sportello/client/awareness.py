@@ -1,0 +1,279 @@
+"""Presence, gateway health, service windows and waiting tickets, on the client side.
+
+Speaks the additions of docs/protocol.md section 4: `deskState` after every connection,
+`viewConversation` for the conversation on screen (repeated every `HEARTBEAT_S` while it
+stays there), and the pushes `presence`, `gatewayState` and `ticketOpened`. Changes reach
+the UI through the state's listeners like every other change. Nothing here is cached:
+all of it is ephemeral or asked again at each connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sportello.client.changes import (
+    ConnectionState,
+    ConnectionStateChanged,
+    DeskSettingsChanged,
+    GatewayHealthChanged,
+    IncomingMessage,
+    PresenceChanged,
+    ProtocolProfile,
+    ServiceWindowChanged,
+    StateChange,
+    SyncStateChanged,
+    TicketChanged,
+    WaitingTicketsChanged,
+)
+from sportello.client.desk_records import GatewayInfo, WaitingTicket, WindowInfo
+from sportello.client.errors import ClientError
+from sportello.client.state import ClientState
+from sportello.domain.values import utc_now
+
+log = logging.getLogger(__name__)
+
+Call = Callable[[str, Any, float], Awaitable[Any]]
+HEARTBEAT_S = 30.0
+EVENTS = frozenset({"presence", "gatewayState", "ticketOpened"})
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _names(entries: object, own_id: str) -> tuple[str, ...]:
+    if not isinstance(entries, list):
+        return ()
+    return tuple(
+        str(e.get("name") or e.get("id"))
+        for e in entries
+        if isinstance(e, Mapping) and str(e.get("id")) != own_id
+    )
+
+
+class DeskAwareness:
+    """The desk facts a console shows beside the messages; one per SportelloClient."""
+
+    def __init__(self, state: ClientState, call: Call) -> None:
+        self._state = state
+        self._call = call
+        self.assignee_only_replies = False
+        self.gateways: dict[str, GatewayInfo] = {}
+        self.windows: dict[str, WindowInfo] = {}
+        self.waiting: dict[str, WaitingTicket] = {}
+        self._presence: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._viewing: str | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._refreshing: asyncio.Task[None] | None = None
+        state.subscribe(self._on_change)
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def presence(self, conversation_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(colleagues viewing, colleagues writing a reply) in a conversation."""
+        viewers: list[str] = []
+        typing: list[str] = []
+        for (conv, _node), (seen, writing) in self._presence.items():
+            if conv == conversation_id:
+                viewers += [n for n in seen if n not in viewers]
+                typing += [n for n in writing if n not in typing]
+        return tuple(viewers), tuple(typing)
+
+    @property
+    def gateways_down(self) -> list[GatewayInfo]:
+        return [g for g in self.gateways.values() if g.down]
+
+    # ---- commands -----------------------------------------------------------------------
+
+    async def view(self, conversation_id: str | None) -> None:
+        """The console now shows this conversation (None: none, or the window is hidden)."""
+        self._viewing = conversation_id
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
+        await self._send_view()
+        if conversation_id is not None:
+            self._heartbeat = asyncio.get_running_loop().create_task(
+                self._beat(), name="presence-heartbeat"
+            )
+
+    async def refresh(self) -> None:
+        """Ask `deskState` again (done after every connection)."""
+        try:
+            ack = await self._call("deskState", None, 10.0)
+        except (ClientError, TimeoutError) as exc:
+            log.info("deskState not available: %s", exc)
+            return
+        if not isinstance(ack, Mapping) or ack.get("ok") is not True:
+            return
+        settings = ack.get("settings")
+        if isinstance(settings, Mapping):
+            self.assignee_only_replies = bool(settings.get("assigneeOnlyReplies"))
+            self._state.publish(DeskSettingsChanged(self.assignee_only_replies))
+        self.gateways = {}
+        for item in ack.get("gateways") or []:
+            self._put_gateway(item)
+        self._state.publish(GatewayHealthChanged(tuple(self.gateways.values())))
+        for item in ack.get("presence") or []:
+            self._apply_presence(item)
+        waiting = {}
+        for item in ack.get("waitingTickets") or []:
+            ticket = self._waiting_ticket(item)
+            if ticket is not None:
+                waiting[ticket.ticket_id] = ticket
+        self.waiting = waiting
+        self._state.publish(WaitingTicketsChanged(tuple(self.waiting.values())))
+        await self._send_view()
+
+    # ---- events -------------------------------------------------------------------------
+
+    def apply(self, name: str, data: Any, replayed: bool = False) -> None:
+        """An event of docs/protocol.md section 4 (called by the session)."""
+        if not isinstance(data, Mapping):
+            return
+        if name == "presence":
+            self._apply_presence(data)
+        elif name == "gatewayState":
+            self._put_gateway(data)
+            self._state.publish(GatewayHealthChanged(tuple(self.gateways.values())))
+        elif name == "ticketOpened":
+            ticket_id = str(data.get("ticketId"))
+            if self.waiting.pop(ticket_id, None) is not None or not replayed:
+                self._state.publish(
+                    WaitingTicketsChanged(tuple(self.waiting.values()), opened=(ticket_id,))
+                )
+
+    def _on_change(self, change: StateChange) -> None:
+        if isinstance(change, ConnectionStateChanged):
+            if change.state is ConnectionState.ONLINE:
+                self._refresh_soon()
+            elif self._presence:
+                stale = {conv for conv, _ in self._presence}
+                self._presence.clear()
+                for conv in stale:
+                    self._state.publish(PresenceChanged(conv, (), ()))
+        elif isinstance(change, SyncStateChanged) and not change.syncing:
+            self._refresh_soon()  # tickets replayed by sync: the server says which wait
+        elif isinstance(change, TicketChanged) and not self._state.syncing:
+            self._ticket_changed(change)
+        elif isinstance(change, IncomingMessage):
+            window = self.windows.get(change.message.conversation_id)
+            when = _parse_time(change.message.timestamp)
+            if (
+                window is not None
+                and when is not None
+                and (window.last_inbound_at is None or when > window.last_inbound_at)
+            ):
+                moved = WindowInfo(window.gateway, when)
+                self.windows[change.message.conversation_id] = moved
+                self._state.publish(ServiceWindowChanged(change.message.conversation_id, moved))
+
+    def _ticket_changed(self, change: TicketChanged) -> None:
+        ticket = change.ticket
+        if change.created and ticket.is_open and ticket.conversation_id:
+            since = _parse_time(ticket.created_at) or utc_now()
+            self.waiting[ticket.id] = WaitingTicket(
+                ticket.id, ticket.number, ticket.conversation_id, ticket.priority.value,
+                ticket.title, since,
+            )  # fmt: skip
+            if ticket.conversation_id == self._viewing:
+                # Already on screen here: opening it is what viewConversation records.
+                asyncio.get_running_loop().create_task(self._send_view())
+        elif ticket.id in self.waiting and not ticket.is_open:
+            del self.waiting[ticket.id]
+        else:
+            return
+        self._state.publish(WaitingTicketsChanged(tuple(self.waiting.values())))
+
+    # ---- internals ----------------------------------------------------------------------
+
+    def _refresh_soon(self) -> None:
+        if self._state.profile is ProtocolProfile.SEED:
+            return
+        if self._refreshing is not None and not self._refreshing.done():
+            return
+        self._refreshing = asyncio.get_running_loop().create_task(self.refresh(), name="desk-state")
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            await self._send_view()
+
+    async def _send_view(self) -> None:
+        if self._state.profile is ProtocolProfile.SEED:
+            return
+        conversation_id = self._viewing
+        try:
+            ack = await self._call("viewConversation", {"conversationId": conversation_id}, 10.0)
+        except (ClientError, TimeoutError) as exc:
+            log.debug("viewConversation not sent: %s", exc)
+            return
+        if not isinstance(ack, Mapping) or ack.get("ok") is not True or conversation_id is None:
+            return
+        if isinstance(ack.get("presence"), Mapping):
+            self._apply_presence(ack["presence"])
+        window = ack.get("serviceWindow")
+        if isinstance(window, Mapping):
+            info = WindowInfo(
+                str(window.get("gateway") or ""), _parse_time(window.get("lastInboundAt"))
+            )
+            if self.windows.get(conversation_id) != info:
+                self.windows[conversation_id] = info
+                self._state.publish(ServiceWindowChanged(conversation_id, info))
+        opened = [str(t) for t in ack.get("opened") or []]
+        if opened and any(self.waiting.pop(t, None) for t in opened):
+            self._state.publish(
+                WaitingTicketsChanged(tuple(self.waiting.values()), opened=tuple(opened))
+            )
+
+    def _apply_presence(self, data: Mapping[str, Any]) -> None:
+        conversation = data.get("conversationId")
+        if conversation is None:
+            return
+        key = (str(conversation), str(data.get("node") or ""))
+        own = self._state.own_user_id
+        entry = (_names(data.get("viewers"), own), _names(data.get("typing"), own))
+        before = self.presence(key[0])
+        if entry == ((), ()):
+            self._presence.pop(key, None)
+        else:
+            self._presence[key] = entry
+        after = self.presence(key[0])
+        if after != before:
+            self._state.publish(PresenceChanged(key[0], *after))
+
+    def _put_gateway(self, data: object) -> None:
+        if not isinstance(data, Mapping) or not data.get("key"):
+            return
+        info = GatewayInfo(
+            key=str(data["key"]), gateway=str(data.get("gateway") or ""),
+            account=str(data["account"]) if data.get("account") else None,
+            state=str(data.get("state") or "UNKNOWN"), down=bool(data.get("down")),
+            action=str(data.get("action") or ""), detail=str(data.get("detail") or ""),
+            at=str(data.get("at") or ""),
+        )  # fmt: skip
+        self.gateways[info.key] = info
+
+    @staticmethod
+    def _waiting_ticket(data: object) -> WaitingTicket | None:
+        if not isinstance(data, Mapping) or not data.get("ticketId"):
+            return None
+        return WaitingTicket(
+            str(data["ticketId"]), str(data.get("number") or data["ticketId"]),
+            str(data.get("conversationId") or ""), str(data.get("priority") or "MEDIUM"),
+            str(data.get("title") or ""), _parse_time(data.get("createdAt")) or utc_now(),
+        )  # fmt: skip
+
+    def close(self) -> None:
+        for task in (self._heartbeat, self._refreshing):
+            if task is not None:
+                task.cancel()

@@ -1,0 +1,167 @@
+"""Messages composed here, from the keyboard to the server's ack, exactly once.
+
+1. `compose()` gives the message a clientId (uuid4) and commits it to the cache's outbox
+   table before anything else; only then does it show (status queued). A crash from here on
+   loses nothing: the next start loads the outbox and sends it.
+2. `flush()` sends pending entries in the order they were composed with
+   `sendMessage {clientId, conversationId|to, body}`. No ack (timeout, connection lost) means
+   "unknown": the entry stays and is sent again, *with the same clientId*, after the next
+   reconnect; the server dedupes by clientId, so it is sent exactly once.
+3. An ack with `ok: false` is a refusal: the entry becomes failed and is not resent.
+
+Retry of a failed message uses a NEW clientId. The server answers a known clientId with the
+message it already has (that is what makes resending safe), so reusing it could never make
+a second attempt: a failed message needs a new one. A failed local placeholder (never stored
+by the server) is replaced by the new attempt; a message the server stored and the gateway
+failed stays in the thread as the record of what happened, and the new attempt follows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from sportello.client.cache import Cache, OutboxEntry
+from sportello.client.errors import ClientError, NotConnected
+from sportello.client.records import LOCAL_ID_PREFIX, Message
+from sportello.client.state import ClientState
+from sportello.client.wire import WireError, conversation_key_for_phone, parse_message
+from sportello.domain.values import DeliveryStatus, Direction, iso_utc, utc_now
+
+log = logging.getLogger(__name__)
+
+SendCall = Callable[[Mapping[str, Any]], Awaitable[Any]]
+
+
+class Outbox:
+    """The persistent queue of messages to send; one per client."""
+
+    def __init__(self, cache: Cache, state: ClientState, send: SendCall) -> None:
+        self._cache = cache
+        self._state = state
+        self._send = send
+        self._entries: dict[str, OutboxEntry] = {}  # insertion order = composition order
+        self._lock = asyncio.Lock()
+        self.can_send: Callable[[], bool] = lambda: True
+
+    @property
+    def pending(self) -> list[OutboxEntry]:
+        return [e for e in self._entries.values() if e.state == "pending"]
+
+    def entry(self, client_id: str) -> OutboxEntry | None:
+        return self._entries.get(client_id)
+
+    async def load(self) -> None:
+        """Pick up what a previous run left unsent."""
+        for entry in await self._cache.outbox_entries():
+            self._entries[entry.client_id] = entry
+
+    async def compose(self, conversation_id: str | None, body: str, to: str | None) -> Message:
+        """Store the message durably, then show it as queued. Returns the placeholder."""
+        if not body.strip():
+            raise ClientError("cannot send an empty message")
+        if conversation_id is None and not to:
+            raise ClientError("a message needs a conversation or a phone number to send to")
+        entry = OutboxEntry(
+            client_id=str(uuid.uuid4()),
+            conversation_id=conversation_id,
+            to=to,
+            body=body,
+            created_at=iso_utc(utc_now()),
+        )
+        placeholder = placeholder_for(entry)
+        await self._cache.outbox_add(entry, placeholder)
+        self._entries[entry.client_id] = entry
+        self._state.apply_message(placeholder)
+        return placeholder
+
+    async def retry(self, message: Message) -> Message:
+        """A new attempt (new clientId) for a failed message; see the module docstring."""
+        if message.status is not DeliveryStatus.FAILED:
+            raise ClientError("only a failed message can be sent again")
+        if message.direction is not Direction.OUTGOING:
+            raise ClientError("only a message we sent can be sent again")
+        if message.is_local:
+            old = self._entries.pop(message.id.removeprefix(LOCAL_ID_PREFIX), None)
+            self._cache.outbox_discard(message.id.removeprefix(LOCAL_ID_PREFIX))
+            self._state.remove_message(message.id)
+            if old is not None:
+                return await self.compose(old.conversation_id, old.body, old.to)
+        return await self.compose(message.conversation_id, message.body, None)
+
+    async def flush(self) -> int:
+        """Send every pending entry, in order, until done or the connection fails.
+
+        Returns how many were acknowledged. Never raises for network trouble: what is left
+        is sent by the next flush.
+        """
+        sent = 0
+        async with self._lock:
+            for entry in self.pending:
+                if not self.can_send():
+                    break
+                payload: dict[str, Any] = {"clientId": entry.client_id, "body": entry.body}
+                if entry.conversation_id is not None and not entry.to:
+                    payload["conversationId"] = entry.conversation_id
+                else:
+                    payload["to"] = entry.to
+                try:
+                    ack = await self._send(payload)
+                except (NotConnected, TimeoutError) as exc:
+                    log.info("outbox: %s; %d message(s) wait for the next connection",
+                             exc, len(self.pending))  # fmt: skip
+                    break
+                if self._settle(entry, ack):
+                    sent += 1
+        return sent
+
+    def _settle(self, entry: OutboxEntry, ack: Any) -> bool:
+        if not isinstance(ack, Mapping) or ack.get("ok") is not True:
+            error = _ack_error(ack)
+            log.warning("outbox: the server refused message %s: %s", entry.client_id, error)
+            self._entries[entry.client_id] = replace(entry, state="failed", error=error)
+            self._cache.outbox_failed(entry.client_id, error)
+            self._state.apply_status(entry.placeholder_id, DeliveryStatus.FAILED, error)
+            return False
+        message = parse_message(ack.get("message"), "sendMessage ack")
+        self._entries.pop(entry.client_id, None)
+        if isinstance(message, WireError):
+            # Accepted but not described: the message will come back through sync.
+            log.warning("outbox: %s", message)
+            self._cache.outbox_done(entry.client_id, None)
+            self._state.remove_message(entry.placeholder_id)
+            return True
+        message = replace(message, client_id=entry.client_id)
+        self._cache.outbox_done(entry.client_id, message)
+        self._state.apply_message(message)
+        return True
+
+
+def placeholder_for(entry: OutboxEntry) -> Message:
+    """How a composed message shows until the server acknowledges it."""
+    conversation_id = entry.conversation_id or conversation_key_for_phone(entry.to or "")
+    return Message(
+        id=entry.placeholder_id,
+        conversation_id=conversation_id,
+        timestamp=entry.created_at,
+        direction=Direction.OUTGOING,
+        status=DeliveryStatus.FAILED if entry.state == "failed" else DeliveryStatus.QUEUED,
+        body=entry.body,
+        phone=entry.to,
+        client_id=entry.client_id,
+        error=entry.error,
+    )
+
+
+def _ack_error(ack: Any) -> str:
+    if isinstance(ack, Mapping):
+        error = ack.get("error")
+        if isinstance(error, Mapping):
+            return str(error.get("message") or error.get("code") or "refused")
+        if error:
+            return str(error)
+    return "the server refused the message"

@@ -1,0 +1,187 @@
+"""What the desktop client knows about: server profiles, conversations, messages, tickets.
+
+Records are frozen: the state replaces a record when it changes, so a Qt model holding a
+reference never sees it mutate under its feet. Timestamps are the wire's ISO 8601 UTC
+strings (`2024-05-01T10:00:00.000Z`), which sort chronologically as plain strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sportello.domain.values import (
+    DeliveryStatus,
+    Direction,
+    MessageType,
+    Priority,
+    Role,
+    TicketStatus,
+)
+
+LOCAL_ID_PREFIX = "local:"
+PREVIEW_CHARS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class ServerProfile:
+    """One server the app connects to: where, as whom, and a display name for the picker."""
+
+    url: str  # base URL, e.g. "http://127.0.0.1:3200"
+    token: str
+    user_id: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    name: str
+    role: Role | str
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """A colleague on the server (GET /api/operators): who a ticket can be assigned to."""
+
+    id: str
+    name: str
+    display_name: str
+    role: str = "operator"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """One recorded change of a ticket (GET /api/tickets/{id}/history)."""
+
+    field: str  # "status", "priority" or "assignee"
+    old: str | None
+    new: str | None
+    actor_id: str | None  # None: the system (auto-ticketing)
+    at: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    type: str
+    url: str | None = None
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationHint:
+    """The seed's `notification` block of newMessage: what the server suggests showing."""
+
+    title: str | None = None
+    body: str | None = None
+    icon: str | None = None
+    sound: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message of a thread, as stored by the server or queued locally.
+
+    A message composed here and not yet acknowledged has `id == "local:<client_id>"`.
+    """
+
+    id: str
+    conversation_id: str
+    timestamp: str
+    direction: Direction
+    status: DeliveryStatus
+    body: str
+    type: MessageType | str = MessageType.TEXT
+    sender_name: str | None = None
+    phone: str | None = None
+    ticket_id: str | None = None
+    media: MediaInfo | None = None
+    client_id: str | None = None
+    error: str | None = None
+    is_group: bool = False
+    # Live events only (not cached): the server's suggestion for the desktop notification.
+    notification: NotificationHint | None = field(default=None, compare=False)
+
+    @property
+    def is_local(self) -> bool:
+        """True while the message exists only in this client's outbox."""
+        return self.id.startswith(LOCAL_ID_PREFIX)
+
+    @property
+    def is_unread(self) -> bool:
+        return self.direction is Direction.INCOMING and self.status is not DeliveryStatus.READ
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """Threads are ordered by (timestamp, id): the cache pages by the same key."""
+        return (self.timestamp, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: str
+    number: str
+    conversation_id: str | None
+    title: str
+    status: TicketStatus
+    priority: Priority
+    description: str = ""
+    contact_id: str | None = None
+    assignee_id: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A row of the conversation list: everything the list delegate paints.
+
+    `unread_count` is derived from the messages (incoming, not read); `typing` holds who is
+    typing right now (phone numbers of customers, ids of colleagues).
+    """
+
+    id: str
+    title: str
+    phone: str | None = None
+    is_group: bool = False
+    last_activity: str = ""
+    last_preview: str = ""
+    last_direction: Direction | None = None
+    unread_count: int = 0
+    ticket: Ticket | None = None
+    typing: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """The list shows the most recent activity first; ties break on id."""
+        return (self.last_activity, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One result of `GET /api/search`: kind is "message", "contact" or "ticket"."""
+
+    kind: str
+    id: str
+    title: str
+    snippet: str = ""
+    conversation_id: str | None = None
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    token: str
+    user: User
+
+
+def preview_text(message: Message) -> str:
+    """One line for the conversation list: the body, else the caption, else the kind."""
+    text = message.body or (message.media.caption if message.media else None) or ""
+    if not text and message.type != MessageType.TEXT:
+        text = f"[{message.type}]"
+    return " ".join(text.split())[:PREVIEW_CHARS]

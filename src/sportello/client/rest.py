@@ -1,0 +1,194 @@
+"""The server's HTTP API as the client uses it: login, older history pages, search.
+
+Every failure becomes a `ClientError` with one line saying what failed and why: the server
+is unreachable, the credentials are wrong, or the server's own `{"error": {...}}` message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+
+from sportello.client.errors import (
+    BadCredentials,
+    ClientError,
+    FeatureUnavailable,
+    ServerRejected,
+    ServerUnreachable,
+)
+from sportello.client.records import LoginResult, Message, Operator, SearchHit, TicketEvent
+from sportello.client.wire import (
+    WireError,
+    parse_message,
+    parse_operators,
+    parse_search_hits,
+    parse_ticket_history,
+    parse_user,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=8)
+
+
+def _server_error(status: int, body: object) -> tuple[str, str]:
+    """(code, message) from the contract's error body, or from the status alone."""
+    if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
+        err = body["error"]
+        return str(err.get("code") or ""), str(err.get("message") or f"HTTP {status}")
+    if isinstance(body, Mapping) and isinstance(body.get("error"), str):
+        return "", str(body["error"])
+    return "", f"HTTP {status}"
+
+
+async def request_json(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    json: object = None,
+    params: Mapping[str, str] | None = None,
+    what: str,
+) -> Any:
+    """One HTTP call; the answer's JSON, or a ClientError naming `what` failed and why."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        async with session.request(
+            method, url, json=json, params=params, headers=headers, timeout=DEFAULT_TIMEOUT
+        ) as response:
+            try:
+                body: object = await response.json(content_type=None)
+            except ValueError:
+                body = None
+            if response.status < 400:
+                return body
+            code, message = _server_error(response.status, body)
+            if response.status == 401:
+                raise BadCredentials(f"{what}: {message}")
+            if response.status == 404 and not code:
+                raise FeatureUnavailable(what, f"{what}: this server does not offer it")
+            raise ServerRejected(f"{what}: {message}", code)
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+        raise ServerUnreachable(
+            f"{what}: cannot reach {url} ({exc or type(exc).__name__})"
+        ) from exc
+    except aiohttp.InvalidURL as exc:
+        raise ServerUnreachable(f"{what}: not a valid server address: {url}") from exc
+
+
+class RestApi:
+    """Authenticated REST calls to one server; one aiohttp session, opened lazily."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def messages_page(
+        self, conversation_id: str, limit: int, before: str | None
+    ) -> tuple[list[Message], str | None]:
+        """GET /api/conversations/{id}/messages: (page newest first, cursor of the next page).
+
+        `before` is the opaque `next` cursor of the previous page (None: the newest page).
+        """
+        params = {"limit": str(limit)}
+        if before:
+            params["before"] = before
+        body = await request_json(
+            self._http(), "GET", f"{self.url}/api/conversations/{conversation_id}/messages",
+            token=self.token, params=params, what="loading older messages",
+        )  # fmt: skip
+        items = body.get("messages", body.get("items")) if isinstance(body, Mapping) else body
+        if not isinstance(items, list):
+            raise ServerRejected("loading older messages: the answer holds no message list")
+        messages: list[Message] = []
+        for item in items:
+            parsed = parse_message(item, "conversation messages")
+            if isinstance(parsed, WireError):
+                log.warning("%s", parsed)
+                continue
+            if isinstance(item, Mapping) and "conversationId" not in item:
+                parsed = _with_conversation(parsed, conversation_id)
+            messages.append(parsed)
+        cursor = body.get("next") if isinstance(body, Mapping) else None
+        return messages, cursor if isinstance(cursor, str) and cursor else None
+
+    async def search(self, q: str) -> list[SearchHit]:
+        body = await request_json(
+            self._http(), "GET", f"{self.url}/api/search", token=self.token,
+            params={"q": q}, what="search",
+        )  # fmt: skip
+        hits = parse_search_hits(body)
+        if isinstance(hits, WireError):
+            raise ServerRejected(f"search: {hits.reason}")
+        return hits
+
+
+    async def operators(self) -> list[Operator]:
+        """GET /api/operators (FeatureUnavailable from a server without it)."""
+        body = await request_json(
+            self._http(), "GET", f"{self.url}/api/operators", token=self.token,
+            what="loading the operator list",
+        )  # fmt: skip
+        found = parse_operators(body)
+        if isinstance(found, WireError):
+            raise ServerRejected(f"loading the operator list: {found.reason}")
+        return found
+
+    async def ticket_history(self, ticket_id: str) -> list[TicketEvent]:
+        """GET /api/tickets/{id}/history, oldest first."""
+        body = await request_json(
+            self._http(), "GET", f"{self.url}/api/tickets/{ticket_id}/history",
+            token=self.token, what="loading the ticket history",
+        )  # fmt: skip
+        events = parse_ticket_history(body)
+        if isinstance(events, WireError):
+            raise ServerRejected(f"loading the ticket history: {events.reason}")
+        return events
+
+
+def _with_conversation(message: Message, conversation_id: str) -> Message:
+    return replace(message, conversation_id=conversation_id)
+
+
+async def login(url: str, username: str, password: str) -> LoginResult:
+    """POST /api/auth/login -> token and user. Raises ServerUnreachable/BadCredentials/..."""
+    base = url.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise ServerUnreachable(
+            f"login: the server address must start with http:// or https://: {url}"
+        )
+    async with aiohttp.ClientSession() as session:
+        try:
+            body = await request_json(
+                session, "POST", f"{base}/api/auth/login",
+                json={"username": username, "password": password}, what="login",
+            )  # fmt: skip
+        except FeatureUnavailable as exc:
+            raise ServerRejected(f"login: {base} does not look like a Sportello server") from exc
+        except BadCredentials as exc:
+            raise BadCredentials("login: wrong username or password") from exc
+    if not isinstance(body, Mapping) or not isinstance(body.get("token"), str):
+        raise ServerRejected("login: the server's answer holds no token")
+    user = parse_user(body.get("user"))
+    if isinstance(user, WireError):
+        raise ServerRejected(f"login: {user}")
+    return LoginResult(token=body["token"], user=user)
+
+
+__all__ = ["ClientError", "RestApi", "login", "request_json"]

@@ -1,0 +1,313 @@
+"""What happens while connected: resume with `sync`, apply events once, or speak "seed".
+
+Full profile (a Sportello server): after `authenticated {cursor}` the session calls
+`sync {since}` until `more` is false, live events wait in the sequencer meanwhile, and every
+stored change is applied exactly once, in seq order, to the state and the cache together.
+
+Seed profile (the legacy back end): `authenticated` comes without `cursor`, or `sync` is
+never acknowledged. Events carry no seq: they are applied as they come, messages are
+deduplicated by id, unread comes from unreadMessages/newMessage/messageRead, and the state
+tells the status bar which features are missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from sportello.client.cache import Cache
+from sportello.client.changes import ProtocolProfile
+from sportello.client.errors import NotConnected
+from sportello.client.features import SEED_MISSING_FEATURES
+from sportello.client.outbox import Outbox
+from sportello.client.records import Message
+from sportello.client.sequencer import EventSequencer, WireEvent
+from sportello.client.state import ClientState
+from sportello.client.wire import (
+    WireError,
+    parse_message,
+    parse_read,
+    parse_status,
+    parse_ticket,
+    parse_typing,
+)
+from sportello.domain.values import DeliveryStatus, Direction
+
+log = logging.getLogger(__name__)
+
+Call = Callable[[str, Any, float], Awaitable[Any]]
+
+TYPING_TTL_S = 12.0  # a typing indicator without a stop fades after this long
+SEEN_IDS_KEPT = 20_000  # seed dedupe memory; older ids are not replayed by the seed anyway
+EPHEMERAL = frozenset({"userTyping", "userStoppedTyping", "unreadMessages"})
+
+
+class Session:
+    """The connection's SessionHandler: sequencing, profile detection, event application."""
+
+    def __init__(
+        self,
+        state: ClientState,
+        cache: Cache,
+        outbox: Outbox,
+        call: Call,
+        *,
+        last_seq: int = 0,
+        sync_timeout: float = 5.0,
+    ) -> None:
+        self.state = state
+        self.cache = cache
+        self.outbox = outbox
+        self.call = call
+        self.sync_timeout = sync_timeout
+        self.sequencer = EventSequencer(last_seq)
+        self.profile = ProtocolProfile.UNKNOWN
+        self.user: Mapping[str, Any] = {}
+        self._wake = asyncio.Event()
+        self._need_sync = False
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._typing_timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        # (names, handler) of events handled outside the session (docs/protocol.md 4).
+        self.extra_events: tuple[frozenset[str], Callable[[str, Any, bool], None]] | None = None
+
+    # ---- SessionHandler -----------------------------------------------------------------
+
+    def on_authenticated(self, payload: Mapping[str, Any]) -> None:
+        user = payload.get("user")
+        self.user = user if isinstance(user, Mapping) else {}
+        self.sequencer.reset_buffer()
+        if "cursor" not in payload:
+            self._become_seed("authenticated carries no cursor")
+            return
+        self._set_profile(ProtocolProfile.FULL)
+        self.sequencer.begin_sync()  # live events wait until the catch-up is done
+
+    def on_event(self, name: str, data: Any) -> None:
+        if self.profile is not ProtocolProfile.FULL or name in EPHEMERAL:
+            self._apply(WireEvent(name, data, None), replayed=False)
+            return
+        verdict = self.sequencer.live(WireEvent.of(name, data))
+        self._apply_all(verdict.apply, replayed=False)
+        if verdict.need_sync:
+            self._need_sync = True
+            self._wake.set()
+
+    async def run_session(self) -> None:
+        if self.profile is ProtocolProfile.FULL:
+            await self._catch_up(first=True)
+        self.outbox.can_send = lambda: self.profile is ProtocolProfile.FULL
+        if self.profile is ProtocolProfile.FULL:
+            await self.outbox.flush()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self.profile is not ProtocolProfile.FULL:
+                continue
+            if self._need_sync:
+                self._need_sync = False
+                await self._catch_up(first=False)
+            await self.outbox.flush()
+
+    def on_disconnected(self) -> None:
+        self.sequencer.abort_sync()
+        self.state.set_syncing(False)
+        for handle in self._typing_timers.values():
+            handle.cancel()
+        for conversation_id, who in list(self._typing_timers):
+            self.state.set_typing(conversation_id, who, False)
+        self._typing_timers.clear()
+
+    def request_flush(self) -> None:
+        """Something was composed: send it now if online (wakes run_session)."""
+        self._wake.set()
+
+    # ---- sync ---------------------------------------------------------------------------
+
+    async def _catch_up(self, first: bool) -> None:
+        """`sync` until `more` is false, then release the buffered live events."""
+        self.state.set_syncing(True)
+        try:
+            while True:
+                since = self.sequencer.begin_sync()
+                try:
+                    ack = await self.call("sync", {"since": since}, self.sync_timeout)
+                except TimeoutError:
+                    if first and since == self.sequencer.last_applied:
+                        self._become_seed("sync was not answered")
+                        return
+                    raise
+                page = _sync_page(ack)
+                if page is None:
+                    if first:
+                        self._become_seed(f"sync answered {str(ack)[:80]}")
+                        return
+                    raise NotConnected(f"unexpected sync answer: {str(ack)[:80]}")
+                events, cursor, more = page
+                self._apply_all(self.sequencer.sync_page(events, cursor), replayed=True)
+                if more:
+                    continue
+                verdict = self.sequencer.end_sync()
+                self._apply_all(verdict.apply, replayed=False)
+                if not verdict.need_sync:
+                    return
+        finally:
+            self.state.set_syncing(False)
+
+    # ---- profiles -----------------------------------------------------------------------
+
+    def _set_profile(self, profile: ProtocolProfile) -> None:
+        self.profile = profile
+        missing = SEED_MISSING_FEATURES if profile is ProtocolProfile.SEED else ()
+        self.state.set_profile(profile, missing)
+        self.cache.set_meta("profile", profile.value)
+
+    def _become_seed(self, why: str) -> None:
+        log.info("server speaks the seed protocol only (%s)", why)
+        self.sequencer.abort_sync()
+        self._set_profile(ProtocolProfile.SEED)
+
+    # ---- applying events ----------------------------------------------------------------
+
+    def _apply_all(self, events: Sequence[WireEvent], replayed: bool) -> None:
+        if not events:
+            return
+        for event in events:
+            self._apply(event, replayed)
+        if self.profile is ProtocolProfile.FULL:
+            # Queued after the writes of these events: committed with them or after them.
+            self.cache.set_last_seq(self.sequencer.last_applied)
+
+    def _apply(self, event: WireEvent, replayed: bool) -> None:
+        name, data = event.name, event.data
+        seed = self.profile is not ProtocolProfile.FULL
+        if name == "newMessage":
+            self._apply_message(parse_message(data, name), replayed)
+        elif name == "messageUpdate" and isinstance(data, Mapping):
+            kind = data.get("type")
+            if kind == "read":
+                self._apply(WireEvent("messageRead", _read_payload(data), None), replayed)
+            elif kind == "status":
+                self._apply(WireEvent("messageStatusUpdate", _status_payload(data), None), replayed)
+            else:
+                self._apply_message(parse_message(data.get("message"), name), replayed)
+        elif name == "messageRead":
+            read = parse_read(data)
+            if isinstance(read, WireError):
+                log.warning("%s", read)
+                return
+            self.state.apply_read(read.message_id, cascade=not seed)
+            self.cache.mark_read(read.message_id, cascade=not seed)
+        elif name == "messageStatusUpdate":
+            status = parse_status(data)
+            if isinstance(status, WireError):
+                log.warning("%s", status)
+                return
+            self.state.apply_status(status.message_id, status.status, status.error)
+            self.cache.set_status(status.message_id, status.status, status.error)
+        elif name in ("ticketCreated", "ticketUpdated"):
+            ticket = parse_ticket(data, name)
+            if isinstance(ticket, WireError):
+                log.warning("%s", ticket)
+                return
+            reason = data.get("reason") if isinstance(data, Mapping) else None
+            self.state.apply_ticket(ticket, str(reason) if reason else None)
+            self.cache.put_tickets([ticket])
+        elif name == "unreadMessages":
+            if seed:  # with a Sportello server, sync is the truth and this is a summary
+                self._apply_unread(data)
+        elif name in ("userTyping", "userStoppedTyping"):
+            self._apply_typing(name, data)
+        elif self.extra_events is not None and name in self.extra_events[0]:
+            self.extra_events[1](name, data, replayed)  # client/awareness.py
+        else:
+            log.debug("ignoring event %s", name)
+
+    def _apply_message(self, parsed: Message | WireError, replayed: bool) -> None:
+        if isinstance(parsed, WireError):
+            log.warning("%s", parsed)
+            return
+        if self.profile is not ProtocolProfile.FULL:
+            if parsed.id in self._seen:
+                return
+            self._seen[parsed.id] = None
+            if len(self._seen) > SEEN_IDS_KEPT:
+                self._seen.popitem(last=False)
+        self.state.apply_message(parsed)
+        self.cache.put_messages([parsed])
+        if parsed.direction is Direction.INCOMING and parsed.is_unread:
+            self.state.announce_incoming(parsed, replayed)
+            if parsed.phone:
+                self._stop_typing(parsed.conversation_id, parsed.phone)
+
+    def _apply_unread(self, data: Any) -> None:
+        items = data.get("messages") if isinstance(data, Mapping) else None
+        if not isinstance(items, list):
+            log.warning("bad unreadMessages payload: no messages list")
+            return
+        batch: list[Message] = []
+        for item in items:
+            parsed = parse_message(item, "unreadMessages")
+            if isinstance(parsed, WireError):
+                log.warning("%s", parsed)
+                continue
+            if parsed.id not in self._seen:
+                self._seen[parsed.id] = None
+                batch.append(parsed)
+        for message in sorted(batch, key=lambda m: m.sort_key):
+            self.state.apply_message(message)
+        self.cache.put_messages(batch)
+
+    def _apply_typing(self, name: str, data: Any) -> None:
+        typing = parse_typing(data, name)
+        if isinstance(typing, WireError):
+            log.warning("%s", typing)
+            return
+        key = (typing.conversation_id, typing.who)
+        old = self._typing_timers.pop(key, None)
+        if old is not None:
+            old.cancel()
+        if name == "userStoppedTyping":
+            self.state.set_typing(typing.conversation_id, typing.who, False)
+            return
+        self.state.set_typing(typing.conversation_id, typing.who, True)
+        self._typing_timers[key] = asyncio.get_running_loop().call_later(
+            TYPING_TTL_S, self._stop_typing, *key
+        )
+
+    def _stop_typing(self, conversation_id: str, who: str) -> None:
+        handle = self._typing_timers.pop((conversation_id, who), None)
+        if handle is not None:
+            handle.cancel()
+        self.state.set_typing(conversation_id, who, False)
+
+
+def _sync_page(ack: Any) -> tuple[list[WireEvent], int | None, bool] | None:
+    if not isinstance(ack, Mapping) or not isinstance(ack.get("events"), list):
+        return None
+    events: list[WireEvent] = []
+    for item in ack["events"]:
+        if isinstance(item, Mapping) and isinstance(item.get("event"), str):
+            events.append(WireEvent.of(item["event"], item.get("data")))
+    cursor = ack.get("cursor")
+    return events, cursor if isinstance(cursor, int) else None, bool(ack.get("more"))
+
+
+def _read_payload(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    message = data.get("message")
+    if isinstance(message, Mapping):
+        return {"messageId": message.get("id") or message.get("messageId"), **message}
+    return data
+
+
+def _status_payload(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    message = data.get("message")
+    if isinstance(message, Mapping):
+        return {
+            "messageId": message.get("id") or message.get("messageId"),
+            "status": message.get("status", DeliveryStatus.SENT.value),
+            "error": message.get("error"),
+        }
+    return data

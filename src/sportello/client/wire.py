@@ -1,0 +1,311 @@
+"""Wire payloads (Socket.IO events, REST bodies) -> client records.
+
+Parsers never raise on bad input: they return a `WireError` saying which field of which
+payload was wrong, and the caller logs it once and skips the payload. Both our server's
+payloads and the legacy seed back end's (fewer fields, other spellings) are accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sportello.client.records import (
+    MediaInfo,
+    Message,
+    NotificationHint,
+    Operator,
+    SearchHit,
+    Ticket,
+    TicketEvent,
+    User,
+)
+from sportello.domain.phone import normalize_phone
+from sportello.domain.values import (
+    DeliveryStatus,
+    Direction,
+    MessageType,
+    Priority,
+    TicketStatus,
+    iso_utc,
+    utc_now,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WireError:
+    what: str  # e.g. "newMessage"
+    reason: str  # e.g. "missing id"
+
+    def __str__(self) -> str:
+        return f"bad {self.what} payload: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEvent:
+    message_id: str
+    status: DeliveryStatus
+    timestamp: str
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadEvent:
+    message_id: str
+    read_by: str | None
+    timestamp: str
+
+
+@dataclass(frozen=True, slots=True)
+class TypingEvent:
+    conversation_id: str
+    who: str
+
+
+def _text(data: Mapping[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = data.get(name)
+        if value is not None and value != "":
+            return str(value)
+    return None
+
+
+def normalize_timestamp(value: object) -> str:
+    """Any wire timestamp (ISO string, epoch seconds or milliseconds) -> ISO UTC with `Z`.
+
+    Normalizing matters: the cache and the thread order messages by this string.
+    """
+    if isinstance(value, bool) or value is None or value == "":
+        return iso_utc(utc_now())
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 10**11 else value
+        return iso_utc(datetime.fromtimestamp(seconds, UTC))
+    text = str(value).strip()
+    if text.isdigit():
+        return normalize_timestamp(int(text))
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return iso_utc(utc_now())
+    return iso_utc(moment)
+
+
+def conversation_key_for_phone(raw: str) -> str:
+    """Seed payloads have no conversation id: the contact's phone identity stands in for it."""
+    return normalize_phone(raw).key
+
+
+def parse_message(data: object, what: str = "message") -> Message | WireError:
+    """A message in the newMessage / REST / sendMessage-ack shape."""
+    if not isinstance(data, Mapping):
+        return WireError(what, "not an object")
+    message_id = _text(data, "id", "messageId")
+    if message_id is None:
+        return WireError(what, "missing id")
+    phone_raw = _text(data, "phoneNumber", "from", "to")
+    conversation_id = _text(data, "conversationId")
+    if conversation_id is None:
+        if phone_raw is None:
+            return WireError(what, f"message {message_id} has neither conversationId nor phone")
+        conversation_id = conversation_key_for_phone(phone_raw)
+    try:
+        direction = Direction(_text(data, "direction") or Direction.INCOMING)
+    except ValueError:
+        return WireError(what, f"message {message_id} has unknown direction {data['direction']!r}")
+    default_status = (
+        DeliveryStatus.RECEIVED if direction is Direction.INCOMING else DeliveryStatus.SENT
+    )
+    status_text = _text(data, "status")
+    try:
+        status = DeliveryStatus(status_text) if status_text else default_status
+    except ValueError:
+        status = default_status  # the seed uses its own words; the direction's default is honest
+    if data.get("read") is True or data.get("isRead") is True:
+        status = DeliveryStatus.READ
+    type_text = _text(data, "type") or MessageType.TEXT
+    try:
+        msg_type: MessageType | str = MessageType(type_text)
+    except ValueError:
+        msg_type = type_text
+    raw_type = _text(data, "unsupportedType")  # docs/protocol.md 4.5: the gateway's word
+    if msg_type is MessageType.UNSUPPORTED and raw_type and raw_type not in set(MessageType):
+        msg_type = raw_type  # a type this client does not know, shown as such
+    media = data.get("media")
+    media_info = None
+    if isinstance(media, Mapping):
+        media_info = MediaInfo(
+            type=str(media.get("type") or msg_type),
+            url=_text(media, "url"),
+            caption=_text(media, "caption"),
+        )
+    phone = normalize_phone(phone_raw).display if phone_raw else None
+    return Message(
+        id=message_id,
+        conversation_id=conversation_id,
+        timestamp=normalize_timestamp(data.get("timestamp") or data.get("createdAt")),
+        direction=direction,
+        status=status,
+        body=_text(data, "message", "body", "text") or "",
+        type=msg_type,
+        sender_name=_text(data, "senderName"),
+        phone=phone,
+        ticket_id=_text(data, "ticketId"),
+        media=media_info,
+        client_id=_text(data, "clientId"),
+        error=_text(data, "error"),
+        is_group=bool(data.get("isGroup", False)),
+        notification=_notification_hint(data.get("notification")),
+    )
+
+
+def _notification_hint(data: object) -> NotificationHint | None:
+    """newMessage's seed `notification` block {title, body, icon, sound}; junk is ignored."""
+    if not isinstance(data, Mapping):
+        return None
+    hint = NotificationHint(
+        title=_text(data, "title"), body=_text(data, "body"),
+        icon=_text(data, "icon"), sound=_text(data, "sound"),
+    )  # fmt: skip
+    return hint if any((hint.title, hint.body, hint.icon, hint.sound)) else None
+
+
+def parse_ticket(data: object, what: str = "ticket") -> Ticket | WireError:
+    if not isinstance(data, Mapping):
+        return WireError(what, "not an object")
+    ticket = data.get("ticket") if isinstance(data.get("ticket"), Mapping) else data
+    assert isinstance(ticket, Mapping)
+    ticket_id = _text(ticket, "id")
+    if ticket_id is None:
+        return WireError(what, "missing ticket id")
+    try:
+        status = TicketStatus(_text(ticket, "status") or TicketStatus.PENDING)
+        priority = Priority(_text(ticket, "priority") or Priority.MEDIUM)
+    except ValueError as exc:
+        return WireError(what, f"ticket {ticket_id}: {exc}")
+    return Ticket(
+        id=ticket_id,
+        number=_text(ticket, "number") or ticket_id,
+        conversation_id=_text(ticket, "conversationId"),
+        title=_text(ticket, "title") or "",
+        status=status,
+        priority=priority,
+        description=_text(ticket, "description") or "",
+        contact_id=_text(ticket, "contactId"),
+        assignee_id=_text(ticket, "assigneeId"),
+        created_at=normalize_timestamp(ticket.get("createdAt")) if ticket.get("createdAt") else "",
+        updated_at=normalize_timestamp(ticket.get("updatedAt")) if ticket.get("updatedAt") else "",
+    )
+
+
+def parse_status(data: object) -> StatusEvent | WireError:
+    if not isinstance(data, Mapping):
+        return WireError("messageStatusUpdate", "not an object")
+    message_id = _text(data, "messageId", "id")
+    if message_id is None:
+        return WireError("messageStatusUpdate", "missing messageId")
+    try:
+        status = DeliveryStatus(_text(data, "status") or "")
+    except ValueError:
+        return WireError("messageStatusUpdate", f"unknown status {data.get('status')!r}")
+    return StatusEvent(
+        message_id, status, normalize_timestamp(data.get("timestamp")), _text(data, "error")
+    )
+
+
+def parse_read(data: object) -> ReadEvent | WireError:
+    if not isinstance(data, Mapping):
+        return WireError("messageRead", "not an object")
+    message_id = _text(data, "messageId", "id")
+    if message_id is None:
+        return WireError("messageRead", "missing messageId")
+    return ReadEvent(message_id, _text(data, "readBy"), normalize_timestamp(data.get("timestamp")))
+
+
+def parse_typing(data: object, what: str) -> TypingEvent | WireError:
+    if not isinstance(data, Mapping):
+        return WireError(what, "not an object")
+    who = _text(data, "from", "userId")
+    if who is None:
+        return WireError(what, "missing from")
+    conversation_id = _text(data, "conversationId")
+    if conversation_id is None:
+        conversation_id = conversation_key_for_phone(who)
+    return TypingEvent(conversation_id, who)
+
+
+def parse_user(data: object) -> User | WireError:
+    if not isinstance(data, Mapping):
+        return WireError("user", "not an object")
+    user_id = _text(data, "id", "userId")
+    if user_id is None:
+        return WireError("user", "missing id")
+    return User(id=user_id, name=_text(data, "name", "username") or user_id,
+                role=_text(data, "role") or "operator")  # fmt: skip
+
+
+def parse_operators(body: object) -> list[Operator] | WireError:
+    """GET /api/operators: `{operators: [{id, name, displayName, role}]}`."""
+    items = body.get("operators") if isinstance(body, Mapping) else None
+    if not isinstance(items, list):
+        return WireError("operators", "no operators list")
+    found: list[Operator] = []
+    for item in items:
+        if not isinstance(item, Mapping) or _text(item, "id") is None:
+            continue
+        name = _text(item, "name") or str(item["id"])
+        found.append(Operator(id=str(item["id"]), name=name,
+                              display_name=_text(item, "displayName") or name,
+                              role=_text(item, "role") or "operator"))  # fmt: skip
+    return found
+
+
+def parse_ticket_history(body: object) -> list[TicketEvent] | WireError:
+    """GET /api/tickets/{id}/history: `{ticketId, history: [{field, old, new, ...}]}`."""
+    items = body.get("history") if isinstance(body, Mapping) else None
+    if not isinstance(items, list):
+        return WireError("ticket history", "no history list")
+    events: list[TicketEvent] = []
+    for item in items:
+        if not isinstance(item, Mapping) or _text(item, "field") is None:
+            continue
+        events.append(TicketEvent(
+            field=str(item["field"]), old=_text(item, "old"), new=_text(item, "new"),
+            actor_id=_text(item, "actorId"), at=_text(item, "at") or "",
+            reason=_text(item, "reason"),
+        ))  # fmt: skip
+    return events
+
+
+def parse_search_hits(body: object) -> list[SearchHit] | WireError:
+    """GET /api/search: `{results: [...]}` or `{messages, contacts, tickets}` or a list."""
+    groups: list[tuple[str, object]] = []
+    if isinstance(body, list):
+        groups.append(("", body))
+    elif isinstance(body, Mapping):
+        if isinstance(body.get("results"), list):
+            groups.append(("", body["results"]))
+        for kind in ("messages", "contacts", "tickets"):
+            if isinstance(body.get(kind), list):
+                groups.append((kind.rstrip("s"), body[kind]))
+    else:
+        return WireError("search", "not an object")
+    hits: list[SearchHit] = []
+    for kind, items in groups:
+        assert isinstance(items, list)
+        for item in items:
+            if not isinstance(item, Mapping) or _text(item, "id") is None:
+                continue
+            hit_kind = kind or _text(item, "kind", "type")
+            hits.append(
+                SearchHit(
+                    kind=hit_kind or "message",
+                    id=str(item["id"]),
+                    title=_text(item, "title", "name", "senderName", "phoneNumber") or "",
+                    snippet=_text(item, "snippet", "message", "body", "description") or "",
+                    conversation_id=_text(item, "conversationId"),
+                    timestamp=_text(item, "timestamp", "updatedAt", "createdAt"),
+                )
+            )
+    return hits

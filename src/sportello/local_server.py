@@ -1,0 +1,510 @@
+"""Local-server mode: the app supervises `sportello server` as a child process.
+
+Qt-free (asyncio only) so it runs the same on the qasync loop and in plain tests.
+
+Why a child process and not a thread: the server acknowledges a webhook (200) only after
+the SQLite commit, so the gateway never loses a message; a crash of the UI must not take
+the server with it. The child runs in its own session (POSIX) / process group (Windows):
+a SIGKILL of the UI, a Ctrl+C in the terminal or a closed terminal leave it serving. The
+child's pid and port are written to a state file; the next UI start *adopts* a live
+server of ours (health check + webhook secret probe) instead of starting a second one, and
+starts a fresh one when it is gone. Either way every acknowledged message is in the
+database, so nothing acknowledged is lost and nothing is stored twice (webhooks are
+idempotent on the gateway's message id).
+
+Stopping (app quit) sends SIGTERM, which makes the server drain in-flight work and exit 0,
+then waits; SIGKILL only after the drain timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+log = logging.getLogger(__name__)
+
+EXIT_USAGE = 2  # `sportello server`: bad flags, unreachable database, port in use
+STATE_FILE = "local-server.json"
+LOG_FILE = "local-server.log"
+LOG_ROTATE_BYTES = 5 * 1024 * 1024
+ERROR_PREFIX = "sportello server: error:"
+
+
+class LocalServerState(StrEnum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    RESTARTING = "restarting"  # it died; waiting out the backoff before the next start
+    FAILED = "failed"  # cannot start (port taken, bad rules) or crashed too often
+
+
+class LocalServerError(Exception):
+    """The local server cannot run: one line saying what and why."""
+
+
+class PortInUse(LocalServerError):
+    """Another program listens on the configured port."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(
+            f"port {port} on {host} is already used by another program: "
+            "close that program or choose another port in Settings"
+        )
+        self.host = host
+        self.port = port
+
+
+@dataclass(frozen=True, slots=True)
+class LocalServerConfig:
+    """Where the local server keeps its files and where it listens."""
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 3200
+    rules_file: Path | None = None
+    db_url: str | None = None  # default: SQLite `sportello.db` in data_dir
+    drain_timeout: float = 15.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or "sqlite:///" + (self.data_dir / "sportello.db").as_posix()
+
+    @property
+    def base_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def webhook_url(self) -> str:
+        """What to paste in WPPConnect Server's webhook setting."""
+        return f"{self.base_url}/webhooks/wppconnect"
+
+
+def sportello_command(*args: str) -> list[str]:
+    """argv running the `sportello` command: the frozen app itself, or `python -m sportello`."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "sportello", *args]
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment of child commands: ours, plus `src/` on the path when run from a checkout."""
+    env = dict(os.environ)
+    if not getattr(sys, "frozen", False):
+        package_root = str(Path(__file__).resolve().parents[1])
+        paths = [package_root, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    env.update(extra or {})
+    return env
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """True when nothing listens on host:port (same SO_REUSEADDR as the server's socket)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        if os.name != "nt":  # Windows' SO_REUSEADDR would let us bind over a live listener
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill(pid, 0) terminates on Windows; the health check decides there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False  # someone else's process: not ours to adopt
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():  # guard against pid reuse by an unrelated program
+        with contextlib.suppress(OSError):
+            return b"server" in cmdline.read_bytes()
+    return True
+
+
+def _signal_stop(pid: int, proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None:
+        proc.terminate()  # SIGTERM on POSIX; TerminateProcess on Windows (no drain there)
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGTERM)
+
+
+def _signal_kill(pid: int, proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None:
+        proc.kill()
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
+StateListener = Callable[[LocalServerState, str], None]
+
+
+class LocalServerSupervisor:
+    """Starts, adopts, watches, restarts and stops the embedded server child process."""
+
+    def __init__(
+        self,
+        config: LocalServerConfig,
+        webhook_secret: str,
+        *,
+        on_state: StateListener | None = None,
+        max_crashes: int = 5,
+        backoff_base: float = 1.0,
+        backoff_max: float = 30.0,
+        stable_after: float = 60.0,
+        ready_timeout: float = 90.0,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.config = config
+        self._secret = webhook_secret
+        self._listeners: list[StateListener] = [on_state] if on_state else []
+        self.max_crashes = max_crashes
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.stable_after = stable_after
+        self.ready_timeout = ready_timeout
+        self.poll_interval = poll_interval
+        self.state = LocalServerState.STOPPED
+        self.detail = ""
+        self.pid: int | None = None
+        self.adopted = False
+        self.crashes = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
+        self._watcher: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # ---- public -------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self.config.base_url
+
+    @property
+    def webhook_url(self) -> str:
+        return self.config.webhook_url
+
+    @property
+    def webhook_secret(self) -> str:
+        return self._secret
+
+    @property
+    def log_path(self) -> Path:
+        return self.config.data_dir / "logs" / LOG_FILE
+
+    @property
+    def state_path(self) -> Path:
+        return self.config.data_dir / STATE_FILE
+
+    def subscribe(self, listener: StateListener) -> None:
+        self._listeners.append(listener)
+
+    async def start(self) -> None:
+        """Adopt our running server or start one; return when it answers /health.
+
+        Raises PortInUse when another program holds the port, LocalServerError when the
+        server refuses to start (its one-line error) or does not become ready.
+        """
+        self._stopping = False
+        self.crashes = 0
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self._set(LocalServerState.STARTING, "")
+        try:
+            if not await self._adopt():
+                await self._spawn_and_wait()
+        except LocalServerError as exc:
+            self._set(LocalServerState.FAILED, str(exc))
+            raise
+        self._watcher = asyncio.get_running_loop().create_task(
+            self._watch(), name="local-server-watch"
+        )
+
+    async def stop(self) -> None:
+        """SIGTERM (the server drains and exits 0), wait, SIGKILL after the drain timeout."""
+        self._stopping = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
+        pid, proc = self.pid, self._proc
+        if pid is not None:
+            _signal_stop(pid, proc)
+            if not await self._wait_exit(pid, proc, self.config.drain_timeout + 5.0):
+                log.warning("local server did not stop after SIGTERM; killing it (pid %s)", pid)
+                _signal_kill(pid, proc)
+                await self._wait_exit(pid, proc, 5.0)
+        self._forget()
+        self._set(LocalServerState.STOPPED, "")
+
+    async def restart(self) -> None:
+        """Stop and start again (e.g. after the rules file changed)."""
+        await self.stop()
+        await self.start()
+
+    def detach(self) -> None:
+        """Stop watching but leave the server running (it keeps taking webhooks)."""
+        self._stopping = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
+
+    # ---- adoption -----------------------------------------------------------------------
+
+    async def _adopt(self) -> bool:
+        """Reuse a server a previous (crashed) UI started, if it is alive and ours."""
+        info = self._read_state_file()
+        if info is None:
+            return False
+        pid = int(info.get("pid", 0))
+        same_place = info.get("port") == self.config.port and info.get("host") == self.config.host
+        if pid <= 0 or not _pid_alive(pid):
+            self._remove_state_file()
+            return False
+        if not same_place or info.get("db") != self.config.database_url:
+            # Ours, but started with another port or database: replace it.
+            log.info("stopping the previous local server (pid %s): settings changed", pid)
+            _signal_stop(pid, None)
+            await self._wait_exit(pid, None, self.config.drain_timeout + 5.0)
+            self._remove_state_file()
+            return False
+        ready = await self._wait_ready(pid, None, timeout=min(self.ready_timeout, 30.0))
+        if ready and await self._secret_accepted():
+            self.pid, self._proc, self.adopted = pid, None, True
+            log.info("adopted the running local server (pid %s, port %s)", pid, self.config.port)
+            self._set(LocalServerState.RUNNING, "")
+            return True
+        log.info("replacing the previous local server (pid %s): not healthy or other secret", pid)
+        _signal_stop(pid, None)
+        await self._wait_exit(pid, None, self.config.drain_timeout + 5.0)
+        self._remove_state_file()
+        return False
+
+    async def _secret_accepted(self) -> bool:
+        """A wrong secret gets 401; ours gets past auth (400 for an empty body)."""
+        url = f"{self.config.base_url}/webhooks/generic"
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http,
+                http.post(url, data=b"{", headers=self._auth_headers()) as response,
+            ):
+                return response.status != 401
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"X-Webhook-Token": self._secret, "Content-Type": "application/json"}
+
+    # ---- spawning -----------------------------------------------------------------------
+
+    def command(self) -> list[str]:
+        args = [
+            "server",
+            "--host", self.config.host,
+            "--port", str(self.config.port),
+            "--db", self.config.database_url,
+            "--log-format", "text",
+            "--drain-timeout", str(self.config.drain_timeout),
+        ]  # fmt: skip
+        if self.config.rules_file is not None:
+            args += ["--rules", str(self.config.rules_file)]
+        return sportello_command(*args)
+
+    async def _spawn_and_wait(self) -> None:
+        if not port_is_free(self.config.host, self.config.port):
+            raise PortInUse(self.config.host, self.config.port)
+        proc = self._spawn()
+        if not await self._wait_ready(proc.pid, proc, self.ready_timeout):
+            code = proc.poll()
+            if code is None:
+                _signal_kill(proc.pid, proc)
+                await self._wait_exit(proc.pid, proc, 5.0)
+                raise LocalServerError(
+                    f"the local server did not answer within {self.ready_timeout:.0f} s "
+                    f"(log: {self.log_path})"
+                )
+            raise self._exit_error(code)
+        self.pid, self._proc, self.adopted = proc.pid, proc, False
+        self._write_state_file(proc.pid)
+        self._set(LocalServerState.RUNNING, "")
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        log_path = self.log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        if log_path.exists() and log_path.stat().st_size > LOG_ROTATE_BYTES:
+            log_path.replace(log_path.with_suffix(".log.1"))
+        # The child's output goes to a file, not a pipe: a pipe would break (and could
+        # block the server) once the UI that reads it is gone.
+        with open(log_path, "ab") as out:
+            self._log_offset = out.tell()
+            kwargs: dict[str, Any] = {}
+            if os.name == "nt":
+                kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0) | (
+                    getattr(subprocess, "CREATE_NO_WINDOW", 0)
+                )
+            else:
+                kwargs["start_new_session"] = True  # no terminal signals from the UI's session
+            env = child_env({**self.config.extra_env, "SPORTELLO_WEBHOOK_SECRET": self._secret})
+            proc = subprocess.Popen(
+                self.command(), stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
+                cwd=str(self.config.data_dir), **kwargs,
+            )  # fmt: skip
+        log.info("started the local server (pid %s, port %s)", proc.pid, self.config.port)
+        return proc
+
+    async def _wait_ready(
+        self, pid: int, proc: subprocess.Popen[bytes] | None, timeout: float
+    ) -> bool:
+        deadline = time.monotonic() + timeout
+        url = f"{self.config.base_url}/health"
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
+            while time.monotonic() < deadline:
+                if (proc.poll() is not None) if proc is not None else not _pid_alive(pid):
+                    return False
+                try:
+                    async with http.get(url) as response:
+                        if response.status == 200:
+                            return True
+                except (aiohttp.ClientError, TimeoutError):
+                    pass
+                await asyncio.sleep(self.poll_interval)
+        return False
+
+    def _exit_error(self, code: int) -> LocalServerError:
+        line = self._last_error_line()
+        if "cannot listen" in line or ("address" in line and "in use" in line):
+            return PortInUse(self.config.host, self.config.port)
+        if line:
+            return LocalServerError(f"the local server cannot start: {line}")
+        return LocalServerError(f"the local server exited with code {code} (log: {self.log_path})")
+
+    def _last_error_line(self) -> str:
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self._log_offset)
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        for line in reversed(text.splitlines()):
+            if line.startswith(ERROR_PREFIX):
+                return line[len(ERROR_PREFIX) :].strip()
+        return ""
+
+    # ---- watching -----------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        started = time.monotonic()
+        while not self._stopping:
+            await asyncio.sleep(self.poll_interval)
+            pid, proc = self.pid, self._proc
+            if pid is None:
+                return
+            code = proc.poll() if proc is not None else (None if _pid_alive(pid) else -1)
+            if code is None:
+                if time.monotonic() - started > self.stable_after:
+                    self.crashes = 0  # ran long enough: a later crash starts a new count
+                continue
+            if self._stopping:
+                return
+            self._forget()
+            reason = self._last_error_line() if proc is not None else ""
+            self.crashes += 1
+            if code == EXIT_USAGE and proc is not None:
+                error = self._exit_error(code)
+                self._set(LocalServerState.FAILED, str(error))
+                return
+            if self.crashes >= self.max_crashes:
+                self._set(
+                    LocalServerState.FAILED,
+                    f"the local server stopped {self.crashes} times in a row and will not be "
+                    f"restarted (last exit code {code}{'; ' + reason if reason else ''}; "
+                    f"log: {self.log_path})",
+                )
+                return
+            delay = min(self.backoff_base * 2 ** (self.crashes - 1), self.backoff_max)
+            log.warning("local server exited with code %s; restarting in %.1f s", code, delay)
+            self._set(LocalServerState.RESTARTING, f"exit code {code}")
+            await asyncio.sleep(delay)
+            if self._stopping:
+                return
+            self._set(LocalServerState.STARTING, "")
+            try:
+                await self._spawn_and_wait()
+            except LocalServerError as exc:
+                if isinstance(exc, PortInUse) or self.crashes + 1 >= self.max_crashes:
+                    self._set(LocalServerState.FAILED, str(exc))
+                    return
+                self.crashes += 1
+                self._set(LocalServerState.RESTARTING, str(exc))
+                continue
+            started = time.monotonic()
+
+    async def _wait_exit(
+        self, pid: int, proc: subprocess.Popen[bytes] | None, timeout: float
+    ) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc is not None:
+                if proc.poll() is not None:
+                    return True
+            elif not _pid_alive(pid):
+                return True
+            await asyncio.sleep(0.1)
+        return False
+
+    # ---- state file and listeners -------------------------------------------------------
+
+    def _read_state_file(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _write_state_file(self, pid: int) -> None:
+        info = {
+            "pid": pid,
+            "host": self.config.host,
+            "port": self.config.port,
+            "db": self.config.database_url,
+            "started_at": time.time(),
+        }
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info), encoding="utf-8")
+        tmp.replace(self.state_path)
+
+    def _remove_state_file(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.state_path.unlink()
+
+    def _forget(self) -> None:
+        self.pid, self._proc, self.adopted = None, None, False
+        self._remove_state_file()
+
+    def _set(self, state: LocalServerState, detail: str) -> None:
+        self.state, self.detail = state, detail
+        for listener in list(self._listeners):
+            listener(state, detail)

@@ -1,0 +1,127 @@
+"""The application factory: one aiohttp app serving HTTP, webhooks and Socket.IO.
+
+Background work (group-commit batcher, event broadcaster, outbox worker) lives in a
+cleanup context, so it starts with the app and is drained when the app stops.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+
+import socketio
+from aiohttp import web
+
+from sportello.domain.rules import TicketRules
+from sportello.domain.values import Gateway
+from sportello.ingest.desk import DeskService
+from sportello.ingest.service import IngestService
+from sportello.server import ws_coalescing
+from sportello.server.auth import LoginLimiter, TokenAuthenticator
+from sportello.server.broadcast import NAMESPACE, EventBroadcaster
+from sportello.server.config import ServerConfig
+from sportello.server.context import CONTEXT, ServerContext
+from sportello.server.db_executor import DbExecutor
+from sportello.server.fast_manager import make_client_manager
+from sportello.server.http_api import add_api_routes
+from sportello.server.ingest_batcher import IngestBatcher
+from sportello.server.logs import fields
+from sportello.server.realtime import RealtimeHub
+from sportello.server.responses import MAX_BODY_BYTES, error_middleware
+from sportello.server.webhooks import add_webhook_routes
+from sportello.store.database import Database
+
+log = logging.getLogger(__name__)
+
+
+class _CompactJson:
+    """The JSON module python-socketio uses: compact separators, UTF-8 kept as is."""
+
+    @staticmethod
+    def dumps(value: object, **kwargs: object) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    def loads(text: str | bytes, **kwargs: object) -> object:
+        return json.loads(text)
+
+
+def _default_gateway(config: ServerConfig) -> Gateway:
+    if config.wppconnect_url is None and config.meta_phone_number_id is not None:
+        return Gateway.META
+    return Gateway.WPPCONNECT
+
+
+def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Application:
+    """Build the app; `db` must be migrated already (run.py does it before listening)."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
+    origins: str | list[str] = "*" if "*" in config.cors_origins else list(config.cors_origins)
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=make_client_manager(config.redis, config.redis_channel),
+        cors_allowed_origins=origins,
+        json=_CompactJson,
+        logger=False,
+        engineio_logger=False,
+        max_http_buffer_size=MAX_BODY_BYTES,
+    )
+    sio.attach(app)
+    if not ws_coalescing.install(sio.eio):
+        log.warning("engine.io internals changed: WebSocket writes are not coalesced")
+    executor = DbExecutor()
+    ingest = IngestService(db, rules)
+    ctx = ServerContext(
+        config=config,
+        db=db,
+        rules=rules,
+        executor=executor,
+        ingest=ingest,
+        desk=DeskService(db, default_gateway=_default_gateway(config)),
+        batcher=IngestBatcher(ingest, executor),
+        auth=TokenAuthenticator(db, executor),
+        login_limiter=LoginLimiter(config.login_attempts, config.login_window),
+        sio=sio,
+        broadcaster=EventBroadcaster(sio),
+    )
+    ctx.hub = RealtimeHub(ctx)
+    sio.register_namespace(ctx.hub)
+    app[CONTEXT] = ctx
+    add_api_routes(app)
+    add_webhook_routes(app)
+    app.on_shutdown.append(_stop_accepting)
+    app.cleanup_ctx.append(_background_work)
+    return app
+
+
+async def _background_work(app: web.Application) -> AsyncIterator[None]:
+    ctx = app[CONTEXT]
+    ctx.executor.set_event_sink(ctx.broadcaster.publish)
+    ctx.broadcaster.start()
+    ctx.batcher.start()
+    from sportello.server.sender import OutboxWorker
+
+    ctx.sender = OutboxWorker.from_context(ctx)
+    ctx.sender.start()
+    yield
+    # aiohttp has already waited for in-flight requests (webhooks) at this point.
+    ctx.draining = True
+    await ctx.batcher.close()
+    await ctx.sender.stop()
+    await ctx.broadcaster.drain()
+    if ctx.hub is not None:
+        ctx.hub.close()
+    ctx.executor.shutdown()
+    log.info("drained", extra=fields(batches=ctx.batcher.batches, messages=ctx.batcher.messages))
+
+
+async def _stop_accepting(app: web.Application) -> None:
+    """First step of a shutdown: refuse new webhooks, close the operator sockets."""
+    ctx = app[CONTEXT]
+    ctx.draining = True
+    await ctx.sio.shutdown()
+    # Events already committed still go out to sockets of other nodes via the manager;
+    # local clients resume with sync when they reconnect to whichever node is up.
+
+
+__all__ = ["NAMESPACE", "create_app"]

@@ -1,0 +1,118 @@
+"""The state of each gateway connection, pushed to every console the moment it changes.
+
+Sources: WPPConnect session-state webhooks (`status-find`, `onstatechange`, `qrcode`,
+parsed in ingest/wppconnect.py) and the outcome of our own sends (a Cloud API or
+WPPConnect answer that refuses the access token marks the gateway `UNAUTHORIZED`; the
+next accepted send marks it `CONNECTED` again). Kept in memory per node: a restarted node
+learns the state again from the next webhook or send.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any
+
+from sportello.domain.values import Gateway, iso_utc, utc_now
+from sportello.ingest.parsed import ConnectionState, GatewayState
+from sportello.server.logs import fields
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
+
+# What an administrator should do, by state (English; consoles translate by `state`).
+ACTIONS = {
+    ConnectionState.CONNECTED: "",
+    ConnectionState.CONNECTING: "wait: the gateway is starting its WhatsApp session",
+    ConnectionState.DISCONNECTED: "check that the phone is online and WPPConnect Server is running",
+    ConnectionState.UNPAIRED: "scan the QR code again in WPPConnect Server with the business phone",
+    ConnectionState.CONFLICT: "WhatsApp is open elsewhere (another WhatsApp Web): close it there",
+    ConnectionState.BLOCKED: "the number is blocked by WhatsApp: check the phone",
+    ConnectionState.UNAUTHORIZED: "the access token was refused: an administrator must renew it",
+    ConnectionState.UNKNOWN: "",
+}
+DOWN_STATES = frozenset(
+    {
+        ConnectionState.DISCONNECTED,
+        ConnectionState.UNPAIRED,
+        ConnectionState.CONFLICT,
+        ConnectionState.BLOCKED,
+        ConnectionState.UNAUTHORIZED,
+    }
+)
+
+
+def gateway_key(gateway: Gateway | str, account: str | None) -> str:
+    return f"{Gateway(gateway).value}:{account or ''}"
+
+
+class GatewayHealth:
+    """Latest state per `gateway:account`; publishes `gatewayState` when it changes."""
+
+    def __init__(self, states: dict[str, GatewayState], publish: Publish) -> None:
+        self._states = states  # shared with /health (ServerContext.gateway_states)
+        self._detail: dict[str, str] = {}
+        self._published: dict[str, str] = {}  # key -> state last pushed
+        self._publish = publish
+
+    async def record(self, state: GatewayState, detail: str = "") -> None:
+        key = gateway_key(state.gateway, state.account)
+        self._states[key] = state
+        self._detail[key] = detail
+        if self._published.get(key) == state.state:
+            return
+        self._published[key] = state.state
+        log.info("gateway state changed", extra=fields(gateway=key, state=state.state))
+        await self._publish(self.to_json(key, state))
+
+    async def send_refused(
+        self, gateway: Gateway, account: str | None, error: str, *, unauthorized: bool
+    ) -> None:
+        """A send failed; only an auth refusal says something about the connection."""
+        if unauthorized:
+            await self.record(
+                GatewayState(gateway, account, ConnectionState.UNAUTHORIZED, utc_now()),
+                detail=error[:300],
+            )
+
+    async def send_accepted(self, gateway: Gateway, account: str | None) -> None:
+        key = gateway_key(gateway, account)
+        current = self._states.get(key)
+        if current is not None and current.state == ConnectionState.UNAUTHORIZED:
+            await self.record(GatewayState(gateway, account, ConnectionState.CONNECTED, utc_now()))
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return [self.to_json(key, state) for key, state in sorted(self._states.items())]
+
+    def to_json(self, key: str, state: GatewayState) -> dict[str, Any]:
+        """The `gatewayState` payload of docs/protocol.md."""
+        word = _raw_word(state)
+        try:
+            normalized = ConnectionState(state.state)
+        except ValueError:
+            normalized = ConnectionState.UNKNOWN
+        return {
+            "gateway": state.gateway.value,
+            "account": state.account,
+            "key": key,
+            "state": normalized.value,
+            "down": normalized in DOWN_STATES,
+            "raw": word,
+            "detail": self._detail.get(key, ""),
+            "action": ACTIONS[normalized],
+            "at": _iso(state.timestamp),
+        }
+
+
+def _raw_word(state: GatewayState) -> str | None:
+    for key in ("state", "status", "event"):
+        value = state.raw.get(key)
+        if isinstance(value, str):
+            return value[:64]
+    return None
+
+
+def _iso(moment: datetime) -> str:
+    return iso_utc(moment)

@@ -1,0 +1,154 @@
+"""Paints one conversation row: avatar, name, time, preview or typing, badge, ticket chip."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from sportello.client.records import Conversation
+from sportello.domain.values import Direction
+from sportello.ui import labels, theme
+from sportello.ui.conversation_model import ConversationRole
+
+ROW_HEIGHT = 66
+AVATAR = 40
+PAD = 10
+
+
+def paint_chip(painter: QPainter, rect: QRect, text: str, bg: QColor, fg: QColor) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(bg)
+    painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+    painter.setPen(fg)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class ConversationDelegate(QStyledItemDelegate):
+    """Fixed-height rows, so the list never measures text to lay out 10,000 conversations."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        return QSize(1, ROW_HEIGHT)  # the view gives every row its full width
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        conv = index.data(ConversationRole.CONVERSATION)
+        if not isinstance(conv, Conversation):
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        background = (
+            theme.SELECTION if selected else theme.HOVER if hovered else theme.LIST_BACKGROUND
+        )
+        painter.fillRect(rect, background)
+        painter.setPen(theme.DIVIDER)
+        painter.drawLine(
+            rect.left() + PAD + AVATAR + PAD, rect.bottom(), rect.right(), rect.bottom()
+        )
+
+        self._paint_avatar(painter, option, conv)
+        base = QFont(option.font)
+        left = rect.left() + PAD * 2 + AVATAR
+        right = rect.right() - PAD
+        top_line = QRect(left, rect.top() + 12, right - left, 20)
+        bottom_line = QRect(left, rect.top() + 35, right - left, 20)
+
+        # Top line: time on the right, then the ticket chip, the name takes what is left.
+        small = QFont(base)
+        small.setPointSizeF(base.pointSizeF() * 0.85)
+        painter.setFont(small)
+        time_text = labels.list_time(conv.last_activity)
+        time_w = QFontMetrics(small).horizontalAdvance(time_text)
+        painter.setPen(theme.ACCENT if conv.unread_count else theme.TEXT_MUTED)
+        painter.drawText(
+            top_line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, time_text
+        )
+        name_right = top_line.right() - time_w - 8
+
+        ticket = conv.ticket if conv.ticket is not None and conv.ticket.is_open else None
+        if ticket is not None:
+            chip_font = QFont(small)
+            chip_font.setBold(True)
+            chip_font.setPointSizeF(base.pointSizeF() * 0.75)
+            painter.setFont(chip_font)
+            chip_text = "#" + ticket.number + " " + labels.priority_label(ticket.priority).upper()
+            chip_w = QFontMetrics(chip_font).horizontalAdvance(chip_text) + 12
+            chip = QRect(name_right - chip_w, top_line.top() + 2, chip_w, 16)
+            bg, fg = theme.PRIORITY_COLORS[ticket.priority]
+            paint_chip(painter, chip, chip_text, bg, fg)
+            name_right = chip.left() - 6
+
+        name_font = QFont(base)
+        name_font.setBold(True)
+        name_font.setPointSizeF(base.pointSizeF() * 1.05)
+        painter.setFont(name_font)
+        painter.setPen(theme.TEXT)
+        name_rect = QRect(left, top_line.top(), max(0, name_right - left), top_line.height())
+        name = QFontMetrics(name_font).elidedText(
+            conv.title or conv.phone or "", Qt.TextElideMode.ElideRight, name_rect.width()
+        )
+        painter.drawText(
+            name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name
+        )
+
+        # Bottom line: unread badge on the right, preview (or typing) on the left.
+        preview_right = bottom_line.right()
+        if conv.unread_count:
+            badge_font = QFont(small)
+            badge_font.setBold(True)
+            painter.setFont(badge_font)
+            badge_text = str(conv.unread_count) if conv.unread_count < 1000 else "999+"
+            badge_w = max(20, QFontMetrics(badge_font).horizontalAdvance(badge_text) + 12)
+            badge = QRect(bottom_line.right() - badge_w + 1, bottom_line.top() + 1, badge_w, 19)
+            paint_chip(painter, badge, badge_text, theme.ACCENT, QColor("#ffffff"))
+            preview_right = badge.left() - 8
+
+        preview_rect = QRect(
+            left, bottom_line.top(), max(0, preview_right - left), bottom_line.height()
+        )
+        preview_font = QFont(base)
+        if conv.typing:
+            preview_font.setItalic(True)
+            painter.setFont(preview_font)
+            painter.setPen(theme.TYPING)
+            text = labels.tr("typing…")
+        else:
+            painter.setFont(preview_font)
+            painter.setPen(theme.TEXT if conv.unread_count else theme.TEXT_MUTED)
+            text = conv.last_preview
+            if conv.last_direction is Direction.OUTGOING and text:
+                text = labels.tr("You: %1").replace("%1", text)
+        elided = QFontMetrics(preview_font).elidedText(
+            text, Qt.TextElideMode.ElideRight, preview_rect.width()
+        )
+        painter.drawText(
+            preview_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided
+        )
+        painter.restore()
+
+    def _paint_avatar(
+        self, painter: QPainter, option: QStyleOptionViewItem, conv: Conversation
+    ) -> None:
+        rect = option.rect
+        circle = QRect(
+            rect.left() + PAD, rect.top() + (rect.height() - AVATAR) // 2, AVATAR, AVATAR
+        )
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(theme.avatar_color(conv.id))
+        painter.drawEllipse(circle)
+        font = QFont(option.font)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(
+            circle, Qt.AlignmentFlag.AlignCenter, theme.initials(conv.title or conv.phone or "")
+        )

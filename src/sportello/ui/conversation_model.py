@@ -1,0 +1,161 @@
+"""The conversation list as a Qt model, kept in step with ClientState by its changes.
+
+Row i of the model is row i of `state.conversations` at all times: inserts, moves and
+changes map one to one onto beginInsertRows / beginMoveRows / dataChanged, so selection
+and scroll position survive a burst of incoming messages.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from sportello.client.changes import (
+    ConversationChanged,
+    ConversationMoved,
+    ConversationsInserted,
+    StateChange,
+)
+from sportello.client.records import Conversation
+from sportello.client.state import ClientState
+from sportello.domain.values import Priority
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class ConversationRole(IntEnum):
+    CONVERSATION = Qt.ItemDataRole.UserRole + 1
+    ID = Qt.ItemDataRole.UserRole + 2
+
+
+class ConversationListModel(QAbstractListModel):
+    """All conversations, most recent activity first."""
+
+    def __init__(self, state: ClientState, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        # A mirror of the state's rows, updated change by change, so that between
+        # begin*/end* calls the model answers as Qt expects (the state is already ahead).
+        self._rows: list[Conversation] = list(state.conversations)
+        self._unsubscribe = state.subscribe(self._on_change)
+
+    def detach(self) -> None:
+        self._unsubscribe()
+
+    # ---- Qt model API -------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        conv = self._rows[index.row()]
+        if role == ConversationRole.CONVERSATION:
+            return conv
+        if role == ConversationRole.ID:
+            return conv.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            return conv.title
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._accessible_text(conv)
+        return None
+
+    def conversation_at(self, row: int) -> Conversation | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, conversation_id: str) -> int | None:
+        row = self._state.row_of(conversation_id)
+        if row is None or row >= len(self._rows) or self._rows[row].id != conversation_id:
+            return None
+        return row
+
+    def _accessible_text(self, conv: Conversation) -> str:
+        text = conv.title
+        if conv.unread_count:
+            text += ", " + self.tr("%n unread", "", conv.unread_count)
+        if conv.ticket is not None and conv.ticket.is_open:
+            text += ", " + self.tr("ticket #%1").replace("%1", conv.ticket.number)
+        return text + ", " + conv.last_preview
+
+    # ---- state changes ------------------------------------------------------------------
+
+    def _on_change(self, change: StateChange) -> None:
+        if isinstance(change, ConversationsInserted):
+            first = change.index
+            self.beginInsertRows(QModelIndex(), first, first + len(change.conversations) - 1)
+            self._rows[first:first] = change.conversations
+            self.endInsertRows()
+        elif isinstance(change, ConversationMoved):
+            # State already moved the row; Qt wants "destination before the move".
+            src, dst = change.from_index, change.to_index
+            qt_dst = dst if dst < src else dst + 1
+            if src != dst and self.beginMoveRows(QModelIndex(), src, src, QModelIndex(), qt_dst):
+                self._rows.insert(dst, self._rows.pop(src))
+                self.endMoveRows()
+        elif isinstance(change, ConversationChanged):
+            self._rows[change.index] = change.conversation
+            index = self.index(change.index, 0)
+            self.dataChanged.emit(index, index)
+
+
+class ConversationFilter(IntEnum):
+    ALL = 0
+    UNREAD = 1
+    OPEN_TICKETS = 2
+    URGENT = 3
+    MINE = 4
+
+
+def matches_filter(conv: Conversation, mode: ConversationFilter, own_user_id: str) -> bool:
+    """Whether a conversation belongs to a list filter; tickets count only while open."""
+    ticket = conv.ticket if conv.ticket is not None and conv.ticket.is_open else None
+    if mode is ConversationFilter.UNREAD:
+        return conv.unread_count > 0
+    if mode is ConversationFilter.OPEN_TICKETS:
+        return ticket is not None
+    if mode is ConversationFilter.URGENT:
+        return ticket is not None and ticket.priority is Priority.URGENT
+    if mode is ConversationFilter.MINE:
+        return ticket is not None and bool(own_user_id) and ticket.assignee_id == own_user_id
+    return True
+
+
+class ConversationFilterProxy(QSortFilterProxyModel):
+    """Keeps the source order and hides rows outside the chosen filter.
+
+    The window uses the source model directly for "all", so the common case pays no
+    proxy remapping on every move.
+    """
+
+    def __init__(self, state: ClientState, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._mode = ConversationFilter.ALL
+        self.setDynamicSortFilter(True)
+
+    @property
+    def mode(self) -> ConversationFilter:
+        return self._mode
+
+    def set_mode(self, mode: ConversationFilter) -> None:
+        if mode != self._mode:
+            self.beginFilterChange()
+            self._mode = mode
+            self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, ConversationListModel):
+            return True
+        conv = model.conversation_at(source_row)
+        return conv is not None and matches_filter(conv, self._mode, self._state.own_user_id)

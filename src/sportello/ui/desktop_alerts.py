@@ -1,0 +1,481 @@
+"""The glue between the client's events and the desktop: tray, notifications, sound.
+
+`install_desktop_alerts(app, window, client, preferences)` subscribes to the client state,
+asks `sportello.domain.alerts.AlertPolicy` what each customer message deserves, and drives
+the tray icon (unread badge, red while an URGENT ticket waits), the notifier (D-Bus on
+Linux, tray balloon on Windows/macOS, in-app toast otherwise) and the chimes.
+"Apri" raises the window on that conversation; "Segna come letto" marks it read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import time as clock_time
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from sportello.client.api import SportelloClient
+from sportello.client.changes import (
+    ConversationChanged,
+    ConversationsInserted,
+    IncomingMessage,
+    StateChange,
+    TicketChanged,
+)
+from sportello.client.errors import ClientError
+from sportello.client.records import Message, Ticket, preview_text
+from sportello.domain.alerts import (
+    Alert,
+    AlertPolicy,
+    AlertSettings,
+    ConversationFacts,
+    IncomingFact,
+    ServerHint,
+    TicketFact,
+    Urgency,
+    is_paused,
+    pause_for_an_hour,
+    pause_until_tomorrow,
+    summarize,
+)
+from sportello.domain.values import Direction, Priority
+from sportello.ui import labels
+from sportello.ui.alert_resources import icon_files
+from sportello.ui.notifications.balloon import TrayBalloonNotifier
+from sportello.ui.notifications.base import NotificationView, Notifier
+from sportello.ui.notifications.toast import ToastNotifier
+from sportello.ui.preferences import NotificationPreferences, Preferences
+from sportello.ui.sound import AlertSound
+from sportello.ui.tray import CloseToTray, TrayIcon
+
+log = logging.getLogger(__name__)
+
+TRAY_REFRESH_MS = 50  # fold a burst of changes into one repaint of the tray icon
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPreferences:
+    """Tray-owned state persisted under "alerts": the pause (ISO local time, "" = none)."""
+
+    paused_until: str = ""
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _parse_clock(text: str) -> clock_time | None:
+    try:
+        hours, minutes = text.strip().split(":")
+        return clock_time(int(hours), int(minutes))
+    except ValueError:
+        return None
+
+
+def alert_settings(prefs: NotificationPreferences, paused_until: datetime | None) -> AlertSettings:
+    quiet = None
+    if prefs.quiet_hours:
+        start, end = _parse_clock(prefs.quiet_start), _parse_clock(prefs.quiet_end)
+        if start is not None and end is not None:
+            quiet = (start, end)
+    return AlertSettings(
+        notifications=prefs.enabled,
+        sound=prefs.sound,
+        only_new_tickets=prefs.only_new_tickets,
+        quiet_hours=quiet,
+        paused_until=paused_until,
+    )
+
+
+def ticket_fact(ticket: Ticket | None) -> TicketFact | None:
+    if ticket is None:
+        return None
+    return TicketFact(ticket.id, ticket.number, ticket.conversation_id, ticket.priority)
+
+
+class DesktopAlerts(QObject):
+    """Owns the tray, the notifier and the sound for one main window and one client."""
+
+    quit_requested = Signal()
+    notifier_ready = Signal(str)  # the notifier's name: "freedesktop", "tray" or "toast"
+
+    def __init__(
+        self,
+        app: QApplication,
+        window: object,
+        client: SportelloClient,
+        preferences: Preferences | None = None,
+        *,
+        use_tray: bool | None = None,
+    ) -> None:
+        super().__init__(app)
+        from sportello.ui.main_window import MainWindow
+
+        assert isinstance(window, MainWindow)
+        self.app = app
+        self.window = window
+        self.client = client
+        self.state = client.state
+        self.preferences = preferences
+        self.policy = AlertPolicy()
+        self.conversation_of: dict[str, str] = {}  # notification key -> conversation id
+        self.paused_until = self._load_pause()
+        prefs = self.notification_preferences()
+        self.sound = AlertSound(prefs.volume, self)
+        self.notifier: Notifier | None = None
+        self._early: list[NotificationView] = []
+        self.choice_task: asyncio.Task[Notifier] | None = None
+        self.tray = TrayIcon(self)
+        self.tray.set_paused_until(self.paused_until)
+        self.has_tray = TrayIcon.available() if use_tray is None else use_tray
+        self.close_to_tray: CloseToTray | None = None
+        if self.has_tray:
+            self.tray.show()
+            self.close_to_tray = CloseToTray(window, self.tray, self._hint_shown())
+            self.close_to_tray.first_hide.connect(self._say_still_running)
+        else:
+            log.warning(
+                "no system tray on this desktop (%s): Sportello runs as a normal window and "
+                "closing it quits", self._platform_name(),
+            )  # fmt: skip
+        self.tray.open_requested.connect(self.show_window)
+        self.tray.quit_requested.connect(self.quit)
+        self.tray.pause_hour_requested.connect(lambda: self.pause(pause_for_an_hour(local_now())))
+        self.tray.pause_tomorrow_requested.connect(
+            lambda: self.pause(pause_until_tomorrow(local_now()))
+        )
+        self.tray.resume_requested.connect(lambda: self.pause(None))
+        self._tray_timer = QTimer(self)
+        self._tray_timer.setSingleShot(True)
+        self._tray_timer.setInterval(TRAY_REFRESH_MS)
+        self._tray_timer.timeout.connect(self.refresh_tray)
+        self._pause_timer = QTimer(self)  # resumes by itself when the pause ends
+        self._pause_timer.setSingleShot(True)
+        self._pause_timer.timeout.connect(lambda: self.pause(None))
+        self._arm_pause_timer()
+        self._unsubscribe = self.state.subscribe(self._on_change)
+        self.refresh_tray()
+
+    # ---- notifier choice ----------------------------------------------------------------
+
+    async def choose_notifier(self) -> Notifier:
+        """D-Bus on Linux when a daemon answers; else the tray's balloon; else a toast."""
+        notifier: Notifier | None = None
+        if sys.platform.startswith("linux"):
+            from sportello.ui.notifications.freedesktop import FreedesktopNotifier
+
+            candidate = FreedesktopNotifier()
+            if await candidate.start():
+                notifier = candidate
+        if notifier is None and self.has_tray and self.tray.tray.supportsMessages():
+            notifier = TrayBalloonNotifier(self.tray.tray)
+        if notifier is None:
+            notifier = ToastNotifier(self.window)
+        self.use_notifier(notifier)
+        return notifier
+
+    def use_notifier(self, notifier: Notifier) -> None:
+        if self.notifier is not None:
+            self.notifier.stop()
+        self.notifier = notifier
+        notifier.open_requested.connect(self._open_from_notification)
+        notifier.mark_read_requested.connect(self._mark_read_from_notification)
+        notifier.closed.connect(self.policy.dismissed)
+        log.info("desktop alerts: notifications through %s", notifier.name)
+        early, self._early = self._early, []
+        for view in early:
+            notifier.show(view)
+        self.notifier_ready.emit(notifier.name)
+
+    # ---- preferences and pause ----------------------------------------------------------
+
+    def notification_preferences(self) -> NotificationPreferences:
+        if self.preferences is None:
+            return NotificationPreferences()
+        return self.preferences.notifications()
+
+    def settings(self) -> AlertSettings:
+        prefs = self.notification_preferences()
+        if prefs.volume != self.sound.volume:
+            self.sound.set_volume(prefs.volume)
+        return alert_settings(prefs, self.paused_until)
+
+    def _load_pause(self) -> datetime | None:
+        if self.preferences is None:
+            return None
+        stored: AlertPreferences = self.preferences.load_alerts()
+        try:
+            until = datetime.fromisoformat(stored.paused_until) if stored.paused_until else None
+        except ValueError:
+            until = None
+        if until is not None and until.tzinfo is None:
+            until = until.astimezone()
+        return until if until is not None and until > local_now() else None
+
+    def pause(self, until: datetime | None) -> None:
+        """Pause notifications and sounds until `until` (None resumes)."""
+        self.paused_until = until
+        if self.preferences is not None:
+            self.preferences.save_alerts(
+                AlertPreferences(until.isoformat() if until is not None else "")
+            )
+        self.tray.set_paused_until(until)
+        self._arm_pause_timer()
+        log.info("notifications %s", f"paused until {until:%Y-%m-%d %H:%M}" if until else "on")
+
+    def _arm_pause_timer(self) -> None:
+        self._pause_timer.stop()
+        if self.paused_until is not None:
+            left = (self.paused_until - local_now()).total_seconds()
+            # QTimer takes int milliseconds; a long pause is re-armed when it fires early.
+            self._pause_timer.start(int(min(max(left, 0.0), 86_400.0) * 1000) + 1000)
+
+    def _hint_shown(self) -> bool:
+        return self.preferences.close_to_tray_hint_shown if self.preferences else False
+
+    def _say_still_running(self) -> None:
+        if self.preferences is not None:
+            self.preferences.close_to_tray_hint_shown = True
+        title = self.tr("Sportello is still running")
+        text = self.tr(
+            "Sportello keeps running in the system tray and will notify you of new messages."
+            " Choose Quit from the tray menu to close it."
+        )
+        if self.notifier is not None and self.notifier.name != "toast":
+            self.tray.tray.showMessage(title, text, self.tray.tray.icon(), 8000)
+        else:
+            QMessageBox.information(None, title, text)
+
+    @staticmethod
+    def _platform_name() -> str:
+        return QApplication.platformName() or sys.platform
+
+    # ---- window -------------------------------------------------------------------------
+
+    def show_window(self) -> None:
+        window = self.window
+        if window.isMinimized():
+            window.showNormal()
+        else:
+            window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def open_conversation(self, conversation_id: str) -> None:
+        self.show_window()
+        self.window.open_conversation(conversation_id)
+
+    def quit(self) -> None:
+        """Tray > Quit: let the window close for real and tell the app to stop."""
+        if self.close_to_tray is not None:
+            self.close_to_tray.allow_close = True
+        self.quit_requested.emit()
+
+    def shutdown(self) -> None:
+        """Before the app closes the window: no more hiding, no more alerts."""
+        if self.close_to_tray is not None:
+            self.close_to_tray.allow_close = True
+        self._unsubscribe()
+        if self.notifier is not None:
+            self.notifier.stop()
+        self.sound.stop()
+        self.tray.hide()
+
+    def reading_conversation(self) -> str | None:
+        """The conversation the operator is looking at: open in the focused, visible window."""
+        window = self.window
+        if not window.isVisible() or window.isMinimized() or not window.isActiveWindow():
+            return None
+        return self.state.open_conversation_id
+
+    # ---- events -------------------------------------------------------------------------
+
+    def _on_change(self, change: StateChange) -> None:
+        if isinstance(change, IncomingMessage):
+            self._incoming(change.message, change.replayed)
+            self._tray_timer.start()
+        elif isinstance(change, TicketChanged):
+            if change.created:
+                ticket = ticket_fact(change.ticket)
+                if ticket is not None:
+                    self.policy.ticket_created(ticket, change.reason)
+            self._tray_timer.start()
+        elif isinstance(change, ConversationChanged):
+            if "unread_count" in change.fields and change.conversation.unread_count == 0:
+                key = self.policy.conversation_read(change.conversation.id)
+                if key is not None and self.notifier is not None:
+                    self.notifier.withdraw(key)
+            if change.fields & {"unread_count", "ticket", "last_direction"}:
+                self._tray_timer.start()
+        elif isinstance(change, ConversationsInserted):
+            self._tray_timer.start()
+
+    def _incoming(self, message: Message, replayed: bool) -> None:
+        conv = self.state.conversation(message.conversation_id)
+        ticket = self.state.tickets.get(message.ticket_id) if message.ticket_id else None
+        hint = message.notification
+        fact = IncomingFact(
+            message_id=message.id,
+            conversation_id=message.conversation_id,
+            sender=(message.sender_name or (conv.title if conv else "") or message.phone
+                    or self.tr("Unknown contact")),
+            body=preview_text(message) or labels.media_label(str(message.type)),
+            ticket=ticket_fact(ticket),
+            hint=ServerHint(hint.title, hint.body, hint.icon, hint.sound) if hint else None,
+            replayed=replayed,
+        )  # fmt: skip
+        decision = self.policy.incoming(
+            fact, self.settings(), now=local_now(), monotonic=time.monotonic(),
+            reading=self.reading_conversation(),
+        )  # fmt: skip
+        log.debug("message %s: %s", message.id, decision.why)
+        if decision.alert is not None:
+            self.conversation_of[decision.alert.key] = decision.alert.conversation_id
+            view = self.view_of(decision.alert)
+            if self.notifier is None:
+                self._early.append(view)
+            else:
+                self.notifier.show(view)
+        if decision.sound is not None:
+            self.sound.play(decision.sound)
+
+    def view_of(self, alert: Alert) -> NotificationView:
+        """The notification's texts, translated (Italian: "3 nuovi messaggi da Mario Rossi")."""
+        critical = alert.urgency is Urgency.CRITICAL
+        if alert.count > 1:
+            title = self.tr("%n new messages from %1", "", alert.count).replace("%1", alert.sender)
+            if critical:
+                title = self.tr("URGENT: %1").replace("%1", title)
+        elif alert.new_ticket and alert.ticket is not None:
+            title = (
+                self.tr("New ticket #%1 (%2): %3")
+                .replace("%1", alert.ticket.number)
+                .replace("%2", labels.priority_label(alert.ticket.priority))
+                .replace("%3", alert.sender)
+            )
+        else:
+            title = alert.server_title or alert.sender
+            if critical:
+                title = self.tr("URGENT: %1").replace("%1", title)
+        files = icon_files(alert=critical)
+        icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+        return NotificationView(
+            key=alert.key,
+            title=title,
+            body=alert.body,
+            critical=critical,
+            icon=icon,
+            open_label=self.tr("Open"),
+            mark_read_label=self.tr("Mark as read"),
+        )
+
+    def _open_from_notification(self, key: str) -> None:
+        conversation_id = self.conversation_of.get(key)
+        if conversation_id is not None:
+            self.open_conversation(conversation_id)
+
+    def _mark_read_from_notification(self, key: str) -> None:
+        conversation_id = self.conversation_of.get(key)
+        if conversation_id is None:
+            return
+
+        def failed(error: ClientError) -> None:
+            log.warning("mark as read from the notification failed: %s", error)
+            self.window.status.showMessage(
+                self.tr("Not marked as read: %1").replace("%1", str(error)), 10_000
+            )
+
+        self.window.runner.run(self.client.mark_read(conversation_id), on_error=failed)
+
+    # ---- tray ---------------------------------------------------------------------------
+
+    def refresh_tray(self) -> None:
+        rows = []
+        for ticket in self.state.tickets.values():
+            if ticket.priority is not Priority.URGENT or not ticket.is_open:
+                continue
+            conv = self.state.conversation(ticket.conversation_id or "")
+            if conv is None:
+                continue
+            newest = self.state.newest_ticket(conv.id)
+            if newest is not None and newest.id != ticket.id:
+                continue
+            rows.append(
+                ConversationFacts(conv.unread_count, ticket.priority,
+                                  conv.last_direction is Direction.INCOMING)
+            )  # fmt: skip
+        urgent = summarize(rows).urgent_unanswered
+        self.tray.set_summary(self.state.total_unread, urgent > 0)
+
+    @property
+    def paused(self) -> bool:
+        return is_paused(self.settings(), local_now())
+
+
+def install_desktop_alerts(
+    app: QApplication,
+    window: object,
+    client: SportelloClient,
+    preferences: Preferences | None = None,
+) -> DesktopAlerts:
+    """Tray, notifications and sound for this window; the notifier is chosen in the
+    background (a D-Bus round trip) and alerts that come first wait for it."""
+    alerts = DesktopAlerts(app, window, client, preferences)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no asyncio loop (a plain Qt test): no D-Bus, the simple ways
+        if alerts.has_tray:
+            alerts.use_notifier(TrayBalloonNotifier(alerts.tray.tray))
+        else:
+            alerts.use_notifier(ToastNotifier(alerts.window))
+    else:
+        alerts.choice_task = loop.create_task(alerts.choose_notifier(), name="choose-notifier")
+    return alerts
+
+
+
+
+class AlertsAttachment(QObject):
+    """Follows the app's `Desktop`: desktop alerts for each console it opens."""
+
+    def __init__(self, desktop: Any) -> None:
+        super().__init__(desktop)
+        self.desktop = desktop
+        self.alerts: DesktopAlerts | None = None
+        self.server_status = ""
+        desktop.console_opened.connect(self._opened)
+        desktop.console_closed.connect(self._closed)
+        desktop.local_server_changed.connect(self._server_changed)
+
+    def _opened(self, window: object, client: SportelloClient) -> None:
+        self._closed()
+        alerts = install_desktop_alerts(self.desktop.app, window, client, self.desktop.preferences)
+        alerts.quit_requested.connect(self.desktop.request_quit)
+        alerts.tray.set_server_status(self.server_status)
+        self.alerts = alerts
+
+    def _closed(self) -> None:
+        alerts, self.alerts = self.alerts, None
+        if alerts is not None:
+            alerts.shutdown()
+            alerts.deleteLater()
+
+    def _server_changed(self, _state: str, text: str) -> None:
+        self.server_status = text
+        if self.alerts is not None:
+            self.alerts.tray.set_server_status(text)
+
+
+def attach_desktop_alerts(desktop: Any) -> AlertsAttachment:
+    """Wire tray, notifications and sound to the app's `Desktop` (see app.py)."""
+    return AlertsAttachment(desktop)
+
+
+__all__ = ["AlertPreferences", "DesktopAlerts", "attach_desktop_alerts", "install_desktop_alerts"]

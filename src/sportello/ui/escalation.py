@@ -1,0 +1,112 @@
+"""Escalating alerts in the console: one Qt timer over domain/escalation.EscalationPlan.
+
+Fed by the client's WaitingTicketsChanged (the server's list of tickets nobody has
+opened, plus `ticketOpened`), it emits `reminded(Reminder)` each time a waiting ticket
+must ring again and `summary_changed(text)` for the tray tooltip ("2 tickets waiting, the
+oldest for 3 min"). Showing and ringing is the desktop alerts' job: they connect to
+`reminded`. The timer lives in every console, so the reminders stop everywhere as soon as
+the server announces that anyone opened the ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from sportello.client.awareness import DeskAwareness
+from sportello.client.changes import StateChange, WaitingTicketsChanged
+from sportello.client.state import ClientState
+from sportello.domain.alerts import AlertSettings
+from sportello.domain.escalation import EscalationPlan, EscalationSettings, Reminder, Waiting
+from sportello.domain.values import Priority, utc_now
+
+SettingsSource = Callable[[], AlertSettings]
+
+
+def wait_text(waited: timedelta) -> str:
+    minutes = int(waited.total_seconds() // 60)
+    if minutes < 1:
+        return f"{int(waited.total_seconds())} s"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+class EscalationController(QObject):
+    reminded = Signal(object)  # Reminder
+    summary_changed = Signal(str)  # tray tooltip line, "" when nothing waits
+
+    def __init__(
+        self,
+        state: ClientState,
+        awareness: DeskAwareness,
+        settings: EscalationSettings | None = None,
+        alert_settings: SettingsSource | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.plan = EscalationPlan(settings)
+        self._awareness = awareness
+        self._alert_settings = alert_settings or AlertSettings
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._fire)
+        self._tick = QTimer(self)  # keeps "waiting for N min" in the tooltip current
+        self._tick.setInterval(30_000)
+        self._tick.timeout.connect(self._publish_summary)
+        self._unsubscribe = state.subscribe(self._on_change)
+        self._sync()
+
+    def detach(self) -> None:
+        self._unsubscribe()
+        self._timer.stop()
+        self._tick.stop()
+
+    def summary_text(self) -> str:
+        summary = self.plan.summary(utc_now())
+        if summary.count == 0 or summary.longest is None:
+            return ""
+        return self.tr("%n ticket(s) waiting to be opened, the oldest for %1", "", summary.count
+                       ).replace("%1", wait_text(summary.longest))
+
+    def _on_change(self, change: StateChange) -> None:
+        if isinstance(change, WaitingTicketsChanged):
+            self._sync()
+
+    def _sync(self) -> None:
+        now = utc_now()
+        tickets = []
+        for t in self._awareness.waiting.values():
+            try:
+                priority = Priority(t.priority)
+            except ValueError:
+                priority = Priority.MEDIUM
+            tickets.append(Waiting(t.ticket_id, t.number, t.conversation_id, priority,
+                                   t.title, t.since))
+        self.plan.replace_all(tickets, now)
+        self._schedule()
+        self._publish_summary()
+
+    def _schedule(self) -> None:
+        seconds = self.plan.seconds_to_next(utc_now())
+        if seconds is None:
+            self._timer.stop()
+            self._tick.stop()
+            return
+        self._timer.start(max(50, int(seconds * 1000)))
+        if not self._tick.isActive():
+            self._tick.start()
+
+    def _fire(self) -> None:
+        for reminder in self.plan.due(utc_now(), self._alert_settings()):
+            self.reminded.emit(reminder)
+        self._schedule()
+        self._publish_summary()
+
+    def _publish_summary(self) -> None:
+        self.summary_changed.emit(self.summary_text())
+
+
+__all__ = ["EscalationController", "Reminder"]

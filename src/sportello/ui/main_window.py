@@ -1,0 +1,489 @@
+"""The console's main window: conversation list, thread, ticket pane, status bar.
+
+It owns no facts: everything shown comes from `client.state` and its changes; every
+action is a client coroutine started through the TaskRunner, so the UI thread never waits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QMainWindow, QSplitter
+
+from sportello.client.api import SportelloClient
+from sportello.client.changes import (
+    ConnectionState,
+    ConnectionStateChanged,
+    ConversationChanged,
+    ProfileChanged,
+    StateChange,
+    SyncStateChanged,
+    ThreadOpened,
+    TicketChanged,
+)
+from sportello.client.errors import ClientError
+from sportello.client.features import SENDING, TICKET_EDITS
+from sportello.client.records import (
+    Conversation,
+    Message,
+    Operator,
+    SearchHit,
+    Ticket,
+    TicketEvent,
+)
+from sportello.ui import labels
+from sportello.ui.conversation_pane import ConversationPane
+from sportello.ui.desk_awareness_view import DeskAwarenessView
+from sportello.ui.status_bar import ConsoleStatusBar
+from sportello.ui.tasks import TaskRunner
+from sportello.ui.thread_pane import ThreadPane
+from sportello.ui.ticket_history import TicketHistory, format_events
+from sportello.ui.ticket_pane import TicketPane
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, client: SportelloClient, runner: TaskRunner | None = None) -> None:
+        super().__init__()
+        self.client = client
+        self.state = client.state
+        self.runner = runner or TaskRunner(self)
+        self.setWindowTitle(self.tr("Sportello"))
+        self.setAccessibleName(self.tr("Sportello console"))
+        self.resize(1280, 800)
+
+        self.conversations = ConversationPane(self.state, self)
+        self.thread_pane = ThreadPane(self.state, self)
+        self.ticket_pane = TicketPane(self.state.own_user_id, self)
+        self.history = TicketHistory()
+        self.status = ConsoleStatusBar(client.profile.url, self)
+        self.setStatusBar(self.status)
+        # Presence, 24-hour window, gateway health (issue 8); absent on clients without it.
+        awareness = getattr(client, "awareness", None)
+        self.awareness_view = (
+            DeskAwarenessView(self.state, awareness, self.thread_pane, self.status,
+                              on_block_changed=lambda: self._update_composer())
+            if awareness is not None else None
+        )  # fmt: skip
+        if self.awareness_view is not None:
+            self.thread_pane.composer.send_guard = self.awareness_view.confirm_send
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.conversations)
+        splitter.addWidget(self.thread_pane)
+        splitter.addWidget(self.ticket_pane)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 0)
+        splitter.setSizes([380, 720, 320])
+        self.conversations.setMinimumWidth(300)
+        self.ticket_pane.setMinimumWidth(250)
+        self.setCentralWidget(splitter)
+
+        self._open_id: str | None = None
+        self._pane_ticket_id: str | None = None
+        self._drafts: dict[str, str] = {}
+        self._marking = False
+        self._operators_loaded = False
+
+        self.conversations.conversation_chosen.connect(self.open_conversation)
+        self.conversations.conversation_activated.connect(lambda _id: self.focus_composer())
+        self.conversations.search_requested.connect(self._search)
+        self.thread_pane.view.older_wanted.connect(self._load_older)
+        self.thread_pane.view.retry_requested.connect(self.retry)
+        self.thread_pane.view.create_ticket_requested.connect(self._create_ticket)
+        self.thread_pane.composer.send_requested.connect(self.send)
+        self.thread_pane.composer.typing_started.connect(self._typing_started)
+        self.thread_pane.composer.typing_stopped.connect(self._typing_stopped)
+        self.ticket_pane.update_requested.connect(self._update_ticket)
+        self.ticket_pane.create_requested.connect(self._create_ticket_from_selection)
+        self.ticket_pane.ticket_selected.connect(self._show_other_ticket)
+        self.runner.failed.connect(lambda text: self.status.showMessage(text, 10_000))
+
+        self._install_shortcuts()
+        self._unsubscribe = self.state.subscribe(self._on_change)
+        self._render_connection()
+        self.status.set_missing_features(self.state.missing_features)
+        self._update_composer()
+
+    # ---- keyboard -----------------------------------------------------------------------
+
+    def _install_shortcuts(self) -> None:
+        bindings = [
+            ("Ctrl+K", self.conversations.focus_search),
+            ("Alt+Up", lambda: self.conversations.step(-1)),
+            ("Alt+Down", lambda: self.conversations.step(1)),
+            ("Ctrl+Shift+U", self.conversations.next_unread),
+            ("Esc", self.back_to_list),
+            ("Ctrl+E", self.focus_composer),
+            (
+                "Ctrl+T",
+                lambda: self.ticket_pane.status_combo.setFocus(Qt.FocusReason.ShortcutFocusReason),
+            ),
+        ]
+        self.shortcuts: dict[str, QShortcut] = {}
+        for keys, slot in bindings:
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+            self.shortcuts[keys] = shortcut
+
+    def back_to_list(self) -> None:
+        if self.conversations.searching or self.conversations.search.hasFocus():
+            self.conversations.leave_search()
+        else:
+            self.conversations.list_view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def focus_composer(self) -> None:
+        if self._open_id is not None and self.thread_pane.composer.blocked_reason is None:
+            self.thread_pane.composer.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # ---- opening and reading ------------------------------------------------------------
+
+    def open_conversation(self, conversation_id: str) -> None:
+        if conversation_id == self._open_id:
+            return
+        if self._open_id is not None:
+            self._drafts[self._open_id] = self.thread_pane.composer.text()
+            self._typing_stopped()
+        self._open_id = conversation_id
+        self._pane_ticket_id = None
+        unread = self.state.unread_ids(conversation_id)
+        self._first_unread = unread[0] if unread else None
+        conv = self.state.conversation(conversation_id)
+        self.thread_pane.show_conversation(conv)
+        self.thread_pane.composer.set_text(self._drafts.pop(conversation_id, ""))
+        self._update_composer()
+        self._show_ticket_of(conv)
+        if self.conversations.current_id != conversation_id:
+            self.conversations.select_conversation(conversation_id, emit=False)
+        self.runner.run(self.client.open_thread(conversation_id))
+        if self.awareness_view is not None:
+            self.awareness_view.show_conversation(conversation_id)
+            self.runner.run(self.client.awareness.view(conversation_id), on_error=lambda e: None)
+
+    def _thread_opened(self, change: ThreadOpened) -> None:
+        if change.conversation_id != self._open_id:
+            return
+        if self._first_unread and self.thread_pane.model.row_of(self._first_unread) is not None:
+            self.thread_pane.model.set_unread_marker(self._first_unread)
+            self.thread_pane.view.scroll_to_message(self._first_unread)
+        self._mark_read_if_reading()
+
+    def _mark_read_if_reading(self) -> None:
+        """Reading means: this conversation is open in the active window."""
+        conv_id = self._open_id
+        if conv_id is None or self._marking or not self.isActiveWindow():
+            return
+        conv = self.state.conversation(conv_id)
+        if conv is None or conv.unread_count == 0:
+            return
+        self._marking = True
+
+        def done(_: object = None) -> None:
+            self._marking = False
+
+        def failed(error: ClientError) -> None:
+            self._marking = False
+            log.info("mark as read failed: %s", error)
+
+        self.runner.run(self.client.mark_read(conv_id), on_done=done, on_error=failed)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self._mark_read_if_reading()
+
+    def _load_older(self) -> None:
+        conv_id = self._open_id
+        if conv_id is None:
+            self.thread_pane.set_loading_older(False)
+            return
+        self.thread_pane.set_loading_older(True)
+
+        def done(_count: int) -> None:
+            self.thread_pane.set_loading_older(False)
+
+        def failed(error: ClientError) -> None:
+            self.thread_pane.loading.setText(
+                self.tr("Older messages cannot be loaded right now. Scroll up again to retry.")
+            )
+            self.thread_pane.loading.setToolTip(str(error))
+            # Do not ask again at once: the next scroll to the top retries.
+            QTimer.singleShot(5000, lambda: self.thread_pane.view.set_loading_older(False))
+
+        self.runner.run(self.client.load_older(conv_id), on_done=done, on_error=failed)
+
+    # ---- sending ------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        conv_id = self._open_id
+        if conv_id is None:
+            return
+
+        def failed(error: ClientError) -> None:
+            # Nothing typed is lost: put the text back where the operator left it.
+            if self._open_id == conv_id and not self.thread_pane.composer.text():
+                self.thread_pane.composer.set_text(text)
+            else:
+                self._drafts[conv_id] = text
+            self.status.showMessage(self.tr("Not sent: %1").replace("%1", str(error)), 10_000)
+
+        self.runner.run(self.client.send_message(conv_id, text), on_error=failed)
+
+    def retry(self, message: Message) -> None:
+        def failed(error: ClientError) -> None:
+            self.status.showMessage(self.tr("Retry failed: %1").replace("%1", str(error)), 10_000)
+
+        self.runner.run(self.client.retry(message), on_error=failed)
+
+    def _typing_started(self) -> None:
+        if self._open_id is not None:
+            self.runner.run(self.client.typing(self._open_id), on_error=lambda e: None)
+
+    def _typing_stopped(self) -> None:
+        if self._open_id is not None:
+            self.runner.run(self.client.stop_typing(self._open_id), on_error=lambda e: None)
+
+    def composer_block_reason(self) -> str | None:
+        """Why the open conversation cannot be answered; None when it can (offline can)."""
+        if self._open_id is None:
+            return self.tr("Choose a conversation to reply.")
+        if any(f.key == SENDING.key for f in self.state.missing_features):
+            return self.tr(
+                "This server cannot send messages: it is the legacy back end. Reply"
+                " from its web page."
+            )
+        if self.state.connection_state is ConnectionState.UNAUTHORIZED:
+            return self.tr(
+                "The server refused this console's access token. Sign in again to reply."
+            )
+        conv = self.state.conversation(self._open_id)
+        if conv is not None and conv.is_group:
+            return self.tr("Group chats are read-only in Sportello. Reply from the phone.")
+        if self.awareness_view is not None:
+            return self.awareness_view.block_reason()
+        return None
+
+    def _update_composer(self) -> None:
+        self.thread_pane.composer.set_blocked(self.composer_block_reason())
+        edits_missing = any(f.key == TICKET_EDITS.key for f in self.state.missing_features)
+        self.ticket_pane.set_editable(
+            not edits_missing, self.tr("This server does not allow editing tickets from here.")
+        )
+        if edits_missing:
+            self.ticket_pane.set_create_available(
+                False, self.tr("This server cannot create tickets from the console.")
+            )
+        else:
+            self._update_create_button(self.ticket_pane.ticket)
+
+    # ---- tickets ------------------------------------------------------------------------
+
+    def _show_ticket_of(self, conv: Conversation | None) -> None:
+        ticket = None
+        if self._pane_ticket_id is not None:
+            ticket = self.state.tickets.get(self._pane_ticket_id)
+        if ticket is None and conv is not None:
+            ticket = conv.ticket
+            if ticket is not None:
+                ticket = self.state.tickets.get(ticket.id, ticket)
+        self._render_ticket(ticket, conv)
+
+    def _render_ticket(self, ticket: Ticket | None, conv: Conversation | None) -> None:
+        self.ticket_pane.note_assignees({t.assignee_id or "" for t in self.state.tickets.values()})
+        others: list[Ticket] = []
+        if ticket is not None or conv is not None:
+            contact = ticket.contact_id if ticket is not None else None
+            conv_id = conv.id if conv is not None else None
+            others = [
+                t for t in self.state.tickets.values()
+                if (ticket is None or t.id != ticket.id)
+                and ((contact and t.contact_id == contact)
+                     or (conv_id and t.conversation_id == conv_id))
+            ]  # fmt: skip
+            others.sort(key=lambda t: t.created_at, reverse=True)
+        history = self.history.lines(ticket) if ticket is not None else []
+        self.ticket_pane.show_ticket(ticket, history, others)
+        self._update_create_button(ticket)
+        if ticket is not None and self._server_has_ticket_edits():
+            self._load_history(ticket.id)
+
+    def _update_create_button(self, ticket: Ticket | None) -> None:
+        """One open ticket per contact: say so instead of offering a button that fails."""
+        if not self._server_has_ticket_edits():
+            return  # _update_composer already disabled it with the server's reason
+        if ticket is not None and ticket.is_open:
+            self.ticket_pane.set_create_available(
+                False,
+                self.tr("This contact already has an open ticket: resolve or close it first."),
+            )
+        else:
+            self.ticket_pane.set_create_available(
+                True, self.tr("Create a ticket from the selected message")
+            )
+
+    def _server_has_ticket_edits(self) -> bool:
+        return not any(f.key == TICKET_EDITS.key for f in self.state.missing_features)
+
+    def _load_history(self, ticket_id: str) -> None:
+        """The server's full history replaces the session-local lines when it answers."""
+
+        def done(events: list[TicketEvent]) -> None:
+            shown = self.ticket_pane.ticket
+            if shown is not None and shown.id == ticket_id and events:
+                self.ticket_pane.set_history(format_events(events, self.ticket_pane.operator_name))
+
+        def failed(error: ClientError) -> None:
+            log.info("ticket history not loaded: %s", error)  # the local lines stay
+
+        self.runner.run(self.client.ticket_history(ticket_id), on_done=done, on_error=failed)
+
+    def _load_operators(self) -> None:
+        if self._operators_loaded or not self._server_has_ticket_edits():
+            return
+        self._operators_loaded = True
+
+        def done(operators: list[Operator]) -> None:
+            self.ticket_pane.set_operators(operators)
+            shown = self.ticket_pane.ticket
+            if shown is not None:
+                self._load_history(shown.id)  # names of who did what
+
+        def failed(error: ClientError) -> None:
+            self._operators_loaded = False  # ask again on the next connection
+            log.info("operator list not loaded: %s", error)
+
+        self.runner.run(self.client.operators(), on_done=done, on_error=failed)
+
+    def _update_ticket(self, ticket_id: str, field: str, value: object) -> None:
+        kwargs = {field: value}
+
+        def done(ticket: Ticket) -> None:
+            self.ticket_pane.clear_error()
+            if self.ticket_pane.ticket is not None and self.ticket_pane.ticket.id == ticket.id:
+                self._render_ticket(ticket, self._open_conversation())
+
+        def failed(error: ClientError) -> None:
+            self.ticket_pane.show_error(
+                self.tr("The ticket was not changed: %1").replace("%1", str(error))
+            )
+
+        self.runner.run(
+            self.client.update_ticket(ticket_id, **kwargs),  # type: ignore[arg-type]
+            on_done=done,
+            on_error=failed,
+        )
+
+    def _create_ticket_from_selection(self) -> None:
+        message = self.thread_pane.view.current_message()
+        if message is None:
+            incoming = [
+                m for m in self.state.thread if m.direction == "incoming" and not m.is_local
+            ]
+            message = incoming[-1] if incoming else None
+        if message is None:
+            self.ticket_pane.show_error(self.tr("Select a message of the customer first."))
+            return
+        self._create_ticket(message)
+
+    def _create_ticket(self, message: Message) -> None:
+        def done(ticket: Ticket) -> None:
+            self.ticket_pane.clear_error()
+            self._pane_ticket_id = ticket.id
+            self._render_ticket(ticket, self._open_conversation())
+            self.status.showMessage(
+                self.tr("Ticket #%1 created").replace("%1", ticket.number), 5000
+            )
+
+        def failed(error: ClientError) -> None:
+            self.ticket_pane.show_error(
+                self.tr("No ticket was created: %1").replace("%1", str(error))
+            )
+
+        self.runner.run(
+            self.client.create_ticket_from_message(message.id), on_done=done, on_error=failed
+        )
+
+    def _show_other_ticket(self, ticket_id: str) -> None:
+        ticket = self.state.tickets.get(ticket_id)
+        if ticket is None:
+            return
+        if ticket.conversation_id and ticket.conversation_id != self._open_id:
+            self.conversations.select_conversation(ticket.conversation_id)
+        self._pane_ticket_id = ticket_id
+        self._render_ticket(ticket, self._open_conversation())
+
+    def _open_conversation(self) -> Conversation | None:
+        return self.state.conversation(self._open_id) if self._open_id else None
+
+    # ---- search -------------------------------------------------------------------------
+
+    def _search(self, query: str) -> None:
+        def done(hits: list[SearchHit]) -> None:
+            self.conversations.show_hits(query, hits)
+
+        def failed(error: ClientError) -> None:
+            self.conversations.show_search_error(
+                self.tr("Search failed: %1").replace("%1", str(error))
+            )
+
+        self.runner.run(self.client.search(query), on_done=done, on_error=failed)
+
+    # ---- state changes ------------------------------------------------------------------
+
+    def _on_change(self, change: StateChange) -> None:
+        if isinstance(change, ConversationChanged):
+            if change.conversation.id == self._open_id:
+                if "typing" in change.fields:
+                    self.thread_pane.show_typing(change.conversation)
+                if "unread_count" in change.fields and change.conversation.unread_count:
+                    # A new message while the operator is looking at it: it is read.
+                    QTimer.singleShot(0, self._mark_read_if_reading)
+                if "ticket" in change.fields and self._pane_ticket_id is None:
+                    self._show_ticket_of(change.conversation)
+                if change.fields & {"title", "phone", "is_group"}:
+                    self.thread_pane.show_conversation(change.conversation)
+                    self._update_composer()
+        elif isinstance(change, ThreadOpened):
+            self._thread_opened(change)
+        elif isinstance(change, TicketChanged):
+            self.history.record(change)
+            shown = self.ticket_pane.ticket
+            if shown is not None and shown.id == change.ticket.id:
+                self._render_ticket(change.ticket, self._open_conversation())
+        elif isinstance(change, ConnectionStateChanged):
+            self.status.set_connection(change.state, change.detail, change.retry_in)
+            self._update_composer()
+            if change.state is ConnectionState.ONLINE:
+                QTimer.singleShot(0, self._load_operators)
+        elif isinstance(change, ProfileChanged):
+            self.status.set_missing_features(change.missing)
+            self._update_composer()
+        elif isinstance(change, SyncStateChanged):
+            self.status.set_syncing(change.syncing)
+
+    def _render_connection(self) -> None:
+        self.status.set_connection(self.state.connection_state, self.state.connection_detail)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._open_id is not None:
+            self._drafts[self._open_id] = self.thread_pane.composer.text()
+        self._unsubscribe()
+        if self.awareness_view is not None:
+            self.awareness_view.detach()
+        self.conversations.model.detach()
+        self.thread_pane.model.detach()
+        super().closeEvent(event)
+
+
+def with_ticket(conv: Conversation, ticket: Ticket) -> Conversation:
+    return replace(conv, ticket=ticket)
+
+
+__all__ = ["MainWindow", "labels"]

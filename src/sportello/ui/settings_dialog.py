@@ -1,0 +1,423 @@
+"""Settings: server profiles, notifications and sound, local server, start at login, language.
+
+Everything is saved on "Save" only, after validation: a ticket rules file with an error is
+shown inline as `file:line: reason` and nothing is saved until it is fixed or cleared.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QStringListModel, Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QTabWidget,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sportello import autostart as autostart_module
+from sportello import credentials
+from sportello.ui.local_server_panel import LocalServerPanel
+from sportello.ui.login_dialog import LoginDialog, LoginFunction, logout
+from sportello.ui.preferences import (
+    Language,
+    NotificationPreferences,
+    Preferences,
+    ProfileKind,
+    ProfileRecord,
+)
+
+log = logging.getLogger(__name__)
+
+ERROR_STYLE = "color: #9b1c1c; background: #fdecec; padding: 6px 8px; border-radius: 4px;"
+
+
+def validate_rules_file(path: Path) -> str | None:
+    """None when the TOML rules file is usable, else `file:line: reason` in one line."""
+    from sportello.domain.rules import RulesError, TicketRules
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return f"{path}: {exc.strerror or exc}"
+    except UnicodeDecodeError as exc:
+        return f"{path}: not UTF-8 text ({exc.reason})"
+    try:
+        TicketRules.from_toml(text, source=str(path))
+    except RulesError as exc:
+        return str(exc)
+    return None
+
+
+class SettingsDialog(QDialog):
+    """The operator's preferences; emits what changed after a successful save."""
+
+    rules_file_changed = Signal(object)  # Path | None: the local server must restart
+    local_port_changed = Signal(int)
+    language_changed = Signal(str)  # the app reopens the window in that language
+    profile_logged_out = Signal(str)
+    profiles_changed = Signal()
+
+    def __init__(
+        self,
+        preferences: Preferences,
+        *,
+        autostart: autostart_module.Autostart | None = None,
+        webhook_url: str = "",
+        webhook_secret: str = "",
+        login: LoginFunction | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.preferences = preferences
+        self._autostart = autostart
+        self._login = login
+        self.setWindowTitle(self.tr("Sportello: settings"))
+        self.setMinimumSize(620, 460)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self._build_profiles(), self.tr("Servers"))
+        self.tabs.addTab(self._build_notifications(), self.tr("Notifications"))
+        self.tabs.addTab(self._build_local(webhook_url, webhook_secret), self.tr("Local server"))
+        self.tabs.addTab(self._build_general(), self.tr("General"))
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setVisible(False)
+        self.error.setAccessibleName(self.tr("Error"))
+        buttons = QDialogButtonBox(self)
+        self.save_button = buttons.addButton(
+            self.tr("Save"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.cancel_button = buttons.addButton(
+            self.tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    # ---- tabs ---------------------------------------------------------------------------
+
+    def _build_profiles(self) -> QWidget:
+        page = QWidget(self)
+        self.profiles_model = QStringListModel(self)
+        self.profiles_view = QListView(page)
+        self.profiles_view.setModel(self.profiles_model)
+        self.profiles_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.profiles_view.setAccessibleName(self.tr("Server profiles"))
+        self.add_profile = QPushButton(self.tr("Add…"), page)
+        self.add_profile.clicked.connect(self._add_profile)
+        self.logout_button = QPushButton(self.tr("Log out"), page)
+        self.logout_button.clicked.connect(self._logout_selected)
+        self.remove_profile = QPushButton(self.tr("Remove"), page)
+        self.remove_profile.clicked.connect(self._remove_selected)
+        buttons = QVBoxLayout()
+        for b in (self.add_profile, self.logout_button, self.remove_profile):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.profiles_view, 1)
+        row.addLayout(buttons)
+        hint = QLabel(
+            self.tr("Passwords are never stored; access tokens are kept in the system keyring."),
+            page,
+        )
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(page)
+        layout.addLayout(row)
+        layout.addWidget(hint)
+        self._refresh_profiles()
+        return page
+
+    def _build_notifications(self) -> QWidget:
+        page = QWidget(self)
+        prefs = self.preferences.notifications()
+        self.notify_enabled = QCheckBox(self.tr("Show a desktop notification for new messages"))
+        self.notify_enabled.setChecked(prefs.enabled)
+        self.only_new_tickets = QCheckBox(self.tr("Only for messages that open a new ticket"))
+        self.only_new_tickets.setChecked(prefs.only_new_tickets)
+        self.sound_enabled = QCheckBox(self.tr("Play a sound"))
+        self.sound_enabled.setChecked(prefs.sound)
+        self.volume = QSlider(Qt.Orientation.Horizontal, page)
+        self.volume.setRange(0, 100)
+        self.volume.setValue(prefs.volume)
+        self.volume.setAccessibleName(self.tr("Volume"))
+        self.quiet_hours = QCheckBox(self.tr("Quiet hours: no sound between"))
+        self.quiet_hours.setChecked(prefs.quiet_hours)
+        self.quiet_start = QTimeEdit(_parse_time(prefs.quiet_start, QTime(22, 0)), page)
+        self.quiet_end = QTimeEdit(_parse_time(prefs.quiet_end, QTime(7, 0)), page)
+        for edit in (self.quiet_start, self.quiet_end):
+            edit.setDisplayFormat("HH:mm")
+        self.quiet_start.setAccessibleName(self.tr("Quiet hours start"))
+        self.quiet_end.setAccessibleName(self.tr("Quiet hours end"))
+        quiet = QHBoxLayout()
+        quiet.addWidget(self.quiet_hours)
+        quiet.addWidget(self.quiet_start)
+        quiet.addWidget(QLabel(self.tr("and"), page))
+        quiet.addWidget(self.quiet_end)
+        quiet.addStretch(1)
+        volume_row = QHBoxLayout()
+        volume_row.addWidget(QLabel(self.tr("Volume"), page))
+        volume_row.addWidget(self.volume, 1)
+        volume_value = QLabel(page)
+        volume_value.setMinimumWidth(44)
+        self.volume.valueChanged.connect(lambda v: volume_value.setText(f"{v} %"))
+        volume_value.setText(f"{self.volume.value()} %")
+        volume_row.addWidget(volume_value)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.notify_enabled)
+        layout.addWidget(self.only_new_tickets)
+        layout.addWidget(self.sound_enabled)
+        layout.addLayout(volume_row)
+        layout.addLayout(quiet)
+        layout.addStretch(1)
+        self.sound_enabled.toggled.connect(self.volume.setEnabled)
+        self.volume.setEnabled(prefs.sound)
+        return page
+
+    def _build_local(self, webhook_url: str, secret: str) -> QWidget:
+        page = QWidget(self)
+        rules = self.preferences.rules_file
+        self.rules_path = QLineEdit(str(rules) if rules else "", page)
+        self.rules_path.setPlaceholderText(self.tr("built-in Italian rules"))
+        self.rules_path.setAccessibleName(self.tr("Ticket rules file"))
+        self.rules_path.textEdited.connect(self._clear_rules_error)
+        browse = QPushButton(self.tr("Browse…"), page)
+        browse.clicked.connect(self._browse_rules)
+        self.rules_error = QLabel(page)
+        self.rules_error.setWordWrap(True)
+        self.rules_error.setStyleSheet(ERROR_STYLE)
+        self.rules_error.setVisible(False)
+        self.rules_error.setAccessibleName(self.tr("Rules file error"))
+        self.rules_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        rules_row = QHBoxLayout()
+        rules_row.addWidget(self.rules_path, 1)
+        rules_row.addWidget(browse)
+        self.port = QSpinBox(page)
+        self.port.setRange(1024, 65535)
+        self.port.setValue(self.preferences.local_port)
+        self.port.setAccessibleName(self.tr("Port"))
+        self.port.setMaximumWidth(120)
+        form = QFormLayout()
+        form.addRow(self.tr("Ticket rules file"), rules_row)
+        form.addRow("", self.rules_error)
+        form.addRow(self.tr("Port"), self.port)
+        note = QLabel(
+            self.tr("Changes to the rules file or the port restart the local server."), page
+        )
+        note.setWordWrap(True)
+        self.local_panel = LocalServerPanel(webhook_url, secret, page)
+        self.local_panel.setVisible(bool(webhook_url))
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.local_panel)
+        layout.addStretch(1)
+        return page
+
+    def _build_general(self) -> QWidget:
+        page = QWidget(self)
+        self.start_at_login = QCheckBox(self.tr("Start Sportello when I log in to this computer"))
+        enabled = self.preferences.start_at_login
+        if self._autostart is not None:
+            try:
+                enabled = self._autostart.enabled()
+            except OSError as exc:
+                log.warning("cannot read the start-at-login setting: %s", exc)
+        self.start_at_login.setChecked(enabled)
+        self.language = QComboBox(page)
+        self.language.setAccessibleName(self.tr("Language"))
+        self.language.addItem(self.tr("System language"), Language.SYSTEM.value)
+        self.language.addItem("Italiano", Language.ITALIAN.value)
+        self.language.addItem("English", Language.ENGLISH.value)
+        self.language.setCurrentIndex(
+            max(0, self.language.findData(self.preferences.language.value))
+        )
+        language_note = QLabel(self.tr("The window reopens in the chosen language when you save."))
+        language_note.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(self.tr("Language"), self.language)
+        form.addRow("", language_note)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.start_at_login)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        return page
+
+    # ---- profiles -----------------------------------------------------------------------
+
+    def _refresh_profiles(self) -> None:
+        self._profiles = self.preferences.profiles()
+        rows = []
+        for record in self._profiles:
+            try:
+                has_token = credentials.load_token(record.name) is not None
+            except credentials.CredentialsUnavailable:
+                has_token = False
+            if record.kind is ProfileKind.LOCAL:
+                label = self.tr("This computer (local server)")
+            else:
+                where = urlsplit(record.url).netloc or record.url
+                label = (
+                    self.tr("%1 — %2 on %3")
+                    .replace("%1", record.name)
+                    .replace("%2", record.username or "?")
+                    .replace("%3", where)
+                )
+            if not has_token:
+                label += " " + self.tr("(sign-in needed)")
+            rows.append(label)
+        self.profiles_model.setStringList(rows)
+
+    def _selected(self) -> ProfileRecord | None:
+        index = self.profiles_view.currentIndex()
+        if not index.isValid() or index.row() >= len(self._profiles):
+            return None
+        return self._profiles[index.row()]
+
+    def _add_profile(self) -> None:
+        dialog = LoginDialog(self.preferences, login=self._login, allow_local=False, parent=self)
+        dialog.setWindowTitle(self.tr("Add a server"))
+        dialog.finished.connect(lambda _code: self._after_add())
+        dialog.open()
+        self._add_dialog = dialog
+
+    def _after_add(self) -> None:
+        self._refresh_profiles()
+        self.profiles_changed.emit()
+
+    def _logout_selected(self) -> None:
+        record = self._selected()
+        if record is None:
+            return
+        try:
+            logout(self.preferences, record.name)
+        except credentials.CredentialsUnavailable as exc:
+            self._show_error(str(exc))
+            return
+        self._refresh_profiles()
+        self.profile_logged_out.emit(record.name)
+
+    def _remove_selected(self) -> None:
+        record = self._selected()
+        if record is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            self.tr("Remove server"),
+            self.tr("Remove the server profile %1 and log out of it?").replace("%1", record.name),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.remove_profile_named(record.name)
+
+    def remove_profile_named(self, name: str) -> None:
+        try:
+            logout(self.preferences, name)
+        except credentials.CredentialsUnavailable as exc:
+            log.warning("profile %s removed but its token could not be deleted: %s", name, exc)
+        self.preferences.remove_profile(name)
+        self._refresh_profiles()
+        self.profile_logged_out.emit(name)
+        self.profiles_changed.emit()
+
+    # ---- local --------------------------------------------------------------------------
+
+    def _browse_rules(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Ticket rules file"), self.rules_path.text(),
+            self.tr("TOML files (*.toml);;All files (*)"),
+        )  # fmt: skip
+        if path:
+            self.rules_path.setText(path)
+            self._check_rules()
+
+    def _clear_rules_error(self, _text: str = "") -> None:
+        self.rules_error.setVisible(False)
+
+    def _check_rules(self) -> bool:
+        text = self.rules_path.text().strip()
+        problem = validate_rules_file(Path(text)) if text else None
+        self.rules_error.setText(problem or "")
+        self.rules_error.setVisible(problem is not None)
+        return problem is None
+
+    # ---- save ---------------------------------------------------------------------------
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def save(self) -> None:
+        """Validate, persist, apply start-at-login; stay open on any problem."""
+        self._show_error("")
+        if not self._check_rules():
+            self.tabs.setCurrentIndex(2)
+            self.rules_path.setFocus()
+            return
+        prefs = self.preferences
+        prefs.save_notifications(
+            NotificationPreferences(
+                enabled=self.notify_enabled.isChecked(),
+                sound=self.sound_enabled.isChecked(),
+                volume=self.volume.value(),
+                only_new_tickets=self.only_new_tickets.isChecked(),
+                quiet_hours=self.quiet_hours.isChecked(),
+                quiet_start=self.quiet_start.time().toString("HH:mm"),
+                quiet_end=self.quiet_end.time().toString("HH:mm"),
+            )
+        )
+        want_autostart = self.start_at_login.isChecked()
+        if self._autostart is not None:
+            try:
+                if want_autostart != self._autostart.enabled():
+                    if want_autostart:
+                        self._autostart.enable()
+                    else:
+                        self._autostart.disable()
+            except (autostart_module.AutostartError, OSError) as exc:
+                self._show_error(self.tr("Start at login: %1").replace("%1", str(exc)))
+                self.tabs.setCurrentIndex(3)
+                return
+        prefs.start_at_login = want_autostart
+        text = self.rules_path.text().strip()
+        rules = Path(text) if text else None
+        rules_changed = rules != prefs.rules_file
+        prefs.rules_file = rules
+        port_changed = self.port.value() != prefs.local_port
+        prefs.local_port = self.port.value()
+        language = Language(self.language.currentData())
+        language_changed = language != prefs.language
+        prefs.language = language
+        prefs.sync()
+        if rules_changed:
+            self.rules_file_changed.emit(rules)
+        if port_changed:
+            self.local_port_changed.emit(self.port.value())
+        if language_changed:
+            self.language_changed.emit(language.value)
+        self.accept()
+
+
+def _parse_time(text: str, fallback: QTime) -> QTime:
+    parsed = QTime.fromString(text, "HH:mm")
+    return parsed if parsed.isValid() else fallback

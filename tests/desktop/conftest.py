@@ -1,0 +1,161 @@
+"""The desktop session (Xvfb, D-Bus, dunst, trayer, PulseAudio null sink), a real server
+on loopback, and the console with desktop alerts as a child process on that desktop.
+
+Skips with the reason when a desktop binary is missing, unless SPORTELLO_REQUIRE_DESKTOP=1
+(CI): then it fails, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.bus_monitor import NotifyMonitor
+from desktop.desktop_session import AUDIO, DesktopSession, missing_binaries
+from ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+
+
+def require_desktop() -> None:
+    missing = missing_binaries()
+    if not missing:
+        return
+    reason = f"desktop binaries missing: {', '.join(missing)} (apt: xvfb dbus dunst trayer)"
+    if os.environ.get("SPORTELLO_REQUIRE_DESKTOP") == "1":
+        pytest.fail(f"{reason} (and SPORTELLO_REQUIRE_DESKTOP=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DesktopSession]:
+    require_desktop()
+    session = DesktopSession(tmp_path_factory.mktemp("desktop"))
+    try:
+        session.start()
+        yield session
+    finally:
+        session.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ConsoleServer, Operator]]:
+    if server_module_missing():
+        pytest.skip("sportello.server is not importable")
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'sportello.db'}"
+    operator = create_operator(db_url, "giulia")
+    running = ConsoleServer(db_url)
+    running.start()
+    try:
+        yield running, operator
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def monitor(desktop: DesktopSession) -> Iterator[NotifyMonitor]:
+    watcher = NotifyMonitor(desktop.bus_address)
+    try:
+        yield watcher
+    finally:
+        watcher.close()
+
+
+class AlertsApp:
+    """The child process: JSON events in, one-word commands out."""
+
+    def __init__(self, env: dict[str, str], argv: list[str], log: Path) -> None:
+        self.log = log.open("wb")
+        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.log,
+                                     text=True, cwd=REPO)  # fmt: skip
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith("{"):
+                self.events.put(json.loads(line))
+
+    def send(self, word: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(word + "\n")
+        self.proc.stdin.flush()
+
+    def wait_for(self, event: str, timeout: float = 30.0, **match: Any) -> dict[str, Any]:
+        for seen in self.seen:
+            if seen["event"] == event and all(seen.get(k) == v for k, v in match.items()):
+                self.seen.remove(seen)
+                return seen
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                got = self.events.get(timeout=0.1)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            if got["event"] == event and all(got.get(k) == v for k, v in match.items()):
+                return got
+            self.seen.append(got)
+        raise AssertionError(f"no {event} {match} from the app; saw {self.seen}")
+
+    def drain(self, settle: float = 0.5) -> list[dict[str, Any]]:
+        """Everything reported so far, after `settle` seconds of waiting."""
+        time.sleep(settle)
+        while True:
+            try:
+                self.seen.append(self.events.get_nowait())
+            except queue.Empty:
+                break
+        found, self.seen = self.seen, []
+        return found
+
+    def unread_now(self) -> int:
+        """The tray's unread count once the reports settle (after a sync, say)."""
+        trays = [e for e in self.drain(1.0) if e["event"] == "tray"]
+        self.last_unread = trays[-1]["unread"] if trays else self.last_unread
+        return self.last_unread
+
+    last_unread = 0
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.send("quit")
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def start_alerts_app(
+    desktop: DesktopSession, server: ConsoleServer, operator: Operator, tmp: Path,
+    audio: bool = True,
+) -> AlertsApp:
+    env = desktop.env(audio=audio)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(HERE)])
+    env["HOME"] = str(tmp)
+    argv = [
+        sys.executable, str(HERE / "alerts_child.py"), "--url", server.url,
+        "--token", operator.token, "--user-id", operator.id,
+        "--cache", str(tmp / "cache.sqlite3"), "--settings", str(tmp / "settings.ini"),
+    ]  # fmt: skip
+    return AlertsApp(env, argv, tmp / "app.log")
+
+
+__all__ = ["AUDIO", "AlertsApp", "start_alerts_app"]

@@ -1,0 +1,84 @@
+"""Helpers for local-server tests: WPPConnect webhook bodies, posting, reading back via REST."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+REPO = Path(__file__).resolve().parents[2]
+TEXT_FIXTURE = REPO / "tests" / "data" / "gateways" / "wppconnect" / "onmessage_text.json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wpp_message(n: int, body: str, phone: str = "393331234567") -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads(TEXT_FIXTURE.read_text(encoding="utf-8"))
+    chat = f"{phone}@c.us"
+    payload.update(
+        id=f"false_{chat}_TEST{n:06d}", body=body, content=body, t=1732519800 + n,
+        timestamp=1732519800 + n, **{"from": chat, "chatId": chat},
+    )  # fmt: skip
+    payload["sender"]["id"] = chat
+    return payload
+
+
+async def post_webhook(
+    http: aiohttp.ClientSession, base_url: str, secret: str, payload: dict[str, Any]
+) -> int:
+    """Status code of one webhook post, or 0 when the server did not answer."""
+    try:
+        async with http.post(
+            f"{base_url}/webhooks/wppconnect", json=payload,
+            headers={"X-Webhook-Token": secret}, timeout=aiohttp.ClientTimeout(total=20),
+        ) as response:  # fmt: skip
+            await response.read()
+            return response.status
+    except (aiohttp.ClientError, TimeoutError, OSError):
+        return 0
+
+
+async def get_json(http: aiohttp.ClientSession, base_url: str, token: str, path: str) -> Any:
+    async with http.get(base_url + path, headers={"Authorization": f"Bearer {token}"}) as response:
+        assert response.status == 200, (path, response.status, await response.text())
+        return await response.json()
+
+
+async def all_message_bodies(http: aiohttp.ClientSession, base_url: str, token: str) -> list[str]:
+    """Every message body of every conversation, through the REST API (paging to the end)."""
+    bodies: list[str] = []
+    conversations = await get_json(http, base_url, token, "/api/conversations?limit=200")
+    for conv in conversations["conversations"]:
+        cursor: str | None = None
+        while True:
+            path = f"/api/conversations/{conv['id']}/messages?limit=200"
+            if cursor:
+                path += f"&before={cursor}"
+            page = await get_json(http, base_url, token, path)
+            bodies += [m["message"] for m in page["messages"]]
+            cursor = page.get("next")
+            if not cursor:
+                break
+    return bodies
+
+
+def files_containing(roots: list[Path], needle: str) -> list[Path]:
+    """Every file under `roots` whose bytes contain `needle`."""
+    found = []
+    raw = needle.encode()
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file():
+                try:
+                    if raw in path.read_bytes():
+                        found.append(path)
+                except OSError:
+                    continue
+    return found

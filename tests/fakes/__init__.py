@@ -1,0 +1,1 @@
+"""Test doubles that run for real on loopback (fake WhatsApp gateways)."""

@@ -1,0 +1,285 @@
+"""Issue 8 in the real window: two real consoles on a real `sportello server` process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from fakes.fake_gateway import FakeGateway, sign_meta
+from sportello.client.api import SportelloClient
+from sportello.client.changes import ConnectionState
+from sportello.client.connection import Backoff
+from sportello.client.records import ServerProfile
+from sportello.domain.escalation import EscalationSettings
+from sportello.domain.values import DeliveryStatus, Priority
+from sportello.ui.escalation import EscalationController
+from sportello.ui.main_window import MainWindow
+from sportello.ui.tasks import TaskRunner
+from ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
+
+FAST = Backoff(base=0.1, factor=2.0, cap=0.8, jitter=0.3)
+WAIT_MS = 20_000
+META_SECRET = "meta-secret"
+
+
+@pytest.fixture
+def qt_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        qapp.processEvents()
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[tuple[ConsoleServer, list[Operator]]]:
+    if server_module_missing():
+        pytest.skip("no server")
+    db_url = f"sqlite:///{tmp_path / 'server.db'}"
+    operators = [create_operator(db_url, "giulia"), create_operator(db_url, "marco")]
+    running = ConsoleServer(db_url, ["--assignee-only-replies", "--meta-app-secret", META_SECRET])
+    running.start()
+    try:
+        yield running, operators
+    finally:
+        running.kill()
+
+
+class Consoles:
+    def __init__(self, qtbot: QtBot, tmp_path: Path, server: ConsoleServer) -> None:
+        self.qtbot, self.tmp_path, self.server = qtbot, tmp_path, server
+        self.made: list[tuple[MainWindow, SportelloClient, TaskRunner]] = []
+
+    def open(self, operator: Operator) -> tuple[MainWindow, SportelloClient]:
+        profile = ServerProfile(self.server.url, operator.token, operator.id, operator.name)
+        client = SportelloClient(profile, self.tmp_path / f"{operator.name}.db", backoff=FAST,
+                                 sync_timeout=3.0)  # fmt: skip
+        runner = TaskRunner()
+        window = MainWindow(client, runner)
+        started = runner.run(client.start())
+        self.qtbot.waitUntil(started.done, timeout=WAIT_MS)
+        window.show()
+        self.qtbot.waitUntil(
+            lambda: client.state.connection_state is ConnectionState.ONLINE, timeout=WAIT_MS
+        )
+        self.made.append((window, client, runner))
+        return window, client
+
+    def close(self) -> None:
+        for window, client, runner in self.made:
+            window.close()
+            stopped = runner.run(client.stop())
+            self.qtbot.waitUntil(stopped.done, timeout=WAIT_MS)
+
+
+@pytest.fixture
+def consoles(
+    qt_loop: object, qtbot: QtBot, tmp_path: Path, desk: tuple[ConsoleServer, list[Operator]]
+) -> Iterator[Consoles]:
+    made = Consoles(qtbot, tmp_path, desk[0])
+    yield made
+    made.close()
+
+
+def open_conversation(window: MainWindow, qtbot: QtBot, conversation_id: str) -> None:
+    window.conversations.select_conversation(conversation_id)
+    qtbot.waitUntil(lambda: window.thread_pane.model.rowCount() >= 1, timeout=WAIT_MS)
+
+
+def first_conversation(client: SportelloClient, qtbot: QtBot) -> str:
+    qtbot.waitUntil(lambda: len(client.state.conversations) >= 1, timeout=WAIT_MS)
+    return client.state.conversations[0].id
+
+
+def test_b_sees_a_in_the_conversation_and_is_warned_before_a_second_reply(
+    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+) -> None:
+    server, (giulia, marco) = desk
+    server.customer_writes_wpp("Buongiorno, una domanda sulla fattura")
+    a_window, a_client = consoles.open(giulia)
+    b_window, b_client = consoles.open(marco)
+    conversation = first_conversation(a_client, qtbot)
+    first_conversation(b_client, qtbot)
+    open_conversation(b_window, qtbot, conversation)
+    open_conversation(a_window, qtbot, conversation)
+
+    view = b_window.awareness_view
+    assert view is not None
+    qtbot.waitUntil(lambda: "giulia" in view.presence_label.text().lower(), timeout=WAIT_MS)
+    assert view.presence_label.isVisible()
+
+    a_window.thread_pane.composer.edit.setFocus()
+    qtbot.keyClicks(a_window.thread_pane.composer.edit, "Le scrivo subito")
+    qtbot.waitUntil(lambda: view.collision.isVisible(), timeout=WAIT_MS)
+    assert "giulia" in view.collision.text().lower()
+
+    edit = b_window.thread_pane.composer.edit
+    edit.setFocus()
+    qtbot.keyClicks(edit, "Arrivo io")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    # The first Enter only warns: nothing went out, the text is still there.
+    assert b_window.thread_pane.composer.text() == "Arrivo io"
+    assert "Enter again" in view.collision.text()
+    assert not [m for m in b_client.state.thread if m.body == "Arrivo io"]
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: any(m.body == "Arrivo io" for m in b_client.state.thread), timeout=WAIT_MS
+    )
+
+
+def test_assignee_only_mode_refuses_bs_reply_with_a_clear_error(
+    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+) -> None:
+    server, (giulia, marco) = desk
+    server.customer_writes_wpp("Urgente: perdita d'acqua dal soffitto")
+    _a_window, a_client = consoles.open(giulia)
+    b_window, b_client = consoles.open(marco)
+    conversation = first_conversation(b_client, qtbot)
+    qtbot.waitUntil(lambda: bool(a_client.state.tickets), timeout=WAIT_MS)
+    ticket = next(iter(a_client.state.tickets.values()))
+    done = TaskRunner().run(a_client.update_ticket(ticket.id, assignee_id=giulia.id))
+    qtbot.waitUntil(done.done, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: b_client.awareness.assignee_only_replies, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: (b_client.state.tickets.get(ticket.id) or ticket).assignee_id == giulia.id,
+        timeout=WAIT_MS,
+    )
+    open_conversation(b_window, qtbot, conversation)
+    reason = b_window.thread_pane.composer.blocked_reason
+    assert reason is not None and "assignee" in reason
+
+    # A console that sends anyway (an older one, or a race) gets the server's refusal.
+    sent = TaskRunner().run(b_client.send_message(conversation, "Ci penso io"))
+    qtbot.waitUntil(sent.done, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: any(m.body == "Ci penso io" and m.status is DeliveryStatus.FAILED
+                    for m in b_client.state.thread),
+        timeout=WAIT_MS,
+    )  # fmt: skip
+    failed = next(m for m in b_client.state.thread if m.body == "Ci penso io")
+    assert failed.error is not None and "assignee" in failed.error
+    assert "giulia" in failed.error.lower()
+
+
+def test_cloud_api_conversation_25_hours_old_refuses_free_form_in_ack_and_ui(
+    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+) -> None:
+    server, (giulia, _) = desk
+    body = FakeGateway().meta_message(
+        "393401112222", "Salve, avete novità?", timestamp=int(time.time()) - 25 * 3600
+    )
+    raw = json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{server.url}/webhooks/meta", data=raw, method="POST",
+        headers={"Content-Type": "application/json",
+                 "X-Hub-Signature-256": sign_meta(raw, META_SECRET)},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    window, client = consoles.open(giulia)
+    conversation = first_conversation(client, qtbot)
+    open_conversation(window, qtbot, conversation)
+    view = window.awareness_view
+    assert view is not None
+    qtbot.waitUntil(lambda: view.window_label.isVisible(), timeout=WAIT_MS)
+    assert "closed" in view.window_label.text()
+    qtbot.waitUntil(lambda: window.thread_pane.composer.blocked_reason is not None,
+                    timeout=WAIT_MS)  # fmt: skip
+    reason = window.thread_pane.composer.blocked_reason or ""
+    assert "24-hour" in reason and "Templates are not available" in reason
+
+    sent = TaskRunner().run(client.send_message(conversation, "Eccoci"))
+    qtbot.waitUntil(sent.done, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: any(m.body == "Eccoci" and m.status is DeliveryStatus.FAILED
+                    for m in client.state.thread),
+        timeout=WAIT_MS,
+    )  # fmt: skip
+    failed = next(m for m in client.state.thread if m.body == "Eccoci")
+    assert failed.error is not None and "24-hour" in failed.error
+
+
+def test_disconnected_wppconnect_session_turns_the_status_bar_to_gateway_down(
+    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+) -> None:
+    server, (giulia, _) = desk
+    window, _client = consoles.open(giulia)
+    view = window.awareness_view
+    assert view is not None and not view.gateway_label.isVisible()
+    server.post("/webhooks/wppconnect",
+                {"event": "onstatechange", "session": "sportello", "state": "DISCONNECTED"})
+    qtbot.waitUntil(lambda: view.gateway_label.isVisible(), timeout=WAIT_MS)
+    assert "disconnected" in view.gateway_label.text()
+    server.post("/webhooks/wppconnect",
+                {"event": "status-find", "session": "sportello", "status": "inChat"})
+    qtbot.waitUntil(lambda: not view.gateway_label.isVisible(), timeout=WAIT_MS)
+
+
+def test_unknown_type_between_two_normal_messages_is_shown_in_order(
+    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+) -> None:
+    server, (giulia, _) = desk
+    now = int(time.time())
+    server.customer_writes_wpp("Prima", t=now - 3)
+    jid = "393331234567@c.us"
+    server.post("/webhooks/wppconnect", {
+        "event": "onmessage", "session": "sportello", "id": f"false_{jid}_POLL1",
+        "type": "poll_creation", "t": now - 2, "from": jid, "to": "390612345678@c.us",
+        "fromMe": False, "isGroupMsg": False, "pollName": "Quando passate?",
+    })  # fmt: skip
+    server.customer_writes_wpp("Terza", t=now - 1)
+    window, client = consoles.open(giulia)
+    conversation = first_conversation(client, qtbot)
+    open_conversation(window, qtbot, conversation)
+    qtbot.waitUntil(lambda: len(client.state.thread) == 3, timeout=WAIT_MS)
+    kinds = [(m.body, str(m.type)) for m in client.state.thread]
+    assert kinds == [("Prima", "text"), ("", "poll_creation"), ("Terza", "text")]
+
+
+def test_unopened_urgent_ticket_renotifies_until_anyone_opens_it_on_every_console(
+    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+) -> None:
+    server, (giulia, marco) = desk
+    a_window, a_client = consoles.open(giulia)
+    _b_window, b_client = consoles.open(marco)
+    fast = EscalationSettings(intervals={Priority.URGENT: 0.3})
+    reminders: dict[str, list[object]] = {"a": [], "b": []}
+    controllers = {}
+    for key, client in (("a", a_client), ("b", b_client)):
+        controller = EscalationController(client.state, client.awareness, fast)
+        controller.reminded.connect(reminders[key].append)
+        controllers[key] = controller
+    server.customer_writes_wpp("URGENTE allagamento in cantina")
+    qtbot.waitUntil(lambda: len(reminders["a"]) >= 2 and len(reminders["b"]) >= 2,
+                    timeout=WAIT_MS)  # fmt: skip
+    assert "waiting to be opened" in controllers["b"].summary_text() or \
+        "ticket" in controllers["b"].summary_text()
+
+    conversation = first_conversation(a_client, qtbot)
+    open_conversation(a_window, qtbot, conversation)
+    qtbot.waitUntil(lambda: not controllers["a"].plan.waiting and not controllers["b"].plan.waiting,
+                    timeout=WAIT_MS)  # fmt: skip
+    counts = {key: len(items) for key, items in reminders.items()}
+    qtbot.wait(900)  # three intervals: nothing more may ring, on either console
+    assert {key: len(items) for key, items in reminders.items()} == counts
+    assert controllers["b"].summary_text() == ""
+    for controller in controllers.values():
+        controller.detach()

@@ -1,0 +1,26 @@
+"""`sportello demo` posts its whole script to a real server and the desk fills up."""
+
+from __future__ import annotations
+
+import pytest
+from server_harness import WEBHOOK_SECRET, connect_operator
+
+from sportello.server.demo import DemoError, run_demo
+
+
+async def test_demo_fills_the_desk(server):
+    giulia = await connect_operator(server, server.operators["giulia"])
+    try:
+        await run_demo(server.url, None, WEBHOOK_SECRET, speed=1000)
+        messages = await giulia.wait_count("newMessage", 7)
+        assert any(m.get("media") for m in messages)
+        tickets = giulia.named("ticketCreated")
+        assert {t["ticket"]["priority"] for t in tickets} >= {"URGENT", "LOW"}
+        assert giulia.named("userTyping")
+    finally:
+        await giulia.close()
+
+
+async def test_demo_with_wrong_secret_stops_with_a_clear_error(server):
+    with pytest.raises(DemoError, match="webhook secret"):
+        await run_demo(server.url, None, "wrong", speed=1000)

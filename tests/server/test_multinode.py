@@ -1,0 +1,185 @@
+"""Two server processes on one PostgreSQL with --redis: one desk, whichever node you hit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import aiohttp
+import pytest
+from server_harness import WEBHOOK_SECRET, Client, add_operator, open_db, post, wpp_message
+from test_process import _env, _free_port
+from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
+
+REPO = Path(__file__).resolve().parents[2]
+REDIS = "redis://127.0.0.1:6379/0"
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def _redis_available() -> bool:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
+    except (redis.RedisError, OSError):
+        return False
+    return True
+
+
+class Node:
+    def __init__(self, db_url: str, channel: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sportello.cli", "server", "--port", str(self.port),
+             "--db", db_url, "--redis", REDIS, "--redis-channel", channel,
+             "--webhook-secret", WEBHOOK_SECRET, "--log-level", "warning"],
+            cwd=REPO, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def wait_healthy(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"node exited: {self.proc.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as answer:
+                    if json.loads(answer.read())["db"] == "ok":
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError("node not healthy")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return -9
+
+
+@pytest.fixture
+def cluster():
+    require_postgres()
+    if not _redis_available():
+        pytest.skip("Redis on 127.0.0.1:6379 is unreachable")
+    url, name = create_postgres_database()
+    db = open_db(url)
+    operators = {n: add_operator(db, n) for n in ("giulia", "marco")}
+    db.dispose()
+    channel = f"sportello-test-{uuid.uuid4().hex[:8]}"
+    nodes = [Node(url, channel), Node(url, channel)]
+    try:
+        for node in nodes:
+            node.wait_healthy()
+        yield nodes, operators
+    finally:
+        codes = [node.stop() for node in nodes]
+        drop_postgres_database(name)
+    assert codes == [0, 0]
+
+
+async def test_operator_on_node_a_gets_messages_posted_to_node_b_once(cluster):
+    (a, b), operators = cluster
+    giulia = Client(a.url, operators["giulia"].token)
+    marco = Client(b.url, operators["marco"].token)
+    for client, op in ((giulia, operators["giulia"]), (marco, operators["marco"])):
+        await client.connect()
+        assert (await client.authenticate(op.id))["success"] is True
+    headers = {"X-Webhook-Token": WEBHOOK_SECRET}
+    try:
+        async with aiohttp.ClientSession() as http:
+            status, _ = await post(http, f"{b.url}/webhooks/wppconnect",
+                                   wpp_message(body="Perdita in bagno, aiuto"), headers=headers)
+            assert status == 200
+            first = await giulia.wait_for("newMessage")
+            assert first["message"] == "Perdita in bagno, aiuto"
+
+            twice = wpp_message("393339990000", "Non funziona il citofono",
+                                message_id="false_393339990000@c.us_TWICE")
+            answers = await asyncio.gather(
+                *(post(http, f"{node.url}/webhooks/wppconnect", twice, headers=headers)
+                  for node in (a, b, a, b)))
+            assert {status for status, _ in answers} == {200}
+            assert len({answer["messages"][0]["id"] for _, answer in answers}) == 1
+
+            for client in (giulia, marco):
+                await client.wait_count("newMessage", 2)
+            read = await giulia.call("markAsRead", {"messageId": first["id"]})
+            assert read == {"ok": True}
+            seen = await marco.wait_for("messageRead")
+            assert seen["messageId"] == first["id"]
+            await asyncio.sleep(0.5)
+            for client in (giulia, marco):
+                assert len(client.named("newMessage")) == 2
+                assert len(client.named("messageRead")) == 1
+                seqs = [m["seq"] for m in client.named("newMessage")]
+                assert len(set(seqs)) == 2
+    finally:
+        await giulia.close()
+        await marco.close()
+
+
+async def _sync_all(client: Client) -> list[dict]:
+    events: list[dict] = []
+    since, more = 0, True
+    while more:
+        page = await client.call("sync", {"since": since})
+        events += page["events"]
+        since, more = page["cursor"], page["more"]
+    return events
+
+
+async def test_seq_is_one_global_sequence_across_nodes(cluster):
+    """Webhooks and operator commands on both nodes at once: one gap-free, strictly
+    increasing seq; both nodes replay the same log; every socket hears every event once."""
+    (a, b), operators = cluster
+    giulia = Client(a.url, operators["giulia"].token)
+    marco = Client(b.url, operators["marco"].token)
+    for client, op in ((giulia, operators["giulia"]), (marco, operators["marco"])):
+        await client.connect()
+        assert (await client.authenticate(op.id))["success"] is True
+    headers = {"X-Webhook-Token": WEBHOOK_SECRET}
+    count = 24
+    try:
+        async with aiohttp.ClientSession() as http:
+            answers = await asyncio.gather(*(
+                post(http, f"{(a, b)[n % 2].url}/webhooks/wppconnect",
+                     wpp_message(f"39333{n:07d}", f"Guasto numero {n}, aiuto",
+                                 message_id=f"false_39333{n:07d}@c.us_SEQ{n}"),
+                     headers=headers)
+                for n in range(count)))
+            assert {status for status, _ in answers} == {200}
+            for client in (giulia, marco):
+                await client.wait_count("newMessage", count)
+            # Operators act on both nodes at once too: reads are events in the same log.
+            ids = [m["id"] for m in giulia.named("newMessage")]
+            reads = await asyncio.gather(*(
+                (giulia, marco)[k % 2].call("markAsRead", {"messageId": message_id})
+                for k, message_id in enumerate(ids)))
+            assert all(read == {"ok": True} for read in reads)
+            for client in (giulia, marco):
+                await client.wait_count("messageRead", count)
+
+        log_a, log_b = await _sync_all(giulia), await _sync_all(marco)
+        assert log_a == log_b
+        seqs = [event["data"]["seq"] for event in log_a]
+        # 24 tickets + 24 messages + 24 reads, numbered 1..72 with no gap and no repeat.
+        assert seqs == list(range(1, 3 * count + 1))
+        await asyncio.sleep(0.5)  # anything duplicated would have arrived by now
+        for client in (giulia, marco):
+            live = [data["seq"] for name, data in client.events
+                    if name in ("newMessage", "messageRead", "ticketCreated")]
+            assert sorted(live) == seqs, "every event live exactly once on each node"
+    finally:
+        await giulia.close()
+        await marco.close()

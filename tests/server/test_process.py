@@ -1,0 +1,206 @@
+"""`sportello server` as a process: clean drain on SIGTERM, one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPORTELLO_")}
+    env["PYTHONPATH"] = str(REPO / "src")
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sportello.cli", "server", *args],
+        cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("server not healthy in time")
+
+
+def _post(url: str, body: dict[str, object], secret: str) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-Webhook-Token": secret})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return int(response.status)
+
+
+def _one_error_line(proc: subprocess.Popen[str]) -> str:
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_sigterm_drains_in_flight_webhooks_and_exits_zero(tmp_path):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = _server("--port", str(port), "--db", f"sqlite:///{tmp_path / 'd.db'}",
+                   "--webhook-secret", "s3", "--log-format", "json")
+    try:
+        _wait_healthy(url, proc)
+        results: list[int] = []
+
+        def fire(n: int) -> None:
+            body = {"id": f"drain-{n}", "from": "393331234567", "body": f"messaggio {n}"}
+            try:
+                results.append(_post(f"{url}/webhooks/generic", body, "s3"))
+            except OSError:
+                results.append(-1)  # refused after the listener closed: the gateway retries
+
+        threads = [threading.Thread(target=fire, args=(n,)) for n in range(30)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        for thread in threads:
+            thread.join(30)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert all(status in (200, 503, -1) for status in results), results
+    # Every webhook that got its 200 is stored.
+    from sportello.store.database import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'd.db'}")
+    with db.read_session() as session:
+        from sqlalchemy import func, select
+
+        from sportello.store.models import Message
+
+        stored = session.execute(select(func.count()).select_from(Message)).scalar_one()
+    db.dispose()
+    assert stored >= results.count(200)
+    logs = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert any(entry["msg"] == "stopped" for entry in logs)
+    assert "s3" not in err  # secrets never reach the log
+
+
+def test_bad_flag_is_one_line_and_exit_2():
+    line = _one_error_line(_server("--port", "not-a-number"))
+    assert "--port" in line
+
+
+def test_port_in_use_is_one_line_and_exit_2(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = _one_error_line(_server("--port", str(port), "--db",
+                                       f"sqlite:///{tmp_path / 'p.db'}", "--log-level", "error"))
+    assert str(port) in line
+
+
+@pytest.mark.postgres
+def test_unreachable_database_is_one_line_and_exit_2():
+    port = _free_port()
+    line = _one_error_line(_server(
+        "--port", str(_free_port()), "--log-level", "error",
+        "--db", f"postgresql://postgres@127.0.0.1:{port}/nope"))
+    assert "127.0.0.1" in line and "error" in line
+
+
+def test_unreadable_rules_file_is_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "rules.toml"
+    bad.write_text("[[[ nope", encoding="utf-8")
+    line = _one_error_line(_server("--rules", str(bad), "--db",
+                                   f"sqlite:///{tmp_path / 'r.db'}", "--log-level", "error"))
+    assert "rules.toml" in line
+
+
+def test_flags_come_from_the_environment_too(tmp_path):
+    env_port = _free_port()
+    env = _env() | {"SPORTELLO_PORT": str(env_port), "SPORTELLO_DB":
+                    f"sqlite:///{tmp_path / 'e.db'}", "SPORTELLO_LOG_LEVEL": "error"}
+    proc = subprocess.Popen([sys.executable, "-m", "sportello.cli", "server"], cwd=REPO,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_healthy(f"http://127.0.0.1:{env_port}", proc)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+        assert proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_sigterm_lets_a_webhook_already_being_received_finish_with_200(tmp_path):
+    """A webhook whose body is still arriving when SIGTERM comes is completed, stored and
+    answered 200; new connections are refused meanwhile; the process then exits 0."""
+    port = _free_port()
+    db_url = f"sqlite:///{tmp_path / 'inflight.db'}"
+    proc = _server("--port", str(port), "--db", db_url, "--webhook-secret", "s3",
+                   "--log-format", "json")
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", proc)
+        body = json.dumps({"id": "inflight-1", "from": "393331234567",
+                           "body": "Perdita dal soffitto, aiuto"}).encode()
+        head = (f"POST /webhooks/generic HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                f"Content-Type: application/json\r\nX-Webhook-Token: s3\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(head + body[:10])
+            time.sleep(0.5)  # let the server start handling it (not an assertion)
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            with pytest.raises(OSError):  # the listener is closed: no new webhooks
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            sock.sendall(body[10:])
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    status_line = answer.split(b"\r\n", 1)[0]
+    assert status_line == b"HTTP/1.1 200 OK", answer[:300]
+    assert b'"created":true' in answer.replace(b" ", b"")
+    assert proc.returncode == 0, err
+    from sqlalchemy import select
+
+    from sportello.store.database import Database
+    from sportello.store.models import Message
+
+    db = Database(db_url)
+    with db.read_session() as session:
+        stored = session.execute(select(Message.gateway_message_id)).scalars().all()
+    db.dispose()
+    assert stored == ["inflight-1"]
