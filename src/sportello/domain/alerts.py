@@ -177,6 +177,25 @@ def summarize(rows: Iterable[ConversationFacts]) -> TraySummary:
     return TraySummary(unread, urgent)
 
 
+class GatewayWatch:
+    """Which gateway connections are down, to say so once per outage.
+
+    `update` takes the full current picture (key -> down) and answers the keys that just
+    went down (tell the operator, once) and those that came back (withdraw the warning;
+    the next outage is told again). A key missing from the picture counts as up.
+    """
+
+    def __init__(self) -> None:
+        self.down: set[str] = set()
+
+    def update(self, states: Iterable[tuple[str, bool]]) -> tuple[list[str], list[str]]:
+        now_down = {key for key, down in states if down}
+        went_down = sorted(now_down - self.down)
+        came_back = sorted(self.down - now_down)
+        self.down = now_down
+        return went_down, came_back
+
+
 @dataclass(slots=True)
 class _Group:
     key: str
@@ -304,6 +323,7 @@ __all__ = [
     "AlertSettings",
     "ConversationFacts",
     "Decision",
+    "GatewayWatch",
     "IncomingFact",
     "ServerHint",
     "SoundCue",

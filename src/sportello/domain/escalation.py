@@ -5,7 +5,11 @@ tickets wait (`deskState.waitingTickets`, `ticketCreated`) and when one is opene
 (`ticketOpened`); every console keeps its own plan from those facts, so the reminders
 stop on every console the moment anyone opens the ticket. Pause and quiet hours (the
 operator's alert settings, domain/alerts.py) silence reminders, except URGENT ones when
-`urgent_ignores_quiet` is set.
+`urgent_ignores_quiet` is set (the default: an URGENT customer is the one who must not
+wait for the end of a meeting). Notifications switched off silence every reminder.
+
+`now` must be the local wall-clock time (an aware datetime): quiet hours are read from it,
+and aware datetimes subtract correctly whatever zone the server's times are in.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sportello.domain.alerts import AlertSettings, in_quiet_hours, is_paused
+from sportello.domain.alerts import AlertSettings, SoundCue, in_quiet_hours, is_paused
 from sportello.domain.values import Priority
+
+MAX_INTERVAL = 86_400  # seconds: a reminder a day is the slowest that still means anything
 
 DEFAULT_INTERVALS: Mapping[Priority, float] = {
     Priority.URGENT: 30.0,
@@ -28,10 +34,41 @@ DEFAULT_INTERVALS: Mapping[Priority, float] = {
 @dataclass(frozen=True, slots=True)
 class EscalationSettings:
     intervals: Mapping[Priority, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
-    urgent_ignores_quiet: bool = False  # the option: URGENT rings through pause and quiet hours
+    urgent_ignores_quiet: bool = True  # the option: URGENT rings through pause and quiet hours
 
     def interval(self, priority: Priority) -> float:
         return float(self.intervals.get(priority, 0.0))
+
+
+def interval_problem(seconds: object) -> str | None:
+    """None when `seconds` is a usable re-alert interval (0 = off), else why not."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return f"{seconds!r} is not a number of seconds"
+    if seconds != seconds:  # NaN
+        return "not a number of seconds"
+    if seconds < 0:
+        return f"{seconds:g} s is negative (0 switches the reminder off)"
+    if seconds > MAX_INTERVAL:
+        return f"{seconds:g} s is longer than a day ({MAX_INTERVAL} s)"
+    return None
+
+
+def escalation_settings(
+    intervals: Mapping[Priority, object], urgent_ignores_quiet: bool = True
+) -> tuple[EscalationSettings, list[str]]:
+    """Settings from stored values: a bad interval keeps its default, with the reason.
+
+    Returns the settings and one line per value that was refused ("URGENT: ... ").
+    """
+    chosen: dict[Priority, float] = dict(DEFAULT_INTERVALS)
+    problems = []
+    for priority, raw in intervals.items():
+        problem = interval_problem(raw)
+        if problem is None:
+            chosen[priority] = float(raw)  # type: ignore[arg-type]
+        else:
+            problems.append(f"{priority.value}: {problem}")
+    return EscalationSettings(chosen, urgent_ignores_quiet), problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +86,11 @@ class Reminder:
     ticket: Waiting
     count: int  # 1 for the first reminder after the ticket's own alert
     waited: timedelta
+    sound: SoundCue | None = None  # None: a silent reminder (sound off, quiet hours)
+
+    @property
+    def critical(self) -> bool:
+        return self.ticket.priority is Priority.URGENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +107,26 @@ class EscalationPlan:
         self._waiting: dict[str, Waiting] = {}
         self._next: dict[str, datetime] = {}
         self._count: dict[str, int] = {}
+
+    def configure(self, settings: EscalationSettings, now: datetime) -> None:
+        """New intervals (the operator saved the settings): each ticket follows its new one.
+
+        A shorter interval takes effect now rather than after the old, longer wait; an
+        interval switched off drops the ticket's next reminder (it keeps waiting).
+        """
+        if settings == self.settings:
+            return
+        self.settings = settings
+        for ticket_id, ticket in self._waiting.items():
+            interval = settings.interval(ticket.priority)
+            if interval <= 0:
+                self._next.pop(ticket_id, None)
+                continue
+            last = self._next.get(ticket_id)
+            due = max(now, ticket.since + timedelta(seconds=interval))
+            if self._count.get(ticket_id):
+                due = now + timedelta(seconds=interval)
+            self._next[ticket_id] = due if last is None else min(last, due)
 
     def replace_all(self, tickets: Iterable[Waiting], now: datetime) -> None:
         """The server's list: tickets missing from it stop; new ones start their cycle."""
@@ -93,9 +155,15 @@ class EscalationPlan:
         self._count.pop(ticket_id, None)
 
     def due(self, now: datetime, alerts: AlertSettings | None = None) -> list[Reminder]:
-        """Reminders to give now (silenced ones are skipped); reschedules each one."""
+        """Reminders to give now (silenced ones are skipped); reschedules each one.
+
+        Paused or in quiet hours: no reminder, unless the ticket is URGENT and
+        `urgent_ignores_quiet` is set; then it rings too. Outside quiet hours a reminder
+        rings when sound is on (the URGENT chime for an URGENT ticket).
+        """
         alerts = alerts or AlertSettings()
-        quiet = is_paused(alerts, now) or in_quiet_hours(alerts, now) or not alerts.notifications
+        paused = is_paused(alerts, now)
+        quiet_hours = in_quiet_hours(alerts, now)
         out = []
         for ticket_id, when in sorted(self._next.items(), key=lambda item: item[1]):
             if when > now:
@@ -105,10 +173,14 @@ class EscalationPlan:
             urgent_through = (
                 ticket.priority is Priority.URGENT and self.settings.urgent_ignores_quiet
             )
-            if quiet and not urgent_through:
+            if not alerts.notifications or ((paused or quiet_hours) and not urgent_through):
                 continue
+            sound = None
+            if alerts.sound and (not quiet_hours or urgent_through):
+                sound = SoundCue.URGENT if ticket.priority is Priority.URGENT else SoundCue.MESSAGE
             self._count[ticket_id] += 1
-            out.append(Reminder(ticket, self._count[ticket_id], now - ticket.since))
+            waited = max(timedelta(0), now - ticket.since)
+            out.append(Reminder(ticket, self._count[ticket_id], waited, sound))
         return out
 
     def seconds_to_next(self, now: datetime) -> float | None:
