@@ -2,6 +2,10 @@
 
 - WPPConnect Server: `POST /api/{session}/send-message` (Bearer token per session).
 - Meta Cloud API:    `POST /{version}/{phone_number_id}/messages` (Bearer access token).
+- WPPConnect session status: `GET /api/{session}/status-session` and
+  `GET /api/{session}/check-connection-session`, steered with `set_session_state()` and
+  `bad_status_next()`; counted in `status_polls`, not recorded in `requests` (so tests
+  counting sends are not disturbed by a server that polls).
 
 Every request is recorded (method, path, headers, query, json). `fail_next(n, status)` makes
 the next n requests fail with the gateway's real error body for that status (bodies come
@@ -109,6 +113,10 @@ class FakeGateway:
         self._port: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._session_status = "CONNECTED"  # wppconnect-server `client.status`
+        self._session_connected = True  # what check-connection-session says
+        self._bad_status: list[tuple[int, str]] = []
+        self.status_polls = 0
 
     # -- addresses ---------------------------------------------------------------------
 
@@ -158,6 +166,22 @@ class FakeGateway:
         with self._lock:
             self._failures.extend(_Failure(None, None) for _ in range(n))
 
+    def set_session_state(self, status: str, *, connected: bool | None = None) -> None:
+        """What status-session answers from now on (`CONNECTED`, `QRCODE`, `CLOSED`,
+        `INITIALIZING`...); check-connection-session answers `connected` (default: whether
+        status is CONNECTED: a CONNECTED status with connected=False is a session whose
+        phone went offline while WPPConnect has not noticed yet)."""
+        with self._lock:
+            self._session_status = status
+            self._session_connected = status == "CONNECTED" if connected is None else connected
+
+    def bad_status_next(
+        self, n: int = 1, status: int = 200, text: str = "<html>oops</html>"
+    ) -> None:
+        """The next n status requests answer `status` with this raw body (not JSON)."""
+        with self._lock:
+            self._bad_status.extend((status, text) for _ in range(n))
+
     def _take_failure(self) -> _Failure | None:
         with self._lock:
             return self._failures.pop(0) if self._failures else None
@@ -169,6 +193,8 @@ class FakeGateway:
         app = web.Application()
         app.router.add_post("/api/{session}/send-message", self._wpp_send)
         app.router.add_post("/{version}/{number_id}/messages", self._meta_send)
+        app.router.add_get("/api/{session}/status-session", self._wpp_status)
+        app.router.add_get("/api/{session}/check-connection-session", self._wpp_check_connection)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -323,6 +349,46 @@ class FakeGateway:
         return web.json_response(
             {"status": "success", "response": [sent], "mapper": "return"}, status=201
         )
+
+    def _status_gate(self, request: web.Request) -> web.Response | None:
+        """Token check and injected bad answers shared by both status endpoints."""
+        with self._lock:
+            self.status_polls += 1
+            bad = self._bad_status.pop(0) if self._bad_status else None
+        if bad is not None:
+            return web.Response(status=bad[0], text=bad[1], content_type="text/html")
+        if (
+            request.match_info["session"] != self.session
+            or request.headers.get("Authorization") != f"Bearer {self.wpp_token}"
+        ):
+            # wppconnect-server src/middleware/auth.ts
+            return web.json_response(
+                {"error": "Check that the Session and Token are correct"}, status=401
+            )
+        return None
+
+    async def _wpp_status(self, request: web.Request) -> web.Response:
+        refused = self._status_gate(request)
+        if refused is not None:
+            return refused
+        with self._lock:
+            status = self._session_status
+        if status == "CLOSED":
+            return web.json_response({"status": "CLOSED", "qrcode": None})
+        qr = "data:image/png;base64,iVBORw0KGgo=" if status == "QRCODE" else None
+        return web.json_response(
+            {"status": status, "qrcode": qr, "urlcode": "2@fake" if qr else "", "version": "2.8.6"}
+        )
+
+    async def _wpp_check_connection(self, request: web.Request) -> web.Response:
+        refused = self._status_gate(request)
+        if refused is not None:
+            return refused
+        with self._lock:
+            connected = self._session_connected
+        if connected:
+            return web.json_response({"status": True, "message": "Connected"})
+        return web.json_response({"status": False, "message": "Disconnected"})
 
     async def _meta_send(self, request: web.Request) -> web.Response:
         payload = await self._record(request)

@@ -24,6 +24,7 @@ from sportello.server.config import ServerConfig
 from sportello.server.context import CONTEXT, ServerContext
 from sportello.server.db_executor import DbExecutor
 from sportello.server.fast_manager import make_client_manager
+from sportello.server.gateway_poller import poller_from_config
 from sportello.server.http_api import add_api_routes
 from sportello.server.ingest_batcher import IngestBatcher
 from sportello.server.logs import fields
@@ -103,9 +104,15 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
 
     ctx.sender = OutboxWorker.from_context(ctx)
     ctx.sender.start()
+    if ctx.hub is not None:
+        ctx.gateway_poller = poller_from_config(ctx.config, ctx.hub.gateway_health)
+        if ctx.gateway_poller is not None:
+            ctx.gateway_poller.start()
     yield
     # aiohttp has already waited for in-flight requests (webhooks) at this point.
     ctx.draining = True
+    if ctx.gateway_poller is not None:
+        await ctx.gateway_poller.stop()
     await ctx.batcher.close()
     await ctx.sender.stop()
     await ctx.broadcaster.drain()

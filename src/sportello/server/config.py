@@ -57,6 +57,7 @@ class ServerConfig:
     node_name: str | None = None
     assignee_only_replies: bool = False  # only a ticket's assignee may reply
     presence_timeout: float = 90.0  # seconds a silent console still counts as viewing
+    gateway_poll_interval: float = 30.0  # seconds between WPPConnect status polls; 0 = off
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -119,6 +120,9 @@ def build_server_parser() -> argparse.ArgumentParser:
         help="refuse replies to a conversation whose open ticket is assigned to someone else")
     add("--presence-timeout", type=float,
         help="seconds a silent console still counts as viewing a conversation (default 90)")
+    add("--gateway-poll-interval", type=float,
+        help="seconds between polls of WPPConnect Server's session status "
+        "(GET /api/{session}/status-session); 0 turns polling off (default 30)")
     return parser
 
 
@@ -177,6 +181,9 @@ def _to_config(parser: argparse.ArgumentParser, values: dict[str, object]) -> Se
         value = values.get(key)
         if isinstance(value, float) and not value > 0:
             parser.error(f"--{key.replace('_', '-')} {value}: must be a positive number")
+    poll = values.get("gateway_poll_interval")
+    if isinstance(poll, float) and not poll >= 0:
+        parser.error(f"--gateway-poll-interval {poll}: must be 0 (off) or a positive number")
     for key in ("login_attempts", "send_max_attempts"):
         value = values.get(key)
         if isinstance(value, int) and value < 1:

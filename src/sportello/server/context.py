@@ -21,6 +21,7 @@ from sportello.server.ingest_batcher import IngestBatcher
 from sportello.store.database import Database
 
 if TYPE_CHECKING:
+    from sportello.server.gateway_poller import WppSessionPoller
     from sportello.server.realtime import RealtimeHub
     from sportello.server.sender import OutboxWorker
 
@@ -40,6 +41,7 @@ class ServerContext:
     broadcaster: EventBroadcaster
     hub: RealtimeHub | None = None
     sender: OutboxWorker | None = None
+    gateway_poller: WppSessionPoller | None = None
     started_at: float = field(default_factory=time.monotonic)
     gateway_states: dict[str, GatewayState] = field(default_factory=dict)
     draining: bool = False

@@ -1,10 +1,11 @@
 """The state of each gateway connection, pushed to every console the moment it changes.
 
 Sources: WPPConnect session-state webhooks (`status-find`, `onstatechange`, `qrcode`,
-parsed in ingest/wppconnect.py) and the outcome of our own sends (a Cloud API or
-WPPConnect answer that refuses the access token marks the gateway `UNAUTHORIZED`; the
-next accepted send marks it `CONNECTED` again). Kept in memory per node: a restarted node
-learns the state again from the next webhook or send.
+parsed in ingest/wppconnect.py), WPPConnect's status endpoint (polled by
+server/gateway_poller.py; no answer at all is `UNREACHABLE`) and the outcome of our own
+sends (a Cloud API or WPPConnect answer that refuses the access token marks the gateway
+`UNAUTHORIZED`; the next accepted send marks it `CONNECTED` again). Kept in memory per
+node: a restarted node learns the state again from its first poll, webhook or send.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ ACTIONS = {
     ConnectionState.UNAUTHORIZED: "the access token was refused: an administrator must renew it",
     ConnectionState.UNKNOWN: "",
 }
+# Not a session state: our status poll (server/gateway_poller.py) got no answer at all.
+UNREACHABLE = "UNREACHABLE"
+UNREACHABLE_ACTION = "check that WPPConnect Server is running and reachable at --wppconnect-url"
+
 DOWN_STATES = frozenset(
     {
         ConnectionState.DISCONNECTED,
@@ -89,19 +94,23 @@ class GatewayHealth:
     def to_json(self, key: str, state: GatewayState) -> dict[str, Any]:
         """The `gatewayState` payload of docs/protocol.md."""
         word = _raw_word(state)
-        try:
-            normalized = ConnectionState(state.state)
-        except ValueError:
-            normalized = ConnectionState.UNKNOWN
+        if state.state == UNREACHABLE:
+            name, down, action = UNREACHABLE, True, UNREACHABLE_ACTION
+        else:
+            try:
+                normalized = ConnectionState(state.state)
+            except ValueError:
+                normalized = ConnectionState.UNKNOWN
+            name, down, action = normalized.value, normalized in DOWN_STATES, ACTIONS[normalized]
         return {
             "gateway": state.gateway.value,
             "account": state.account,
             "key": key,
-            "state": normalized.value,
-            "down": normalized in DOWN_STATES,
+            "state": name,
+            "down": down,
             "raw": word,
             "detail": self._detail.get(key, ""),
-            "action": ACTIONS[normalized],
+            "action": action,
             "at": _iso(state.timestamp),
         }
 
