@@ -42,6 +42,16 @@
     </message>
 </context>
 <context>
+    <name>ProfileSwitcher</name>
+    <message numerus="yes">
+        <source>%n unread message(s), %1</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>TrayIcon</name>
     <message numerus="yes">
         <source>%n unread message(s)</source>

@@ -28,6 +28,14 @@
         <translation>Sportello: questo computer</translation>
     </message>
     <message>
+        <source>Sportello: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 ended the session: choose it in the Server menu to sign in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Add a server</source>
         <translation>Aggiungi un server</translation>
     </message>
@@ -217,6 +225,17 @@
     <message>
         <source>Why replying is not possible</source>
         <translation>Perché non si può rispondere</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectedProfiles</name>
+    <message>
+        <source>Unknown contact</source>
+        <translation type="unfinished">Contatto sconosciuto</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished">%1: %2</translation>
     </message>
 </context>
 <context>
@@ -570,6 +589,54 @@
         <translation>Segna come letto</translation>
     </message>
     <message>
+        <source>Ticket #%1 (%2) waiting for %3: %4</source>
+        <translation>Ticket n. %1 (%2) in attesa da %3: %4</translation>
+    </message>
+    <message>
+        <source>Nobody has opened it yet.</source>
+        <translation>Nessuno l&apos;ha ancora aperto.</translation>
+    </message>
+    <message>
+        <source>check that the business phone is online and that WPPConnect Server is running.</source>
+        <translation>controlla che il telefono aziendale sia connesso e che WPPConnect Server sia in funzione.</translation>
+    </message>
+    <message>
+        <source>scan the QR code again in WPPConnect Server with the business phone.</source>
+        <translation>scansiona di nuovo il codice QR in WPPConnect Server con il telefono aziendale.</translation>
+    </message>
+    <message>
+        <source>WhatsApp is open elsewhere (another WhatsApp Web): close it there.</source>
+        <translation>WhatsApp è aperto altrove (un altro WhatsApp Web): chiudilo lì.</translation>
+    </message>
+    <message>
+        <source>the number is blocked: check the business phone.</source>
+        <translation>il numero è bloccato: controlla il telefono aziendale.</translation>
+    </message>
+    <message>
+        <source>the gateway refused the access token: an administrator must renew it. Replies are not sent.</source>
+        <translation>il gateway ha rifiutato il token di accesso: un amministratore deve rinnovarlo. Le risposte non partono.</translation>
+    </message>
+    <message>
+        <source>check the gateway connection.</source>
+        <translation>controlla la connessione del gateway.</translation>
+    </message>
+    <message>
+        <source>WhatsApp gateway down (%1, %2): %3</source>
+        <translation>Gateway WhatsApp non attivo (%1, %2): %3</translation>
+    </message>
+    <message>
+        <source>WhatsApp not authorized</source>
+        <translation>WhatsApp non autorizzato</translation>
+    </message>
+    <message>
+        <source>WhatsApp disconnected</source>
+        <translation>WhatsApp disconnesso</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
         <source>Not marked as read: %1</source>
         <translation>Non segnato come letto: %1</translation>
     </message>
@@ -833,6 +900,64 @@
     </message>
 </context>
 <context>
+    <name>ProfileSwitcher</name>
+    <message>
+        <source>Server profiles</source>
+        <translation type="unfinished">Profili dei server</translation>
+    </message>
+    <message>
+        <source>Servers:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation type="unfinished">%1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished">%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n unread message(s), %1</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not connected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reconnecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>offline, retrying</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>signed out by the server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, on screen</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Sportello: settings</source>
@@ -919,6 +1044,38 @@
         <translation>e le</translation>
     </message>
     <message>
+        <source>Remind me of tickets nobody has opened</source>
+        <translation>Ricordami i ticket che nessuno ha aperto</translation>
+    </message>
+    <message>
+        <source>URGENT, every</source>
+        <translation>Urgente, ogni</translation>
+    </message>
+    <message>
+        <source>High, every</source>
+        <translation>Alta, ogni</translation>
+    </message>
+    <message>
+        <source>Medium, every</source>
+        <translation>Media, ogni</translation>
+    </message>
+    <message>
+        <source>Low, every</source>
+        <translation>Bassa, ogni</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>mai</translation>
+    </message>
+    <message>
+        <source>URGENT reminders ring even when paused or in quiet hours</source>
+        <translation>I promemoria URGENTI suonano anche in pausa e nelle ore di silenzio</translation>
+    </message>
+    <message>
         <source>built-in Italian rules</source>
         <translation>regole italiane incluse</translation>
     </message>
@@ -985,6 +1142,10 @@
     <message>
         <source>TOML files (*.toml);;All files (*)</source>
         <translation>File TOML (*.toml);;Tutti i file (*)</translation>
+    </message>
+    <message>
+        <source>Reminder interval (%1): %2</source>
+        <translation>Intervallo del promemoria (%1): %2</translation>
     </message>
     <message>
         <source>Start at login: %1</source>
@@ -1269,6 +1430,14 @@ Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;
     <message>
         <source>Unknown contact</source>
         <translation>Contatto sconosciuto</translation>
+    </message>
+    <message>
+        <source>Unsupported message</source>
+        <translation>Messaggio non supportato</translation>
+    </message>
+    <message>
+        <source>Unsupported message (%1)</source>
+        <translation>Messaggio non supportato (%1)</translation>
     </message>
 </context>
 </TS>

@@ -253,6 +253,31 @@ def test_unknown_type_between_two_normal_messages_is_shown_in_order(
     kinds = [(m.body, str(m.type)) for m in client.state.thread]
     assert kinds == [("Prima", "text"), ("", "poll_creation"), ("Terza", "text")]
 
+    # Shown, in order, in the real thread view: three painted rows top to bottom, the
+    # middle one saying what it is instead of an empty bubble.
+    pane = window.thread_pane
+    shown = [pane.model.index(row, 0).data(Qt.ItemDataRole.DisplayRole) for row in range(3)]
+    assert shown[0].endswith(": Prima") and shown[2].endswith(": Terza")
+    assert shown[1].endswith(": Unsupported message (poll_creation)")
+    rects = [pane.view.visualRect(pane.model.index(row, 0)) for row in range(3)]
+    assert all(r.height() > 0 for r in rects)
+    assert rects[0].bottom() < rects[1].top() and rects[1].bottom() < rects[2].top()
+    delegate = pane.view.itemDelegate()
+    layout = delegate.bubble_layout(client.state.thread[1])  # type: ignore[attr-defined]
+    assert layout.note_h > 0 and layout.text_h == 0
+
+    # The same words in the conversation list when such a message is the last one.
+    server.post("/webhooks/wppconnect", {
+        "event": "onmessage", "session": "sportello", "id": f"false_{jid}_POLL2",
+        "type": "poll_creation", "t": now, "from": jid, "to": "390612345678@c.us",
+        "fromMe": False, "isGroupMsg": False, "pollName": "E domani?",
+    })  # fmt: skip
+    qtbot.waitUntil(lambda: len(client.state.thread) == 4, timeout=WAIT_MS)
+    row = window.conversations.model.index(0, 0)
+    assert row.data(Qt.ItemDataRole.AccessibleTextRole).endswith(
+        "Unsupported message (poll_creation)"
+    )
+
 
 def test_unopened_urgent_ticket_renotifies_until_anyone_opens_it_on_every_console(
     consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot

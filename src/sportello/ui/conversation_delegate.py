@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from sportello.client.records import Conversation
 from sportello.domain.values import Direction
 from sportello.ui import labels, theme
-from sportello.ui.conversation_model import ConversationRole
+from sportello.ui.conversation_model import ConversationRole, shown_preview
 
 ROW_HEIGHT = 66
 AVATAR = 40
@@ -124,7 +124,7 @@ class ConversationDelegate(QStyledItemDelegate):
         else:
             painter.setFont(preview_font)
             painter.setPen(theme.TEXT if conv.unread_count else theme.TEXT_MUTED)
-            text = conv.last_preview
+            text = shown_preview(conv.last_preview)
             if conv.last_direction is Direction.OUTGOING and text:
                 text = labels.tr("You: %1").replace("%1", text)
         elided = QFontMetrics(preview_font).elidedText(

@@ -7,6 +7,7 @@ and scroll position survive a burst of incoming messages.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 from typing import Any
 
@@ -27,9 +28,26 @@ from sportello.client.changes import (
 )
 from sportello.client.records import Conversation
 from sportello.client.state import ClientState
-from sportello.domain.values import Priority
+from sportello.domain.values import MessageType, Priority
+from sportello.ui import labels
+from sportello.ui.thread_model import unsupported_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+# client/records.preview_text writes "[kind]" for a message without text.
+_KIND_MARKER = re.compile(r"\[([a-z][a-z0-9_]*)\]")
+_MEDIA_KINDS = frozenset(MessageType) - {MessageType.TEXT, MessageType.UNSUPPORTED}
+
+
+def shown_preview(preview: str) -> str:
+    """The list's preview line: "[image]" becomes "Photo", an unknown kind "Unsupported
+    message (kind)" (the same words as in the thread)."""
+    marker = _KIND_MARKER.fullmatch(preview)
+    if marker is None:
+        return preview
+    kind = marker.group(1)
+    if kind in _MEDIA_KINDS:
+        return labels.media_label(kind)
+    return unsupported_text("" if kind == MessageType.UNSUPPORTED else kind)
 
 
 class ConversationRole(IntEnum):
@@ -85,7 +103,7 @@ class ConversationListModel(QAbstractListModel):
             text += ", " + self.tr("%n unread", "", conv.unread_count)
         if conv.ticket is not None and conv.ticket.is_open:
             text += ", " + self.tr("ticket #%1").replace("%1", conv.ticket.number)
-        return text + ", " + conv.last_preview
+        return text + ", " + shown_preview(conv.last_preview)
 
     # ---- state changes ------------------------------------------------------------------
 

@@ -15,7 +15,12 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from sportello.client.records import Message
 from sportello.domain.values import DeliveryStatus, Direction
 from sportello.ui import glyphs, labels, theme
-from sportello.ui.thread_model import MessageRole, ThreadModel
+from sportello.ui.thread_model import (
+    MessageRole,
+    ThreadModel,
+    unsupported_text,
+    unsupported_type,
+)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -41,6 +46,7 @@ class BubbleLayout:
     media_h: int
     text_h: int
     error_h: int
+    note_h: int = 0  # "Unsupported message (type)", muted italic, above any text
 
 
 class MessageDelegate(QStyledItemDelegate):
@@ -78,6 +84,9 @@ class MessageDelegate(QStyledItemDelegate):
         self.sender_font.setBold(True)
         self.pill_font = QFont(self.small_font)
         self.pill_font.setBold(True)
+        self.note_font = QFont(base)
+        self.note_font.setItalic(True)
+        self.note_metrics = QFontMetrics(self.note_font)
         self.body_metrics = QFontMetrics(self.body_font)
         self.small_metrics = QFontMetrics(self.small_font)
         self._fonts_ready = True
@@ -98,7 +107,7 @@ class MessageDelegate(QStyledItemDelegate):
             return cached
         inner_max = self.max_bubble_width() - 2 * PAD_X
         width = glyphs.STATUS_GLYPH_WIDTH + 8 + self.small_metrics.horizontalAdvance("00:00")
-        sender_h = media_h = text_h = error_h = 0
+        sender_h = media_h = text_h = error_h = note_h = 0
         if self._shows_sender(message):
             sender_h = self.small_metrics.height() + LINE_GAP
             width = max(
@@ -110,8 +119,15 @@ class MessageDelegate(QStyledItemDelegate):
                 width,
                 min(inner_max, 24 + self.body_metrics.horizontalAdvance(self._media_text(message))),
             )
+        note = self._note(message)
+        if note:
+            rect = self.note_metrics.boundingRect(QRect(0, 0, inner_max, 1_000_000), WRAP, note)
+            note_h = rect.height()
+            width = max(width, min(inner_max, rect.width()))
         text = self._text(message)
         if text:
+            if note_h:
+                note_h += LINE_GAP
             rect = self.body_metrics.boundingRect(QRect(0, 0, inner_max, 1_000_000), WRAP, text)
             text_h = rect.height()
             width = max(width, min(inner_max, rect.width()))
@@ -124,12 +140,13 @@ class MessageDelegate(QStyledItemDelegate):
             2 * PAD_Y
             + sender_h
             + media_h
+            + note_h
             + text_h
             + error_h
             + FOOTER_H
-            + (LINE_GAP if text_h else 0)
+            + (LINE_GAP if text_h or note_h else 0)
         )
-        layout = BubbleLayout(width + 2 * PAD_X, height, sender_h, media_h, text_h, error_h)
+        layout = BubbleLayout(width + 2 * PAD_X, height, sender_h, media_h, text_h, error_h, note_h)
         if len(self._layouts) > _CACHE_LIMIT:
             self._layouts.clear()
         self._layouts[key] = layout
@@ -171,6 +188,11 @@ class MessageDelegate(QStyledItemDelegate):
     def _media_text(message: Message) -> str:
         kind = str(message.media.type) if message.media else ""
         return labels.media_label(kind)
+
+    @staticmethod
+    def _note(message: Message) -> str:
+        kind = unsupported_type(message)
+        return "" if kind is None else unsupported_text(kind)
 
     @staticmethod
     def _text(message: Message) -> str:
@@ -279,6 +301,13 @@ class MessageDelegate(QStyledItemDelegate):
                 self._media_text(message),
             )
             y += layout.media_h
+        if layout.note_h:
+            painter.setFont(self.note_font)
+            painter.setPen(theme.TEXT_MUTED)
+            painter.drawText(
+                QRect(inner.left(), y, inner.width(), layout.note_h), WRAP, self._note(message)
+            )
+            y += layout.note_h
         if layout.text_h:
             painter.setFont(self.body_font)
             painter.setPen(theme.TEXT)

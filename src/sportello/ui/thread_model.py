@@ -25,6 +25,7 @@ from sportello.client.changes import (
 )
 from sportello.client.records import Message
 from sportello.client.state import ClientState
+from sportello.domain.values import MessageType
 from sportello.ui import labels
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -43,6 +44,28 @@ class MessageRole(IntEnum):
 def _local_day(stamp: str) -> date | None:
     moment = labels.parse_timestamp(stamp)
     return moment.date() if moment else None
+
+
+_SHOWN_TYPES = frozenset(MessageType) - {MessageType.UNSUPPORTED}
+
+
+def unsupported_type(message: Message) -> str | None:
+    """The gateway's word for a message type this console cannot show, or None.
+
+    "" when the server stored it as unsupported without saying what it was. A type this
+    client does not know (a newer server's) counts too: better a note than an empty bubble.
+    """
+    if message.type == MessageType.UNSUPPORTED:
+        return ""
+    kind = str(message.type)
+    return None if kind in _SHOWN_TYPES else kind
+
+
+def unsupported_text(kind: str) -> str:
+    """What the thread and the conversation list say instead of a message we cannot show."""
+    if not kind:
+        return labels.tr("Unsupported message")
+    return labels.tr("Unsupported message (%1)").replace("%1", kind)
 
 
 def message_day(message: Message) -> date | None:
@@ -135,11 +158,15 @@ class ThreadModel(QAbstractListModel):
         who = message.sender_name or message.phone or ""
         if message.direction == "outgoing":
             who = self.tr("You")
+        text = message.body or (message.media.caption or "" if message.media else "")
+        kind = unsupported_type(message)
+        if kind is not None:
+            text = unsupported_text(kind) + (" " + text if text else "")
         return (
             self.tr("%1 at %2: %3")
             .replace("%1", who)
             .replace("%2", labels.clock_time(message.timestamp))
-            .replace("%3", message.body or (message.media.caption or "" if message.media else ""))
+            .replace("%3", text)
         )
 
     # ---- state changes ------------------------------------------------------------------
