@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import sys
@@ -38,7 +39,10 @@ def report(event: str, **data: Any) -> None:
 async def main(args: argparse.Namespace, app: QApplication) -> int:
     settings = QSettings(str(args.settings), QSettings.Format.IniFormat)
     preferences = Preferences(settings)
-    preferences.save_notifications(NotificationPreferences(volume=60))
+    # What the operator would choose in Settings > Notifications (the re-alert intervals).
+    preferences.save_notifications(NotificationPreferences(
+        volume=60, remind_urgent=args.remind_urgent, remind_high=args.remind_high,
+        urgent_ignores_quiet=not args.urgent_keeps_quiet))  # fmt: skip
     profile = ServerProfile(args.url, args.token, args.user_id, "desktop test")
     client = SportelloClient(profile, args.cache)
     window = MainWindow(client)
@@ -49,19 +53,25 @@ async def main(args: argparse.Namespace, app: QApplication) -> int:
     notifier = await alerts.choice_task
     done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
-    last_tray: list[tuple[int, bool]] = [(-1, False)]
+    last_tray: list[tuple[object, ...]] = [()]
 
     def tray_changed() -> None:
-        current = (alerts.tray.unread, alerts.tray.alert)
+        tray = alerts.tray
+        current = (tray.unread, tray.alert, tray.gateway_down, tray.tooltip())
         if current != last_tray[0]:
             last_tray[0] = current
-            image = alerts.tray.icon_image
+            image = tray.icon_image
             corner = image.pixelColor(image.width() - 4, image.height() - 4).name()
+            top_left = image.pixelColor(image.width() // 4, image.height() // 3).name()
             report("tray", unread=current[0], alert=current[1], corner=corner,
-                   tooltip=alerts.tray.tooltip())  # fmt: skip
+                   gateway_down=tray.gateway_down, top_left=top_left,
+                   waiting=tray.waiting_text, tooltip=tray.tooltip())  # fmt: skip
 
-    alerts.tray.summary_changed.connect(lambda _unread, _alert: tray_changed())
+    alerts.tray.changed.connect(tray_changed)
     tray_changed()
+    alerts.reminder_shown.connect(
+        lambda ticket, count: report("reminder", ticket=ticket, count=count))
+    alerts.gateway_warned.connect(lambda key: report("gateway_warned", key=key))
     alerts.sound.played.connect(lambda cue: report("sound", cue=cue))
     alerts.sound.unavailable.connect(lambda cue: report("sound_unavailable", cue=cue,
                                                         why=alerts.sound.broken.get(cue)))
@@ -89,8 +99,9 @@ async def main(args: argparse.Namespace, app: QApplication) -> int:
             now = datetime.now()
             start = (now - timedelta(hours=1)).strftime("%H:%M")
             end = (now + timedelta(hours=1)).strftime("%H:%M")
-            preferences.save_notifications(NotificationPreferences(
-                volume=60, quiet_hours=word == "quiet", quiet_start=start, quiet_end=end))
+            preferences.save_notifications(dataclasses.replace(
+                preferences.notifications(),
+                quiet_hours=word == "quiet", quiet_start=start, quiet_end=end))
             report(word)
         elif word == "quit" and not done.done():
             done.set_result(0)
@@ -130,6 +141,9 @@ def run() -> int:
     parser.add_argument("--user-id", default="")
     parser.add_argument("--cache", type=Path, required=True)
     parser.add_argument("--settings", type=Path, required=True)
+    parser.add_argument("--remind-urgent", type=int, default=30)
+    parser.add_argument("--remind-high", type=int, default=120)
+    parser.add_argument("--urgent-keeps-quiet", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

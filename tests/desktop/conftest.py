@@ -145,7 +145,7 @@ class AlertsApp:
 
 def start_alerts_app(
     desktop: DesktopSession, server: ConsoleServer, operator: Operator, tmp: Path,
-    audio: bool = True,
+    audio: bool = True, extra_args: tuple[str, ...] = (),
 ) -> AlertsApp:
     env = desktop.env(audio=audio)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(HERE)])
@@ -154,6 +154,7 @@ def start_alerts_app(
         sys.executable, str(HERE / "alerts_child.py"), "--url", server.url,
         "--token", operator.token, "--user-id", operator.id,
         "--cache", str(tmp / "cache.sqlite3"), "--settings", str(tmp / "settings.ini"),
+        *extra_args,
     ]  # fmt: skip
     return AlertsApp(env, argv, tmp / "app.log")
 

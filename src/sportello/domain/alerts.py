@@ -233,6 +233,12 @@ class AlertPolicy:
     def live_alert(self, key: str) -> Alert | None:
         return next((g.alert for g in self._groups.values() if g.key == key), None)
 
+    def live_key(self, conversation_id: str) -> str | None:
+        """The key of the conversation's notification still on screen, if any: a reminder
+        for its ticket replaces it rather than stacking a second one."""
+        group = self._groups.get(conversation_id)
+        return group.key if group is not None else None
+
     # ---- the decision -------------------------------------------------------------------
 
     def incoming(

@@ -5,6 +5,11 @@ asks `sportello.domain.alerts.AlertPolicy` what each customer message deserves, 
 the tray icon (unread badge, red while an URGENT ticket waits), the notifier (D-Bus on
 Linux, tray balloon on Windows/macOS, in-app toast otherwise) and the chimes.
 "Apri" raises the window on that conversation; "Segna come letto" marks it read.
+
+Escalating alerts (ui/escalation.py) ring again for a ticket nobody has opened: each
+reminder replaces the conversation's notification in place and stops on every console
+once anyone opens the ticket. A gateway that goes down turns the tray grey with a warning
+and is told once per outage in a notification that says what to do.
 """
 
 from __future__ import annotations
@@ -25,10 +30,13 @@ from sportello.client.api import SportelloClient
 from sportello.client.changes import (
     ConversationChanged,
     ConversationsInserted,
+    GatewayHealthChanged,
     IncomingMessage,
     StateChange,
     TicketChanged,
+    WaitingTicketsChanged,
 )
+from sportello.client.desk_records import GatewayInfo
 from sportello.client.errors import ClientError
 from sportello.client.records import Message, Ticket, preview_text
 from sportello.domain.alerts import (
@@ -36,6 +44,7 @@ from sportello.domain.alerts import (
     AlertPolicy,
     AlertSettings,
     ConversationFacts,
+    GatewayWatch,
     IncomingFact,
     ServerHint,
     TicketFact,
@@ -45,9 +54,11 @@ from sportello.domain.alerts import (
     pause_until_tomorrow,
     summarize,
 )
+from sportello.domain.escalation import EscalationSettings, Reminder, escalation_settings
 from sportello.domain.values import Direction, Priority
 from sportello.ui import labels
 from sportello.ui.alert_resources import icon_files
+from sportello.ui.escalation import EscalationController, wait_text
 from sportello.ui.notifications.balloon import TrayBalloonNotifier
 from sportello.ui.notifications.base import NotificationView, Notifier
 from sportello.ui.notifications.toast import ToastNotifier
@@ -58,6 +69,7 @@ from sportello.ui.tray import CloseToTray, TrayIcon
 log = logging.getLogger(__name__)
 
 TRAY_REFRESH_MS = 50  # fold a burst of changes into one repaint of the tray icon
+GATEWAY_KEY = "gateway:"  # notification keys of the gateway-down warnings
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +106,19 @@ def alert_settings(prefs: NotificationPreferences, paused_until: datetime | None
     )
 
 
+def escalation_of(prefs: NotificationPreferences) -> tuple[EscalationSettings, list[str]]:
+    """The re-alert intervals chosen in the settings; a damaged value keeps its default."""
+    return escalation_settings(
+        {
+            Priority.URGENT: prefs.remind_urgent,
+            Priority.HIGH: prefs.remind_high,
+            Priority.MEDIUM: prefs.remind_medium,
+            Priority.LOW: prefs.remind_low,
+        },
+        prefs.urgent_ignores_quiet,
+    )
+
+
 def ticket_fact(ticket: Ticket | None) -> TicketFact | None:
     if ticket is None:
         return None
@@ -105,6 +130,8 @@ class DesktopAlerts(QObject):
 
     quit_requested = Signal()
     notifier_ready = Signal(str)  # the notifier's name: "freedesktop", "tray" or "toast"
+    reminder_shown = Signal(str, int)  # ticket id, reminder count: handed to the notifier
+    gateway_warned = Signal(str)  # gateway key: its one-time "disconnected" notification
 
     def __init__(
         self,
@@ -152,6 +179,19 @@ class DesktopAlerts(QObject):
             lambda: self.pause(pause_until_tomorrow(local_now()))
         )
         self.tray.resume_requested.connect(lambda: self.pause(None))
+        self.gateway_watch = GatewayWatch()
+        self._reminder_keys: dict[str, str] = {}  # ticket id -> its reminder's notification
+        self._bad_intervals: list[str] = []
+        awareness = getattr(client, "awareness", None)
+        self.escalation: EscalationController | None = None
+        if awareness is not None:  # a seed-only client has no desk awareness
+            self.escalation = EscalationController(
+                self.state, awareness, self.escalation_settings, self.settings, self
+            )
+            self.escalation.reminded.connect(self._remind)
+            self.escalation.summary_changed.connect(self.tray.set_waiting)
+            self.tray.set_waiting(self.escalation.summary_text())
+            self._gateways(tuple(awareness.gateways.values()))
         self._tray_timer = QTimer(self)
         self._tray_timer.setSingleShot(True)
         self._tray_timer.setInterval(TRAY_REFRESH_MS)
@@ -206,6 +246,14 @@ class DesktopAlerts(QObject):
         if prefs.volume != self.sound.volume:
             self.sound.set_volume(prefs.volume)
         return alert_settings(prefs, self.paused_until)
+
+    def escalation_settings(self) -> EscalationSettings:
+        settings, problems = escalation_of(self.notification_preferences())
+        if problems != self._bad_intervals:  # said once, not at every reminder
+            self._bad_intervals = problems
+            for problem in problems:
+                log.warning("re-alert interval %s: the default applies", problem)
+        return settings
 
     def _load_pause(self) -> datetime | None:
         if self.preferences is None:
@@ -283,6 +331,8 @@ class DesktopAlerts(QObject):
         if self.close_to_tray is not None:
             self.close_to_tray.allow_close = True
         self._unsubscribe()
+        if self.escalation is not None:
+            self.escalation.detach()
         if self.notifier is not None:
             self.notifier.stop()
         self.sound.stop()
@@ -316,6 +366,13 @@ class DesktopAlerts(QObject):
                 self._tray_timer.start()
         elif isinstance(change, ConversationsInserted):
             self._tray_timer.start()
+        elif isinstance(change, WaitingTicketsChanged):
+            waiting = {t.ticket_id for t in change.waiting}
+            for ticket_id in [t for t in self._reminder_keys if t not in waiting]:
+                self._withdraw_reminder(ticket_id)
+            self._tray_timer.start()
+        elif isinstance(change, GatewayHealthChanged):
+            self._gateways(change.gateways)
 
     def _incoming(self, message: Message, replayed: bool) -> None:
         conv = self.state.conversation(message.conversation_id)
@@ -380,6 +437,117 @@ class DesktopAlerts(QObject):
         conversation_id = self.conversation_of.get(key)
         if conversation_id is not None:
             self.open_conversation(conversation_id)
+        elif key.startswith(GATEWAY_KEY):
+            self.show_window()
+
+    def _show(self, view: NotificationView) -> None:
+        if self.notifier is None:
+            self._early.append(view)
+        else:
+            self.notifier.show(view)
+
+    # ---- escalating alerts --------------------------------------------------------------
+
+    def _remind(self, reminder: Reminder) -> None:
+        """A ticket nobody opened rings again: the conversation's notification is replaced
+        (or the previous reminder's), never stacked."""
+        ticket = reminder.ticket
+        key = self._reminder_keys.get(ticket.ticket_id)
+        if key is None:
+            key = self.policy.live_key(ticket.conversation_id) or f"remind:{ticket.ticket_id}"
+            self._reminder_keys[ticket.ticket_id] = key
+        self.conversation_of[key] = ticket.conversation_id
+        self._show(self.reminder_view(reminder, key))
+        if reminder.sound is not None:
+            self.sound.play(reminder.sound)
+        log.debug("reminder %d for ticket %s", reminder.count, ticket.number)
+        self.reminder_shown.emit(ticket.ticket_id, reminder.count)
+
+    def reminder_view(self, reminder: Reminder, key: str) -> NotificationView:
+        ticket = reminder.ticket
+        conv = self.state.conversation(ticket.conversation_id)
+        who = (conv.title if conv is not None else "") or ticket.title
+        title = (
+            self.tr("Ticket #%1 (%2) waiting for %3: %4")
+            .replace("%1", ticket.number)
+            .replace("%2", labels.priority_label(ticket.priority))
+            .replace("%3", wait_text(reminder.waited))
+            .replace("%4", who)
+        )
+        body = self.tr("Nobody has opened it yet.")
+        if ticket.title and ticket.title != who:
+            body = f"{ticket.title}\n{body}"
+        files = icon_files(alert=reminder.critical)
+        icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+        return NotificationView(
+            key=key, title=title, body=body, critical=reminder.critical, icon=icon,
+            open_label=self.tr("Open"), mark_read_label=self.tr("Mark as read"),
+        )  # fmt: skip
+
+    def _withdraw_reminder(self, ticket_id: str) -> None:
+        """Someone opened the ticket: its "still waiting" notification is no longer true."""
+        key = self._reminder_keys.pop(ticket_id, None)
+        if key is None:
+            return
+        self.policy.dismissed(key)
+        if self.notifier is not None:
+            self.notifier.withdraw(key)
+
+    # ---- gateway health -----------------------------------------------------------------
+
+    def gateway_advice(self, info: GatewayInfo) -> str:
+        """What to do about a gateway that is down, in the operator's language."""
+        advice = {
+            "DISCONNECTED": self.tr("check that the business phone is online and that"
+                                    " WPPConnect Server is running."),
+            "UNPAIRED": self.tr("scan the QR code again in WPPConnect Server with the"
+                                " business phone."),
+            "CONFLICT": self.tr("WhatsApp is open elsewhere (another WhatsApp Web): close it"
+                                " there."),
+            "BLOCKED": self.tr("the number is blocked: check the business phone."),
+            "UNAUTHORIZED": self.tr("the gateway refused the access token: an administrator"
+                                    " must renew it. Replies are not sent."),
+        }  # fmt: skip
+        return advice.get(info.state) or info.action or self.tr("check the gateway connection.")
+
+    def gateway_line(self, info: GatewayInfo) -> str:
+        """The tray's tooltip line for a gateway that is down."""
+        return (
+            self.tr("WhatsApp gateway down (%1, %2): %3")
+            .replace("%1", info.account or info.gateway or info.key)
+            .replace("%2", info.state)
+            .replace("%3", self.gateway_advice(info))
+        )
+
+    def _gateways(self, gateways: tuple[GatewayInfo, ...]) -> None:
+        down = [g for g in gateways if g.down]
+        self.tray.set_gateways_down(tuple(self.gateway_line(g) for g in down))
+        went_down, came_back = self.gateway_watch.update((g.key, g.down) for g in gateways)
+        for key in came_back:
+            if self.notifier is not None:
+                self.notifier.withdraw(GATEWAY_KEY + key)
+        by_key = {g.key: g for g in down}
+        # Told once per outage, through pause and quiet hours (silently): a channel that
+        # stops without anyone noticing is the failure this warning exists for.
+        if not self.settings().notifications:
+            return
+        for key in went_down:
+            info = by_key[key]
+            title = (
+                self.tr("WhatsApp not authorized") if info.state == "UNAUTHORIZED"
+                else self.tr("WhatsApp disconnected")
+            )  # fmt: skip
+            files = icon_files(alert=True)
+            icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+            self._show(NotificationView(
+                key=GATEWAY_KEY + key, title=title,
+                body=self.tr("%1: %2").replace("%1", info.account or info.key)
+                .replace("%2", self.gateway_advice(info)),
+                critical=True, icon=icon, open_label=self.tr("Open"),
+                mark_read_label="", mark_read=False, category="network.disconnected",
+            ))  # fmt: skip
+            log.warning("gateway %s down (%s): told the operator", key, info.state)
+            self.gateway_warned.emit(key)
 
     def _mark_read_from_notification(self, key: str) -> None:
         conversation_id = self.conversation_of.get(key)
@@ -412,7 +580,8 @@ class DesktopAlerts(QObject):
                                   conv.last_direction is Direction.INCOMING)
             )  # fmt: skip
         urgent = summarize(rows).urgent_unanswered
-        self.tray.set_summary(self.state.total_unread, urgent > 0)
+        unopened = self.escalation is not None and self.escalation.urgent_waiting
+        self.tray.set_summary(self.state.total_unread, urgent > 0 or unopened)
 
     @property
     def paused(self) -> bool:

@@ -11,7 +11,7 @@ the server announces that anyone opened the ticket.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -20,9 +20,16 @@ from sportello.client.changes import StateChange, WaitingTicketsChanged
 from sportello.client.state import ClientState
 from sportello.domain.alerts import AlertSettings
 from sportello.domain.escalation import EscalationPlan, EscalationSettings, Reminder, Waiting
-from sportello.domain.values import Priority, utc_now
+from sportello.domain.values import Priority
 
 SettingsSource = Callable[[], AlertSettings]
+EscalationSource = Callable[[], EscalationSettings]
+SUMMARY_TICK_MS = 5_000  # "the oldest for 45 s" stays roughly true; emitted only on change
+
+
+def local_now() -> datetime:
+    """Local wall-clock time, aware: quiet hours are local, the server's times are UTC."""
+    return datetime.now().astimezone()
 
 
 def wait_text(waited: timedelta) -> str:
@@ -42,19 +49,22 @@ class EscalationController(QObject):
         self,
         state: ClientState,
         awareness: DeskAwareness,
-        settings: EscalationSettings | None = None,
+        settings: EscalationSettings | EscalationSource | None = None,
         alert_settings: SettingsSource | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.plan = EscalationPlan(settings)
+        # A callable is asked again before each decision: saved settings apply at once.
+        self._settings_source = settings if callable(settings) else None
+        self.plan = EscalationPlan(settings if isinstance(settings, EscalationSettings) else None)
         self._awareness = awareness
         self._alert_settings = alert_settings or AlertSettings
+        self._last_summary: str | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._fire)
         self._tick = QTimer(self)  # keeps "waiting for N min" in the tooltip current
-        self._tick.setInterval(30_000)
+        self._tick.setInterval(SUMMARY_TICK_MS)
         self._tick.timeout.connect(self._publish_summary)
         self._unsubscribe = state.subscribe(self._on_change)
         self._sync()
@@ -65,48 +75,70 @@ class EscalationController(QObject):
         self._tick.stop()
 
     def summary_text(self) -> str:
-        summary = self.plan.summary(utc_now())
+        summary = self.plan.summary(local_now())
         if summary.count == 0 or summary.longest is None:
             return ""
-        return self.tr("%n ticket(s) waiting to be opened, the oldest for %1", "", summary.count
-                       ).replace("%1", wait_text(summary.longest))
+        return self.tr(
+            "%n ticket(s) waiting to be opened, the oldest for %1", "", summary.count
+        ).replace("%1", wait_text(summary.longest))
 
     def _on_change(self, change: StateChange) -> None:
         if isinstance(change, WaitingTicketsChanged):
             self._sync()
 
+    def reconfigure(self) -> None:
+        """Read the settings again (the operator saved new intervals) and reschedule."""
+        if self._settings_source is not None:
+            self.plan.configure(self._settings_source(), local_now())
+            self._schedule()
+
+    @property
+    def urgent_waiting(self) -> bool:
+        """An URGENT ticket nobody has opened yet (the tray turns to its alert icon)."""
+        return any(t.priority is Priority.URGENT for t in self.plan.waiting)
+
     def _sync(self) -> None:
-        now = utc_now()
+        now = local_now()
+        if self._settings_source is not None:
+            self.plan.configure(self._settings_source(), now)
         tickets = []
         for t in self._awareness.waiting.values():
             try:
                 priority = Priority(t.priority)
             except ValueError:
                 priority = Priority.MEDIUM
-            tickets.append(Waiting(t.ticket_id, t.number, t.conversation_id, priority,
-                                   t.title, t.since))
+            tickets.append(
+                Waiting(t.ticket_id, t.number, t.conversation_id, priority, t.title, t.since)
+            )
         self.plan.replace_all(tickets, now)
         self._schedule()
         self._publish_summary()
 
     def _schedule(self) -> None:
-        seconds = self.plan.seconds_to_next(utc_now())
+        if not self.plan.waiting:
+            self._tick.stop()
+        elif not self._tick.isActive():
+            self._tick.start()
+        seconds = self.plan.seconds_to_next(local_now())
         if seconds is None:
             self._timer.stop()
-            self._tick.stop()
             return
         self._timer.start(max(50, int(seconds * 1000)))
-        if not self._tick.isActive():
-            self._tick.start()
 
     def _fire(self) -> None:
-        for reminder in self.plan.due(utc_now(), self._alert_settings()):
+        now = local_now()
+        if self._settings_source is not None:
+            self.plan.configure(self._settings_source(), now)
+        for reminder in self.plan.due(now, self._alert_settings()):
             self.reminded.emit(reminder)
         self._schedule()
         self._publish_summary()
 
     def _publish_summary(self) -> None:
-        self.summary_changed.emit(self.summary_text())
+        text = self.summary_text()
+        if text != self._last_summary:
+            self._last_summary = text
+            self.summary_changed.emit(text)
 
 
 __all__ = ["EscalationController", "Reminder"]

@@ -57,6 +57,12 @@ class NotificationPreferences:
     quiet_hours: bool = False
     quiet_start: str = "22:00"
     quiet_end: str = "07:00"
+    # Escalating alerts: re-alert an unopened ticket every N seconds per priority (0 = off).
+    remind_urgent: int = 30
+    remind_high: int = 120
+    remind_medium: int = 600
+    remind_low: int = 0
+    urgent_ignores_quiet: bool = True  # URGENT reminders ring through pause and quiet hours
 
 
 def _to_bool(value: Any, default: bool) -> bool:

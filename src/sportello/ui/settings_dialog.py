@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from sportello import autostart as autostart_module
 from sportello import credentials
+from sportello.domain.escalation import MAX_INTERVAL, interval_problem
 from sportello.ui.local_server_panel import LocalServerPanel
 from sportello.ui.login_dialog import LoginDialog, LoginFunction, logout
 from sportello.ui.preferences import (
@@ -74,6 +76,7 @@ class SettingsDialog(QDialog):
     language_changed = Signal(str)  # the app reopens the window in that language
     profile_logged_out = Signal(str)
     profiles_changed = Signal()
+    notifications_changed = Signal()  # alert choices saved (re-alert intervals apply at once)
 
     def __init__(
         self,
@@ -175,6 +178,28 @@ class SettingsDialog(QDialog):
         quiet.addWidget(QLabel(self.tr("and"), page))
         quiet.addWidget(self.quiet_end)
         quiet.addStretch(1)
+        reminders = QGroupBox(self.tr("Remind me of tickets nobody has opened"), page)
+        form = QFormLayout(reminders)
+        self.remind: dict[str, QSpinBox] = {}
+        for field, label, value in (
+            ("remind_urgent", self.tr("URGENT, every"), prefs.remind_urgent),
+            ("remind_high", self.tr("High, every"), prefs.remind_high),
+            ("remind_medium", self.tr("Medium, every"), prefs.remind_medium),
+            ("remind_low", self.tr("Low, every"), prefs.remind_low),
+        ):
+            box = QSpinBox(reminders)
+            box.setRange(0, MAX_INTERVAL)
+            box.setSuffix(self.tr(" s"))
+            box.setSpecialValueText(self.tr("never"))  # 0 switches the reminder off
+            box.setValue(value if interval_problem(value) is None else 0)
+            box.setAccessibleName(label)
+            form.addRow(label, box)
+            self.remind[field] = box
+        self.urgent_ignores_quiet = QCheckBox(
+            self.tr("URGENT reminders ring even when paused or in quiet hours"), reminders
+        )
+        self.urgent_ignores_quiet.setChecked(prefs.urgent_ignores_quiet)
+        form.addRow(self.urgent_ignores_quiet)
         volume_row = QHBoxLayout()
         volume_row.addWidget(QLabel(self.tr("Volume"), page))
         volume_row.addWidget(self.volume, 1)
@@ -189,6 +214,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.sound_enabled)
         layout.addLayout(volume_row)
         layout.addLayout(quiet)
+        layout.addWidget(reminders)
         layout.addStretch(1)
         self.sound_enabled.toggled.connect(self.volume.setEnabled)
         self.volume.setEnabled(prefs.sound)
@@ -374,6 +400,16 @@ class SettingsDialog(QDialog):
             self.tabs.setCurrentIndex(2)
             self.rules_path.setFocus()
             return
+        for box in self.remind.values():
+            problem = interval_problem(box.value())
+            if problem is not None:
+                self._show_error(
+                    self.tr("Reminder interval (%1): %2").replace("%1", box.accessibleName())
+                    .replace("%2", problem)
+                )  # fmt: skip
+                self.tabs.setCurrentIndex(1)
+                box.setFocus()
+                return
         prefs = self.preferences
         prefs.save_notifications(
             NotificationPreferences(
@@ -384,8 +420,14 @@ class SettingsDialog(QDialog):
                 quiet_hours=self.quiet_hours.isChecked(),
                 quiet_start=self.quiet_start.time().toString("HH:mm"),
                 quiet_end=self.quiet_end.time().toString("HH:mm"),
+                remind_urgent=self.remind["remind_urgent"].value(),
+                remind_high=self.remind["remind_high"].value(),
+                remind_medium=self.remind["remind_medium"].value(),
+                remind_low=self.remind["remind_low"].value(),
+                urgent_ignores_quiet=self.urgent_ignores_quiet.isChecked(),
             )
         )
+        self.notifications_changed.emit()
         want_autostart = self.start_at_login.isChecked()
         if self._autostart is not None:
             try:

@@ -1,7 +1,10 @@
-"""The system-tray icon: unread count drawn on the icon, red while an URGENT ticket waits.
+"""The system-tray icon: unread count drawn on the icon, red while an URGENT ticket waits,
+grey with a warning triangle while a WhatsApp gateway is down.
 
-Menu: Open, pause notifications (1 hour / until tomorrow / resume), the local server's
-status line (fed by whoever runs the local server through `set_server_status`), Quit.
+Tooltip: what is wrong with the gateways (with what to do), how many tickets wait to be
+opened and for how long, the unread count. Menu: Open, pause notifications (1 hour / until
+tomorrow / resume), the local server's status line (fed by whoever runs the local server
+through `set_server_status`), Quit.
 `TrayIcon.available()` says whether a tray exists at all; without one the app stays a
 normal window (the caller logs why).
 """
@@ -11,8 +14,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QImage, QPainter, QPixmap, QPolygonF
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from sportello.domain.alerts import badge_text
@@ -22,6 +25,7 @@ log = logging.getLogger(__name__)
 
 BADGE_FILL = QColor("#d32f2f")
 BADGE_ON_ALERT = QColor("#ffb300")  # amber on the red alert icon, so the count stays visible
+GATEWAY_WARNING = QColor("#ffb300")  # the triangle of the gateway-down overlay
 TRAY_SIZES = (16, 22, 24, 32, 48, 64)
 
 
@@ -42,11 +46,40 @@ def _base_pixmap(size: int, alert: bool) -> QPixmap:
     return pixmap
 
 
-def render_tray_image(size: int, unread: int, alert: bool) -> QImage:
-    """The icon at `size` px with the unread count in a badge at the bottom right."""
-    image = _base_pixmap(size, alert).toImage().convertToFormat(
-        QImage.Format.Format_ARGB32_Premultiplied
+def _draw_gateway_warning(image: QImage, size: int) -> None:
+    """An amber triangle with "!" at the top left: the channel to the customers is down."""
+    side = max(7.0, size * 0.55)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    triangle = QPolygonF([QPointF(side / 2, 0.5), QPointF(side, side - 0.5),
+                          QPointF(0.5, side - 0.5)])  # fmt: skip
+    painter.setPen(QColor("#000000"))
+    painter.setBrush(GATEWAY_WARNING)
+    painter.drawPolygon(triangle)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(6, int(side * 0.7)))
+    painter.setFont(font)
+    painter.drawText(QRect(0, int(side * 0.2), int(side), int(side * 0.8)),
+                     Qt.AlignmentFlag.AlignCenter, "!")  # fmt: skip
+    painter.end()
+
+
+def render_tray_image(size: int, unread: int, alert: bool, gateway_down: bool = False) -> QImage:
+    """The icon at `size` px with the unread count in a badge at the bottom right; greyed
+    (unless red for an URGENT ticket) with a warning triangle while a gateway is down."""
+    image = (
+        _base_pixmap(size, alert)
+        .toImage()
+        .convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
     )
+    if gateway_down:
+        if not alert:  # grey says "not working"; the red of an URGENT ticket stays red
+            grey = image.convertToFormat(QImage.Format.Format_Grayscale8)
+            alpha = image.convertToFormat(QImage.Format.Format_Alpha8)
+            image = grey.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+            image.setAlphaChannel(alpha)
+        _draw_gateway_warning(image, size)
     text = badge_text(unread)
     if not text:
         return image
@@ -72,10 +105,10 @@ def render_tray_image(size: int, unread: int, alert: bool) -> QImage:
     return image
 
 
-def tray_qicon(unread: int, alert: bool) -> QIcon:
+def tray_qicon(unread: int, alert: bool, gateway_down: bool = False) -> QIcon:
     icon = QIcon()
     for size in TRAY_SIZES:
-        icon.addPixmap(QPixmap.fromImage(render_tray_image(size, unread, alert)))
+        icon.addPixmap(QPixmap.fromImage(render_tray_image(size, unread, alert, gateway_down)))
     return icon
 
 
@@ -88,6 +121,7 @@ class TrayIcon(QObject):
     pause_tomorrow_requested = Signal()
     resume_requested = Signal()
     summary_changed = Signal(int, bool)  # unread, alert: after the icon was redrawn
+    changed = Signal()  # anything it shows (icon, tooltip) was redrawn
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,12 +129,16 @@ class TrayIcon(QObject):
         self.alert = False
         self.paused_until: datetime | None = None
         self.server_status = ""
+        self.waiting_text = ""  # "2 tickets waiting to be opened, the oldest for 3 min"
+        self.gateway_lines: tuple[str, ...] = ()  # one per gateway that is down
         self.icon_image = render_tray_image(32, 0, False)
         self.tray = QSystemTrayIcon(self)
         self.menu = QMenu()
         self.open_action = QAction(self.tr("Open Sportello"), self.menu)
         self.status_action = QAction("", self.menu)
         self.status_action.setEnabled(False)  # a line of information, not a command
+        self.gateway_action = QAction("", self.menu)
+        self.gateway_action.setEnabled(False)
         self.pause_menu = QMenu(self.tr("Pause notifications"), self.menu)
         self.pause_hour_action = QAction(self.tr("For 1 hour"), self.pause_menu)
         self.pause_tomorrow_action = QAction(self.tr("Until tomorrow (08:00)"), self.pause_menu)
@@ -112,6 +150,7 @@ class TrayIcon(QObject):
         self.pause_menu.addAction(self.pause_tomorrow_action)
         self.menu.addAction(self.open_action)
         self.menu.addAction(self.status_action)
+        self.menu.addAction(self.gateway_action)
         self.menu.addSeparator()
         self.menu.addMenu(self.pause_menu)
         self.menu.addAction(self.resume_action)
@@ -161,20 +200,40 @@ class TrayIcon(QObject):
         self.paused_until = until
         self._refresh()
 
+    def set_waiting(self, text: str) -> None:
+        """How many tickets wait to be opened and for how long ("" when none)."""
+        if text != self.waiting_text:
+            self.waiting_text = text
+            self._refresh()
+
+    def set_gateways_down(self, lines: tuple[str, ...]) -> None:
+        """One line per gateway that is down, with what to do; () when all are up."""
+        if lines != self.gateway_lines:
+            self.gateway_lines = lines
+            self._refresh()
+
+    @property
+    def gateway_down(self) -> bool:
+        return bool(self.gateway_lines)
+
     def set_server_status(self, text: str) -> None:
         """The local server's one-line status ("" hides the line): fed by local-server code."""
         self.server_status = text
         self._refresh()
 
     def _refresh(self) -> None:
-        self.icon_image = render_tray_image(32, self.unread, self.alert)
-        self.tray.setIcon(tray_qicon(self.unread, self.alert))
+        down = self.gateway_down
+        self.icon_image = render_tray_image(32, self.unread, self.alert, down)
+        self.tray.setIcon(tray_qicon(self.unread, self.alert, down))
         self.tray.setToolTip(self.tooltip())
         self.status_action.setText(self.status_line())
+        self.gateway_action.setText(self.gateway_lines[0] if down else "")
+        self.gateway_action.setVisible(down)
         paused = self.paused_until is not None
         self.resume_action.setVisible(paused)
         self.server_action.setText(self.server_status)
         self.server_action.setVisible(bool(self.server_status))
+        self.changed.emit()
 
     def status_line(self) -> str:
         if self.paused_until is not None:
@@ -188,9 +247,12 @@ class TrayIcon(QObject):
         return self.tr("%n unread message(s)", "", self.unread)
 
     def tooltip(self) -> str:
-        lines = [self.tr("Sportello"), self.status_line()]
+        lines = [self.tr("Sportello"), *self.gateway_lines]
         if self.alert:
-            lines.insert(1, self.tr("An URGENT ticket is waiting for an answer"))
+            lines.append(self.tr("An URGENT ticket is waiting for an answer"))
+        if self.waiting_text:
+            lines.append(self.waiting_text)
+        lines.append(self.status_line())
         if self.server_status:
             lines.append(self.server_status)
         return "\n".join(lines)

@@ -23,6 +23,8 @@ class NotificationView:
     icon: Path | None
     open_label: str  # "Apri"
     mark_read_label: str  # "Segna come letto"
+    mark_read: bool = True  # offer "Segna come letto" (not on a gateway warning)
+    category: str = "im.received"  # the freedesktop category hint
 
 
 class Notifier(QObject):

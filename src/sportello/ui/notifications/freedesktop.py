@@ -152,15 +152,13 @@ class FreedesktopNotifier(Notifier):
     async def _notify(self, view: NotificationView) -> None:
         actions: list[str] = []
         if self.supports_actions:
-            actions = [
-                ACTION_DEFAULT, view.open_label,
-                ACTION_OPEN, view.open_label,
-                ACTION_MARK_READ, view.mark_read_label,
-            ]  # fmt: skip
+            actions = [ACTION_DEFAULT, view.open_label, ACTION_OPEN, view.open_label]
+            if view.mark_read:
+                actions += [ACTION_MARK_READ, view.mark_read_label]
         hints: dict[str, tuple[str, Any]] = {
             "urgency": ("y", URGENCY_CRITICAL if view.critical else URGENCY_NORMAL),
             "desktop-entry": ("s", self.desktop_entry),
-            "category": ("s", "im.received"),
+            "category": ("s", view.category),
         }
         icon = view.icon.resolve().as_uri() if view.icon is not None else ""
         if view.icon is not None:

@@ -1,0 +1,43 @@
+"""A second operator on the same server: a real python-socketio client from the test process.
+
+It opens a waiting ticket's conversation the way any console does (`viewConversation`), so
+the server announces `ticketOpened` to every other console.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+SERVER_TESTS = Path(__file__).resolve().parents[1] / "server"
+if str(SERVER_TESTS) not in sys.path:
+    sys.path.insert(0, str(SERVER_TESTS))
+
+from server_harness import Client  # noqa: E402
+
+from ui.e2e_server import Operator  # noqa: E402
+
+
+async def _open_waiting(url: str, operator: Operator, ticket_id: str) -> dict[str, Any]:
+    client = Client(url, operator.token)
+    try:
+        await client.connect()
+        answer = await client.authenticate(operator.id)
+        assert answer["success"] is True, answer
+        state = await client.call("deskState")
+        waiting = [w for w in state["waitingTickets"] if str(w["ticketId"]) == ticket_id]
+        assert waiting, f"ticket {ticket_id} is not waiting: {state['waitingTickets']}"
+        ack = await client.call(
+            "viewConversation", {"conversationId": waiting[0]["conversationId"]}
+        )
+        assert ack["ok"] is True and waiting[0]["ticketId"] in ack["opened"], ack
+        return dict(waiting[0])
+    finally:
+        await client.close()
+
+
+def colleague_opens(url: str, operator: Operator, ticket_id: str) -> dict[str, Any]:
+    """`operator` opens the conversation of waiting ticket `ticket_id`; returns its entry."""
+    return asyncio.run(_open_waiting(url, operator, ticket_id))

@@ -1,0 +1,157 @@
+"""Escalating alerts and the gateway-down tray on a real (virtual) Linux desktop.
+
+An URGENT ticket nobody opens must ring again on schedule (Notify calls counted on the
+session bus by a monitor) and stop as soon as any operator opens it: a colleague on
+another real Socket.IO client, or this operator through the notification's "Apri". A
+WPPConnect state event for a disconnected session turns the tray to gateway-down and
+warns once per outage. The re-alert interval is set to 1 s through the notification
+preferences, as the operator would in Settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop.bus_monitor import NotifyCall, NotifyMonitor
+from desktop.colleague import colleague_opens
+from desktop.conftest import AlertsApp, start_alerts_app
+from desktop.desktop_session import DesktopSession
+from ui.e2e_server import ConsoleServer, Operator, create_operator
+
+pytestmark = pytest.mark.slow
+
+REMINDER = "Ticket n. "  # the Italian reminder title: "Ticket n. 3 (Urgente) in attesa da 2 s: ..."
+QUIET_PERIOD = 3.0  # three intervals of 1 s with no reminder: it has stopped
+
+
+@pytest.fixture(scope="module")
+def colleague(server: tuple[ConsoleServer, Operator]) -> Operator:
+    running, _ = server
+    return create_operator(running.db_url, "marco")
+
+
+@pytest.fixture
+def app(
+    desktop: DesktopSession, server: tuple[ConsoleServer, Operator], tmp_path: Path
+) -> Iterator[AlertsApp]:
+    running, operator = server
+    started = start_alerts_app(desktop, running, operator, tmp_path,
+                               extra_args=("--remind-urgent", "1"))  # fmt: skip
+    try:
+        started.wait_for("ready")
+        started.wait_for("online")
+        started.send("hide")  # in the tray, as on a busy desk
+        started.wait_for("hidden")
+        yield started
+    finally:
+        started.stop()
+
+
+def reminders_for(monitor: NotifyMonitor, who: str) -> list[NotifyCall]:
+    return [c for c in monitor.snapshot() if c.title.startswith(REMINDER) and who in c.title]
+
+
+def wait_reminders(monitor: NotifyMonitor, who: str, count: int) -> list[NotifyCall]:
+    monitor.wait_for(lambda _c: len(reminders_for(monitor, who)) >= count, timeout=30)
+    return reminders_for(monitor, who)
+
+
+def assert_no_more_reminders(app: AlertsApp, monitor: NotifyMonitor, who: str) -> None:
+    """Once the console knows the ticket was opened, nothing more rings: not one reminder in
+    three intervals (one already on its way to the bus may land in the first half second)."""
+    app.drain(0.5)
+    before = len(reminders_for(monitor, who))
+    events = app.drain(QUIET_PERIOD)
+    assert not [e for e in events if e["event"] == "reminder"], events
+    assert len(reminders_for(monitor, who)) == before
+
+
+def test_unopened_urgent_ticket_renotifies_until_a_colleague_opens_it(
+    app: AlertsApp,
+    server: tuple[ConsoleServer, Operator],
+    colleague: Operator,
+    monitor: NotifyMonitor,
+) -> None:
+    running, _ = server
+    running.customer_writes("Aiuto, allagamento in cantina, venite subito",
+                            phone="+393339990001", name="Anna Bianchi")  # fmt: skip
+    first = monitor.wait_for(lambda c: c.title.startswith("Nuovo ticket") and "Anna" in c.title)
+    assert first.urgency == 2 and first.replaces_id == 0
+
+    calls = wait_reminders(monitor, "Anna Bianchi", 3)
+    for call in calls:
+        assert "(Urgente) in attesa da" in call.title
+        assert call.urgency == 2  # critical: the daemon keeps it on screen
+        assert call.action_labels()["open"] == "Apri"
+        assert call.replaces_id != 0  # the notification is replaced in place, never stacked
+        assert "Nessuno l'ha ancora aperto." in call.body
+    numbered = [app.wait_for("reminder", count=n) for n in (1, 2, 3)]
+    ticket_id = numbered[0]["ticket"]
+    assert {r["ticket"] for r in numbered} == {ticket_id}
+    assert app.wait_for("sound")["cue"] == "urgent"
+    tray = app.wait_for("tray", alert=True)
+    assert "in attesa di essere aperto" in tray["tooltip"]  # how many wait, and for how long
+
+    app.drain(0.0)  # from here on, a tray without waiting tickets means: opened
+    colleague_opens(running.url, colleague, ticket_id)  # Marco, on another console
+    app.wait_for("tray", waiting="")  # the server told this console: nothing waits now
+    assert_no_more_reminders(app, monitor, "Anna Bianchi")
+
+
+def test_reminders_stop_when_this_operator_opens_the_ticket_from_the_notification(
+    app: AlertsApp,
+    server: tuple[ConsoleServer, Operator],
+    monitor: NotifyMonitor,
+    desktop: DesktopSession,
+) -> None:
+    running, _ = server
+    running.customer_writes("URGENTE: perdita di gas in cucina",
+                            phone="+393339990002", name="Bruno Neri")  # fmt: skip
+    wait_reminders(monitor, "Bruno Neri", 2)
+    app.drain(0.0)
+    desktop.dunstctl("action", "0")  # "Apri" on the reminder, in the notification daemon
+    opened = app.wait_for("opened")
+    assert opened["visible"] is True and opened["conversation"] is not None
+    app.wait_for("tray", waiting="")
+    assert_no_more_reminders(app, monitor, "Bruno Neri")
+
+
+def test_gateway_down_turns_the_tray_and_warns_once_per_outage(
+    app: AlertsApp, server: tuple[ConsoleServer, Operator], monitor: NotifyMonitor
+) -> None:
+    running, _ = server
+
+    def state(value: str) -> None:
+        event = {"event": "onstatechange", "session": "sportello", "state": value}
+        running.post("/webhooks/wppconnect", event)
+
+    def warnings() -> list[NotifyCall]:
+        return [c for c in monitor.snapshot() if c.title == "WhatsApp disconnesso"]
+
+    up = app.wait_for("tray", gateway_down=False)
+    state("DISCONNECTED")
+    down = app.wait_for("tray", gateway_down=True)
+    assert "Gateway WhatsApp non attivo (sportello, DISCONNECTED)" in down["tooltip"]
+    assert "WPPConnect Server" in down["tooltip"]  # what to do
+    assert down["top_left"] != up["top_left"]  # the warning triangle over the icon
+    warning = monitor.wait_for(lambda c: c.title == "WhatsApp disconnesso")
+    assert warning.body.startswith("sportello: ") and "telefono" in warning.body
+    assert warning.urgency == 2 and "mark-read" not in warning.action_labels()
+    assert app.wait_for("gateway_warned")["key"] == "wppconnect:sportello"
+
+    state("UNPAIRED")  # still down, for another reason: the tray says so, no second warning
+    again = app.wait_for("tray", gateway_down=True)
+    assert "UNPAIRED" in again["tooltip"] and "QR" in again["tooltip"]
+    app.drain(1.0)
+    assert len(warnings()) == 1
+
+    state("CONNECTED")
+    app.wait_for("tray", gateway_down=False)
+    state("DISCONNECTED")  # a new outage is told again
+    app.wait_for("gateway_warned")
+    monitor.wait_for(lambda _c: len(warnings()) == 2)
+    state("CONNECTED")
+    app.wait_for("tray", gateway_down=False)
