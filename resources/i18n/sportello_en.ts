@@ -45,9 +45,9 @@
     <name>ProfileSwitcher</name>
     <message numerus="yes">
         <source>%n unread message(s), %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n unread message, %1</numerusform>
+            <numerusform>%n unread messages, %1</numerusform>
         </translation>
     </message>
 </context>

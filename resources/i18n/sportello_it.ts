@@ -29,11 +29,11 @@
     </message>
     <message>
         <source>Sportello: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Sportello: %1</translation>
     </message>
     <message>
         <source>%1 ended the session: choose it in the Server menu to sign in again.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ha chiuso la sessione: sceglilo nel menu Server per accedere di nuovo.</translation>
     </message>
     <message>
         <source>Add a server</source>
@@ -231,11 +231,11 @@
     <name>ConnectedProfiles</name>
     <message>
         <source>Unknown contact</source>
-        <translation type="unfinished">Contatto sconosciuto</translation>
+        <translation>Contatto sconosciuto</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished">%1: %2</translation>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>
@@ -380,6 +380,14 @@
     <message>
         <source>ticket #%1</source>
         <translation>ticket n. %1</translation>
+    </message>
+    <message>
+        <source>%1 writing a reply</source>
+        <translation>%1 sta rispondendo</translation>
+    </message>
+    <message>
+        <source>%1 viewing</source>
+        <translation>%1 la sta guardando</translation>
     </message>
 </context>
 <context>
@@ -903,58 +911,58 @@
     <name>ProfileSwitcher</name>
     <message>
         <source>Server profiles</source>
-        <translation type="unfinished">Profili dei server</translation>
+        <translation>Profili dei server</translation>
     </message>
     <message>
         <source>Servers:</source>
-        <translation type="unfinished"></translation>
+        <translation>Server:</translation>
     </message>
     <message>
         <source>%1 (%2)</source>
-        <translation type="unfinished">%1 (%2)</translation>
+        <translation>%1 (%2)</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished">%1: %2</translation>
+        <translation>%1: %2</translation>
     </message>
     <message numerus="yes">
         <source>%n unread message(s), %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n messaggio non letto, %1</numerusform>
+            <numerusform>%n messaggi non letti, %1</numerusform>
         </translation>
     </message>
     <message>
         <source>This computer</source>
-        <translation type="unfinished"></translation>
+        <translation>Questo computer</translation>
     </message>
     <message>
         <source>not connected</source>
-        <translation type="unfinished"></translation>
+        <translation>non connesso</translation>
     </message>
     <message>
         <source>connected</source>
-        <translation type="unfinished"></translation>
+        <translation>connesso</translation>
     </message>
     <message>
         <source>connecting…</source>
-        <translation type="unfinished"></translation>
+        <translation>connessione…</translation>
     </message>
     <message>
         <source>reconnecting…</source>
-        <translation type="unfinished"></translation>
+        <translation>riconnessione…</translation>
     </message>
     <message>
         <source>offline, retrying</source>
-        <translation type="unfinished"></translation>
+        <translation>non in linea, nuovo tentativo in corso</translation>
     </message>
     <message>
         <source>signed out by the server</source>
-        <translation type="unfinished"></translation>
+        <translation>disconnesso dal server</translation>
     </message>
     <message>
         <source>%1, on screen</source>
-        <translation type="unfinished"></translation>
+        <translation>%1, in primo piano</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,11 @@ The only module that knows every piece. `Desktop.run` walks from one step to the
 ask the operator to sign in, open a stored profile, start the local server, run the
 console; the console ends with what the operator wants next (quit, log out, another
 server) or with the server refusing our token (back to sign-in, with the reason).
+
+Several servers at once: a console that ends because the operator switched to another
+profile keeps its client running in the background (`ConnectedProfiles`), so its unread
+badge and notifications stay live; switching back takes that client again, connected.
+Profiles connected when the app quits reconnect in the background at the next start.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     from sportello.ui.login_dialog import LoginDialog, LoginFunction
     from sportello.ui.main_window import MainWindow
     from sportello.ui.preferences import Preferences, ProfileRecord
+    from sportello.ui.profile_switcher import ProfileSwitcher
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +99,7 @@ class AskSignIn:
 @dataclass(frozen=True, slots=True)
 class OpenStored:
     name: str
+    conversation_id: str = ""  # open this conversation once the console shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +113,7 @@ class OpenConsole:
     profile: ServerProfile
     local: bool = False
     from_env: bool = False
+    conversation_id: str = ""
 
 
 Step = AskSignIn | OpenStored | StartLocal | OpenConsole
@@ -123,6 +131,7 @@ class End(StrEnum):
 class ConsoleEnd:
     kind: End
     profile_name: str = ""
+    conversation_id: str = ""
 
 
 class Desktop(QObject):
@@ -130,8 +139,9 @@ class Desktop(QObject):
 
     Signals for the tray and notifications: `console_opened(window, client)` each time a
     console opens, `console_closed()` before it goes, `local_server_changed(state, text)`,
-    `preferences_changed()` after the settings dialog saved.
-    Quit through `request_quit()` (it stops the client and the local server cleanly).
+    `preferences_changed()` after the settings dialog saved. Background profiles notify
+    through the foreground console's alerts (desktop_alerts.AlertsAttachment, a child).
+    Quit through `request_quit()` (it stops every client and the local server cleanly).
     """
 
     console_opened = Signal(object, object)
@@ -160,9 +170,19 @@ class Desktop(QObject):
         self.client: SportelloClient | None = None
         self.dialog: LoginDialog | None = None
         self.menus: ConsoleMenus | None = None
+        self.switcher: ProfileSwitcher | None = None
         self.exit_code = 0
         self._ended: asyncio.Future[ConsoleEnd] | None = None
         self._quitting = False
+        from sportello.ui.background_profiles import ConnectedProfiles
+
+        # Every connected profile of this run: the console's and the background ones.
+        self.connected = ConnectedProfiles(self)
+        self.connected.open_requested.connect(self._open_from_background)
+        self.connected.revoked.connect(self._profile_revoked)
+        self.connected.use_alerts_from(self._foreground_alerts)
+        self._reconnected_others = False
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     # ---- public -------------------------------------------------------------------------
 
@@ -199,8 +219,18 @@ class Desktop(QObject):
             while step is not None and not self._quitting:
                 step = await self._do(step)
         finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await self.connected.stop_all()
             await self._stop_local()
         return self.exit_code
+
+    def _foreground_alerts(self) -> object | None:
+        """The tray helper's alerts for the console on screen, when it is attached."""
+        from sportello.ui.desktop_alerts import AlertsAttachment
+
+        attachment = self.findChild(AlertsAttachment)
+        return attachment.alerts if attachment is not None else None
 
     def request_quit(self) -> None:
         """Quit the app: close the console, stop the client and the local server."""
@@ -215,7 +245,7 @@ class Desktop(QObject):
         if isinstance(step, AskSignIn):
             return await self._ask_sign_in(step)
         if isinstance(step, OpenStored):
-            return self._open_stored(step.name)
+            return self._open_stored(step.name, step.conversation_id)
         if isinstance(step, StartLocal):
             return await self._start_local(step)
         return await self._console(step)
@@ -251,7 +281,7 @@ class Desktop(QObject):
             return StartLocal(outcome.port)
         return None  # closed: quit
 
-    def _open_stored(self, name: str) -> Step:
+    def _open_stored(self, name: str, conversation_id: str = "") -> Step:
         from sportello import credentials
         from sportello.client.records import ServerProfile
         from sportello.ui.preferences import ProfileKind
@@ -261,13 +291,19 @@ class Desktop(QObject):
             return AskSignIn()
         if record.kind is ProfileKind.LOCAL:
             return StartLocal(self.preferences.local_port)
+        running = self.connected.client(name)
+        if running is not None and running.profile.url == record.url:
+            return OpenConsole(running.profile, conversation_id=conversation_id)
         try:
             token = credentials.load_token(name)
         except credentials.CredentialsUnavailable as exc:
             return AskSignIn(record, str(exc))
         if not token:
             return AskSignIn(record, tr("Sign in to %1 to continue.").replace("%1", record.name))
-        return OpenConsole(ServerProfile(record.url, token, record.user_id, record.name))
+        return OpenConsole(
+            ServerProfile(record.url, token, record.user_id, record.name),
+            conversation_id=conversation_id,
+        )
 
     async def _start_local(self, step: StartLocal) -> Step:
         from sportello import credentials
@@ -328,22 +364,35 @@ class Desktop(QObject):
 
     async def _console(self, step: OpenConsole) -> Step | None:
         from sportello.client.api import SportelloClient
+        from sportello.client.changes import ConnectionState
         from sportello.client.errors import ClientError
         from sportello.ui.console_menus import ConsoleMenus
-        from sportello.ui.login_dialog import RevocationWatcher, session_ended_notice
+        from sportello.ui.login_dialog import session_ended_notice
         from sportello.ui.main_window import MainWindow
+        from sportello.ui.profile_switcher import ProfileSwitcher
 
         profile = step.profile
         if not step.local and self.supervisor is not None:
             await self._stop_local()  # the operator moved to another server
-        if self.smoke_test:
-            cache = Path(tempfile.mkdtemp(prefix="sportello-smoke-")) / "cache.sqlite3"
-        else:
-            cache = cache_path_for(profile.url, profile.user_id)
-        client = SportelloClient(profile, cache)
+        # A remote profile's client outlives its console when the operator switches away;
+        # the local server stops when we leave it, and an environment profile is a one-off.
+        keeps_running = not (step.local or step.from_env or self.smoke_test)
+        client = await self.connected.take(profile) if keeps_running else None
+        if client is None:
+            await self.connected.stop(profile.name)
+            if self.smoke_test:
+                cache = Path(tempfile.mkdtemp(prefix="sportello-smoke-")) / "cache.sqlite3"
+            else:
+                cache = cache_path_for(profile.url, profile.user_id)
+                await self.connected.stop_using(cache, keep=profile.name)
+            client = SportelloClient(profile, cache)
+        self.connected.add(profile.name, client)
+        self.connected.set_foreground(profile.name)
         window = MainWindow(client)
         if step.local:
             window.setWindowTitle(tr("Sportello: this computer"))
+        elif len(self.preferences.profiles()) > 1:
+            window.setWindowTitle(tr("Sportello: %1").replace("%1", profile.name))
         self.client, self.window = client, window
         self._ended = asyncio.get_running_loop().create_future()
         menus = ConsoleMenus(window, self.preferences.profiles(), profile.name, step.local)
@@ -354,12 +403,18 @@ class Desktop(QObject):
         menus.add_server_requested.connect(lambda: self._add_server(window))
         menus.settings_requested.connect(lambda: self._open_settings(window, menus, step))
         menus.local_server_requested.connect(lambda: self._show_local_details(window))
-        watcher = RevocationWatcher(client, profile.name, window)
-        watcher.revoked.connect(lambda _name: self._end(End.REVOKED))
+        switcher = ProfileSwitcher(
+            window, self.connected, self.preferences.profiles(), profile.name
+        )
+        switcher.switch_requested.connect(lambda name: self._end(End.SWITCH, name))
+        self.switcher = switcher
+        if client.connection_state is ConnectionState.UNAUTHORIZED:
+            self._end(End.REVOKED)  # refused while it ran in the background
         def last_window_closed() -> None:
             self._end(End.QUIT)
 
         self.app.lastWindowClosed.connect(last_window_closed)
+        end: ConsoleEnd | None = None
         try:
             try:
                 await client.start()
@@ -372,27 +427,42 @@ class Desktop(QObject):
                 window.show()
             log.info("console open: %s (%s)", profile.name, profile.url)
             self.console_opened.emit(window, client)
+            if step.conversation_id:
+                # "Open" on a background profile's notification: that conversation, on top.
+                window.show()
+                window.raise_()
+                window.activateWindow()
+                window.open_conversation(step.conversation_id)
             if step.local and not hidden and not self.preferences.local_intro_shown:
                 self.preferences.local_intro_shown = True
                 self._show_local_details(window)
             if self.smoke_test:
                 await self._smoke_check(window, client)
                 return None
+            if keeps_running and not self._reconnected_others:
+                self._reconnected_others = True
+                self._spawn(self._reconnect_others(profile.name))
             end = await self._ended
         finally:
             self.app.lastWindowClosed.disconnect(last_window_closed)
             self.console_closed.emit()
-            self.client = self.window = self.menus = None
+            self.client = self.window = self.menus = self.switcher = None
             self._ended = None
+            if end is not None and end.kind is End.QUIT:
+                self._remember_connected()
             window.close()
-            await client.stop()
+            if keeps_running and end is not None and end.kind in (End.SWITCH, End.REOPEN):
+                self.connected.to_background(profile.name)
+            else:
+                await self.connected.stop(profile.name)
             window.deleteLater()
+        assert end is not None
         log.info("console closed: %s", end.kind.value)
         record = self.preferences.profile(profile.name)
         if end.kind is End.QUIT:
             return None
         if end.kind is End.SWITCH:
-            return OpenStored(end.profile_name)
+            return OpenStored(end.profile_name, end.conversation_id)
         if end.kind is End.REOPEN:
             return StartLocal(self.preferences.local_port) if step.local else step
         if end.kind is End.LOGOUT:
@@ -400,6 +470,11 @@ class Desktop(QObject):
                 _forget_token(profile.name)
                 if self.preferences.last_profile == profile.name:
                     self.preferences.last_profile = ""
+            self._forget_connected(profile.name)
+            # Logging out of one server leaves the others connected: show the next one.
+            others = self.connected.background_names()
+            if others:
+                return OpenStored(others[0])
             return AskSignIn(None if step.local else record)
         # REVOKED: the server refused the token; retrying it would not help.
         log.warning("the server refused the token of profile %s", profile.name)
@@ -407,6 +482,7 @@ class Desktop(QObject):
             return StartLocal(self.preferences.local_port, fresh_login=True)
         if not step.from_env:
             _forget_token(profile.name)
+        self._forget_connected(profile.name)
         return AskSignIn(record, session_ended_notice())
 
     async def _smoke_check(self, window: MainWindow, client: SportelloClient) -> None:
@@ -418,9 +494,93 @@ class Desktop(QObject):
         )
         self.exit_code = 0 if ok else 1
 
-    def _end(self, kind: End, profile_name: str = "") -> None:
+    def _end(self, kind: End, profile_name: str = "", conversation_id: str = "") -> None:
         if self._ended is not None and not self._ended.done():
-            self._ended.set_result(ConsoleEnd(kind, profile_name))
+            self._ended.set_result(ConsoleEnd(kind, profile_name, conversation_id))
+
+    # ---- profiles connected in the background -------------------------------------------
+
+    def _open_from_background(self, name: str, conversation_id: str) -> None:
+        """The operator clicked "Open" on a background profile's notification."""
+        if self.client is not None and self.client.profile.name == name:
+            if self.window is not None:
+                self.window.show()
+                self.window.raise_()
+                self.window.activateWindow()
+                self.window.open_conversation(conversation_id)
+            return
+        self._end(End.SWITCH, name, conversation_id)
+
+    def _profile_revoked(self, name: str) -> None:
+        if self.client is not None and self.client.profile.name == name:
+            self._end(End.REVOKED)
+            return
+        log.warning("the server refused the token of background profile %s", name)
+
+        async def sign_out() -> None:
+            await self.connected.stop(name)
+            _forget_token(name)
+            self._forget_connected(name)
+            if self.window is not None:
+                text = tr("%1 ended the session: choose it in the Server menu to sign in again.")
+                self.window.status.showMessage(text.replace("%1", name), 0)
+
+        self._spawn(sign_out())
+
+    async def _reconnect_others(self, foreground: str) -> None:
+        """Reconnect, in the background, the profiles that were connected at the last quit."""
+        from sportello import credentials
+        from sportello.client.api import SportelloClient
+        from sportello.client.errors import ClientError
+        from sportello.client.records import ServerProfile
+        from sportello.ui.preferences import ProfileKind
+
+        for name in self.preferences.connected_profiles:
+            record = self.preferences.profile(name)
+            if (
+                name == foreground or record is None or record.kind is ProfileKind.LOCAL
+                or self.connected.client(name) is not None
+            ):  # fmt: skip
+                continue
+            try:
+                token = credentials.load_token(name)
+            except credentials.CredentialsUnavailable as exc:
+                log.warning("profile %s stays disconnected: %s", name, exc)
+                continue
+            if not token:
+                continue
+            cache = cache_path_for(record.url, record.user_id)
+            if any(
+                (c := self.connected.client(n)) is not None and c.cache_path == cache
+                for n in self.connected.names()
+            ):
+                continue  # the same operator on the same server, already connected
+            client = SportelloClient(ServerProfile(record.url, token, record.user_id, name), cache)
+            self.connected.add(name, client)
+            try:
+                await client.start()
+            except ClientError as exc:
+                log.error("background profile %s did not start: %s", name, exc)
+            log.info("profile %s connected in the background", name)
+
+    def _remember_connected(self) -> None:
+        from sportello.ui.preferences import ProfileKind
+
+        names = [
+            n for n in self.connected.names()
+            if (r := self.preferences.profile(n)) is not None and r.kind is ProfileKind.REMOTE
+        ]  # fmt: skip
+        self.preferences.connected_profiles = names
+
+    def _forget_connected(self, name: str) -> None:
+        remembered = self.preferences.connected_profiles
+        if name in remembered:
+            self.preferences.connected_profiles = [n for n in remembered if n != name]
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # ---- dialogs opened from the console ------------------------------------------------
 
@@ -459,6 +619,16 @@ class Desktop(QObject):
         def logged_out(name: str) -> None:
             if name == current:
                 self._end(End.LOGOUT)
+            else:
+                # Logging out of a background profile disconnects only that one.
+                self._forget_connected(name)
+                self._spawn(self.connected.stop(name))
+
+        def profiles_changed() -> None:
+            profiles = self.preferences.profiles()
+            menus.set_profiles(profiles, current)
+            if self.switcher is not None:
+                self.switcher.set_profiles(profiles, current)
 
         def local_changed(_value: object) -> None:
             if step.local:
@@ -471,9 +641,7 @@ class Desktop(QObject):
 
         dialog.language_changed.connect(language_changed)
         dialog.profile_logged_out.connect(logged_out)
-        dialog.profiles_changed.connect(
-            lambda: menus.set_profiles(self.preferences.profiles(), current)
-        )
+        dialog.profiles_changed.connect(profiles_changed)
         dialog.rules_file_changed.connect(local_changed)
         dialog.local_port_changed.connect(port_changed)
         dialog.accepted.connect(self.preferences_changed.emit)

@@ -110,6 +110,10 @@ class MainWindow(QMainWindow):
         self._render_connection()
         self.status.set_missing_features(self.state.missing_features)
         self._update_composer()
+        if self.state.connection_state is ConnectionState.ONLINE:
+            # A client already connected (a profile brought back from the background)
+            # sends no "online" change: load what that change would have loaded.
+            QTimer.singleShot(0, self._load_operators)
 
     # ---- keyboard -----------------------------------------------------------------------
 

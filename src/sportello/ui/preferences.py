@@ -8,6 +8,7 @@ missing or damaged value, so a hand-edited settings file cannot crash the app.
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from dataclasses import dataclass
@@ -180,6 +181,24 @@ class Preferences:
     @last_profile.setter
     def last_profile(self, name: str) -> None:
         self.settings.setValue("session/last_profile", name)
+
+    @property
+    def connected_profiles(self) -> list[str]:
+        """Profiles connected when the app last quit: they reconnect in the background."""
+        raw = self.settings.value("session/connected_profiles", "")
+        try:
+            names = json.loads(str(raw)) if raw else []
+        except ValueError:
+            return []
+        if not isinstance(names, list):
+            return []
+        return [n for n in names if isinstance(n, str) and n]
+
+    @connected_profiles.setter
+    def connected_profiles(self, names: list[str]) -> None:
+        # JSON rather than a QSettings list: the INI backend mangles one-item lists.
+        self.settings.setValue("session/connected_profiles", json.dumps(list(names)))
+        self.settings.sync()
 
     # ---- simple values ------------------------------------------------------------------
 

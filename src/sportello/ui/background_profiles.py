@@ -1,0 +1,341 @@
+"""Several servers at once: every signed-in profile stays connected, one of them on screen.
+
+`ConnectedProfiles` holds the running `SportelloClient` of each connected profile: the
+foreground one (the console window shows it) and the background ones (no window, each
+with its own cache file). It follows every client's state to keep an unread count and a
+connection state per profile (the profile switcher draws them), raises native
+notifications for messages that reach a background profile (through the foreground
+console's notifier, named after the profile), and reports a refused token on any of them.
+
+The app (`sportello.app.Desktop`) decides what a switch, a logout or a click means.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from sportello.client.api import SportelloClient
+from sportello.client.changes import (
+    ConnectionState,
+    ConnectionStateChanged,
+    ConversationChanged,
+    ConversationsInserted,
+    IncomingMessage,
+    StateChange,
+    TicketChanged,
+)
+from sportello.client.errors import ClientError
+from sportello.client.records import Message, ServerProfile, Ticket, preview_text
+from sportello.domain.alerts import AlertPolicy, IncomingFact, ServerHint, TicketFact
+from sportello.ui import labels
+
+log = logging.getLogger(__name__)
+
+REFRESH_MS = 50  # fold a burst of changes (a sync replay) into one repaint of the switcher
+KEY_PREFIX = "profile:"  # notification keys of background profiles: "profile:NAME\x1fKEY"
+_KEY_SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileActivity:
+    """What the switcher shows of one connected profile."""
+
+    name: str
+    unread: int
+    state: ConnectionState
+    foreground: bool
+
+
+def _ticket_fact(ticket: Ticket | None) -> TicketFact | None:
+    if ticket is None:
+        return None
+    return TicketFact(ticket.id, ticket.number, ticket.conversation_id, ticket.priority)
+
+
+class _Tracked:
+    """One connected profile: its client, its alert policy, how to stop listening."""
+
+    def __init__(self, name: str, client: SportelloClient, unsubscribe: Callable[[], None]):
+        self.name = name
+        self.client = client
+        self.unsubscribe = unsubscribe
+        self.policy = AlertPolicy()
+        self.revoked = False
+
+
+class ConnectedProfiles(QObject):
+    """The connected profiles of this run; at most one is in the foreground.
+
+    Signals: `changed()` when an unread count, a connection state or the set of connected
+    profiles changed (coalesced); `open_requested(name, conversation_id)` when the operator
+    clicked "Open" on a background profile's notification; `revoked(name)` once when a
+    server refused a profile's token.
+    """
+
+    changed = Signal()
+    open_requested = Signal(str, str)
+    revoked = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._profiles: dict[str, _Tracked] = {}
+        self.foreground = ""
+        # The foreground console's DesktopAlerts, when one is open (see use_alerts_from).
+        self._alerts_source: Callable[[], Any] = lambda: None
+        self._notifier: Any = None  # the notifier whose signals we listen to
+        self._routes: dict[str, tuple[str, str]] = {}  # our key -> (profile, conversation)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.changed)
+
+    # ---- who is connected ---------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        return list(self._profiles)
+
+    def background_names(self) -> list[str]:
+        return [n for n in self._profiles if n != self.foreground]
+
+    def client(self, name: str) -> SportelloClient | None:
+        tracked = self._profiles.get(name)
+        return tracked.client if tracked is not None else None
+
+    def activity(self, name: str) -> ProfileActivity | None:
+        tracked = self._profiles.get(name)
+        if tracked is None:
+            return None
+        state = tracked.client.state
+        return ProfileActivity(
+            name, state.total_unread, state.connection_state, name == self.foreground
+        )
+
+    def total_unread(self) -> int:
+        """Unread messages across every connected profile (the tray's number)."""
+        return sum(t.client.state.total_unread for t in self._profiles.values())
+
+    def background_unread(self) -> int:
+        return sum(
+            t.client.state.total_unread for t in self._profiles.values()
+            if t.name != self.foreground
+        )  # fmt: skip
+
+    def add(self, name: str, client: SportelloClient) -> None:
+        """Follow a client (started or about to start) under a profile name."""
+        if name in self._profiles:
+            if self._profiles[name].client is client:
+                return
+            raise ValueError(f"profile {name} is already connected")
+        listener = self._listener(name)
+        unsubscribe = client.state.subscribe(listener)
+        self._profiles[name] = _Tracked(name, client, unsubscribe)
+        self._changed_soon()
+
+    def set_foreground(self, name: str) -> None:
+        """`name` is on screen now (its console does its own alerts); others go quiet."""
+        self.foreground = name
+        tracked = self._profiles.get(name)
+        if tracked is not None:
+            # Its background notifications are the console's business from now on.
+            for key in [k for k, (p, _c) in self._routes.items() if p == name]:
+                self._withdraw(key)
+        self._changed_soon()
+
+    def to_background(self, name: str) -> None:
+        """The console of `name` closed but its client keeps running."""
+        tracked = self._profiles.get(name)
+        if tracked is None:
+            return
+        if self.foreground == name:
+            self.foreground = ""
+        client = tracked.client
+        # Nobody is looking at a conversation of a profile without a window: close the
+        # thread (so nothing is marked read behind the operator's back) and tell the
+        # server we left it (presence).
+        client.close_thread()
+        if client.connection_state is ConnectionState.ONLINE:
+            task = asyncio.ensure_future(client.awareness.view(None))
+            task.add_done_callback(_log_failure)
+        tracked.policy = AlertPolicy()  # fresh grouping for the notifications to come
+        self._changed_soon()
+
+    async def take(self, profile: ServerProfile) -> SportelloClient | None:
+        """The running client of this profile to bring to the foreground, if it is the same
+        server, operator and token; a stale one (a new login) is stopped."""
+        tracked = self._profiles.get(profile.name)
+        if tracked is None:
+            return None
+        current = tracked.client.profile
+        same = (current.url, current.token, current.user_id) == (
+            profile.url, profile.token, profile.user_id,
+        )  # fmt: skip
+        if same and not tracked.revoked:
+            return tracked.client
+        await self.stop(profile.name)
+        return None
+
+    async def stop(self, name: str) -> bool:
+        """Stop following and stop the client of `name` (logout, revoked, quit)."""
+        tracked = self._profiles.pop(name, None)
+        if tracked is None:
+            return False
+        tracked.unsubscribe()
+        for key in [k for k, (p, _c) in self._routes.items() if p == name]:
+            self._withdraw(key)
+        if self.foreground == name:
+            self.foreground = ""
+        self._changed_soon()
+        try:
+            await tracked.client.stop()
+        except Exception:  # a broken connection must not keep the others from stopping
+            log.exception("stopping the client of %s failed", name)
+        log.info("profile %s disconnected", name)
+        return True
+
+    async def stop_using(self, cache_path: object, keep: str) -> None:
+        """Stop another profile that uses this cache file (the same operator on the same
+        server saved under two names): one cache file has one writer."""
+        for name, tracked in list(self._profiles.items()):
+            if name != keep and tracked.client.cache_path == cache_path:
+                await self.stop(name)
+
+    async def stop_all(self) -> None:
+        for name in list(self._profiles):
+            await self.stop(name)
+
+    # ---- alerts of background profiles --------------------------------------------------
+
+    def use_alerts_from(self, source: Callable[[], Any]) -> None:
+        """Where to find the foreground console's desktop alerts (None without a console):
+        their notifier, sound and settings (quiet hours, pause) serve background profiles."""
+        self._alerts_source = source
+
+    def _listener(self, name: str) -> Callable[[StateChange], None]:
+        def on_change(change: StateChange) -> None:
+            tracked = self._profiles.get(name)
+            if tracked is None:
+                return
+            if isinstance(change, ConnectionStateChanged):
+                self._changed_soon()
+                if change.state is ConnectionState.UNAUTHORIZED and not tracked.revoked:
+                    tracked.revoked = True
+                    self.revoked.emit(name)
+                return
+            if isinstance(change, ConversationChanged):
+                if "unread_count" in change.fields:
+                    self._changed_soon()
+                    if change.conversation.unread_count == 0 and name != self.foreground:
+                        key = tracked.policy.conversation_read(change.conversation.id)
+                        if key is not None:
+                            self._withdraw(self._key(name, key))
+            elif isinstance(change, ConversationsInserted):
+                self._changed_soon()
+            elif isinstance(change, TicketChanged) and change.created:
+                ticket = _ticket_fact(change.ticket)
+                if ticket is not None and name != self.foreground:
+                    tracked.policy.ticket_created(ticket, change.reason)
+            elif isinstance(change, IncomingMessage) and name != self.foreground:
+                self._changed_soon()
+                self._incoming(tracked, change.message, change.replayed)
+
+        return on_change
+
+    def _incoming(self, tracked: _Tracked, message: Message, replayed: bool) -> None:
+        alerts = self._alerts_source()
+        if alerts is None:
+            return  # no console (the sign-in dialog is up): the badge still counts it
+        from sportello.ui.desktop_alerts import local_now
+
+        state = tracked.client.state
+        conv = state.conversation(message.conversation_id)
+        ticket = state.tickets.get(message.ticket_id) if message.ticket_id else None
+        hint = message.notification
+        fact = IncomingFact(
+            message_id=message.id,
+            conversation_id=message.conversation_id,
+            sender=(message.sender_name or (conv.title if conv else "") or message.phone
+                    or self.tr("Unknown contact")),
+            body=preview_text(message) or labels.media_label(str(message.type)),
+            ticket=_ticket_fact(ticket),
+            hint=ServerHint(hint.title, hint.body, hint.icon, hint.sound) if hint else None,
+            replayed=replayed,
+        )  # fmt: skip
+        decision = tracked.policy.incoming(
+            fact, alerts.settings(), now=local_now(), monotonic=time.monotonic(), reading=None
+        )
+        log.debug("background %s, message %s: %s", tracked.name, message.id, decision.why)
+        notifier = getattr(alerts, "notifier", None)
+        if decision.alert is not None and notifier is not None:
+            self._listen_to(notifier)
+            view = alerts.view_of(decision.alert)
+            key = self._key(tracked.name, view.key)
+            title = self.tr("%1: %2").replace("%1", tracked.name).replace("%2", view.title)
+            self._routes[key] = (tracked.name, decision.alert.conversation_id)
+            notifier.show(replace(view, key=key, title=title))
+        if decision.sound is not None:
+            alerts.sound.play(decision.sound)
+
+    @staticmethod
+    def _key(name: str, key: str) -> str:
+        return f"{KEY_PREFIX}{name}{_KEY_SEPARATOR}{key}"
+
+    def _listen_to(self, notifier: Any) -> None:
+        if notifier is self._notifier:
+            return
+        self._notifier = notifier
+        notifier.open_requested.connect(self._open_from_notification)
+        notifier.mark_read_requested.connect(self._mark_read_from_notification)
+        notifier.closed.connect(self._dismissed)
+
+    def _withdraw(self, key: str) -> None:
+        self._routes.pop(key, None)
+        if self._notifier is not None:
+            try:
+                self._notifier.withdraw(key)
+            except RuntimeError:  # the notifier went with its console
+                self._notifier = None
+
+    def _open_from_notification(self, key: str) -> None:
+        route = self._routes.pop(key, None)
+        if route is not None:
+            self.open_requested.emit(*route)
+
+    def _mark_read_from_notification(self, key: str) -> None:
+        route = self._routes.pop(key, None)
+        if route is None:
+            return
+        client = self.client(route[0])
+        if client is not None:
+            task = asyncio.ensure_future(client.mark_read(route[1]))
+            task.add_done_callback(_log_failure)
+
+    def _dismissed(self, key: str) -> None:
+        route = self._routes.pop(key, None)
+        if route is None:
+            return
+        tracked = self._profiles.get(route[0])
+        if tracked is not None:
+            tracked.policy.dismissed(key.split(_KEY_SEPARATOR, 1)[-1])
+
+    def _changed_soon(self) -> None:
+        self._timer.start()
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if isinstance(error, ClientError):
+        log.info("background profile: %s", error)
+    elif error is not None:
+        log.error("background profile task failed", exc_info=error)
+
+
+__all__ = ["ConnectedProfiles", "ProfileActivity"]

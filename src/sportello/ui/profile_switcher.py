@@ -1,0 +1,170 @@
+"""The profile switcher: a strip at the top of the console, one button per server profile.
+
+Each button names the profile, its unread count ("Ufficio Milano (3)") and, by a coloured
+dot and the tooltip, whether it is connected. The counts come from `ConnectedProfiles` and
+change live, also for profiles in the background. Clicking another profile asks the app to
+bring it to the foreground (`switch_requested`); the one on screen stays pressed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar, QToolButton
+
+from sportello.client.changes import ConnectionState
+from sportello.ui.background_profiles import ConnectedProfiles, ProfileActivity
+from sportello.ui.preferences import ProfileKind, ProfileRecord
+
+DOT_SIZE = 12
+
+# Connection state -> dot colour; "" is a saved profile that is not connected in this run.
+_COLOURS = {
+    ConnectionState.ONLINE: "#2e9d4f",
+    ConnectionState.CONNECTING: "#d99a1e",
+    ConnectionState.RECONNECTING: "#d99a1e",
+    ConnectionState.OFFLINE: "#c0392b",
+    ConnectionState.UNAUTHORIZED: "#c0392b",
+    ConnectionState.STOPPED: "#8a8f98",
+}
+
+
+def state_dot(state: ConnectionState | None) -> QIcon:
+    """A filled dot in the state's colour; a hollow grey ring for "not connected"."""
+    pixmap = QPixmap(DOT_SIZE * 2, DOT_SIZE * 2)  # drawn at 2x: crisp on HiDPI screens
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    inset = 5
+    rect = pixmap.rect().adjusted(inset, inset, -inset, -inset)
+    if state is None:
+        pen = painter.pen()
+        pen.setColor(QColor("#8a8f98"))
+        pen.setWidth(3)
+        painter.setPen(pen)
+        painter.drawEllipse(rect)
+    else:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(_COLOURS.get(state, "#8a8f98")))
+        painter.drawEllipse(rect)
+    painter.end()
+    pixmap.setDevicePixelRatio(2.0)
+    return QIcon(pixmap)
+
+
+class ProfileSwitcher(QToolBar):
+    """One checkable button per saved profile; shown when there is more than one."""
+
+    switch_requested = Signal(str)  # profile name
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        connected: ConnectedProfiles,
+        profiles: list[ProfileRecord],
+        current: str,
+    ) -> None:
+        super().__init__(window)
+        self.connected = connected
+        self.setObjectName("profile_switcher")
+        self.setWindowTitle(self.tr("Server profiles"))
+        self.setAccessibleName(self.tr("Server profiles"))
+        self.setMovable(False)
+        self.setFloatable(False)
+        self.setIconSize(QSize(DOT_SIZE, DOT_SIZE))
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggleViewAction().setVisible(False)  # not something to hide by mistake
+        self.label = QLabel(self.tr("Servers:"), self)
+        self.label.setContentsMargins(6, 0, 6, 0)
+        self.addWidget(self.label)
+        self.buttons: dict[str, QToolButton] = {}
+        self._records: list[ProfileRecord] = []
+        self.current = current
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self)
+        self.set_profiles(profiles, current)
+        connected.changed.connect(self.refresh)
+
+    def set_profiles(self, profiles: list[ProfileRecord], current: str) -> None:
+        """Rebuild the buttons (a profile added or removed)."""
+        self.current = current
+        for action in self.actions():
+            if self.widgetForAction(action) is not self.label:
+                self.removeAction(action)
+        for button in self.buttons.values():
+            button.deleteLater()
+        self.buttons.clear()
+        self._records = list(profiles)
+        for record in self._records:
+            button = QToolButton(self)
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # reachable with Tab
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            name = record.name
+            button.clicked.connect(lambda _checked=False, n=name: self._clicked(n))
+            self.addWidget(button)
+            self.buttons[name] = button
+        self.setVisible(len(self._records) > 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Texts, dots and tooltips from the connected profiles' current counts."""
+        for record in self._records:
+            button = self.buttons.get(record.name)
+            if button is None:
+                continue
+            activity = self.connected.activity(record.name)
+            unread = activity.unread if activity is not None else 0
+            title = self.display_name(record)
+            text = (
+                title
+                if unread == 0
+                else self.tr("%1 (%2)").replace("%1", title).replace("%2", str(unread))
+            )
+            button.setText(text)
+            button.setIcon(state_dot(activity.state if activity is not None else None))
+            font = QFont(button.font())
+            font.setBold(unread > 0)
+            button.setFont(font)
+            button.setChecked(record.name == self.current)
+            state_text = self.state_text(activity)
+            button.setToolTip(self.tr("%1: %2").replace("%1", title).replace("%2", state_text))
+            button.setAccessibleName(title)
+            button.setAccessibleDescription(
+                self.tr("%n unread message(s), %1", "", unread).replace("%1", state_text)
+            )
+
+    def display_name(self, record: ProfileRecord) -> str:
+        if record.kind is ProfileKind.LOCAL:
+            return self.tr("This computer")
+        return record.name
+
+    def state_text(self, activity: ProfileActivity | None) -> str:
+        if activity is None:
+            return self.tr("not connected")
+        texts = {
+            ConnectionState.ONLINE: self.tr("connected"),
+            ConnectionState.CONNECTING: self.tr("connecting…"),
+            ConnectionState.RECONNECTING: self.tr("reconnecting…"),
+            ConnectionState.OFFLINE: self.tr("offline, retrying"),
+            ConnectionState.UNAUTHORIZED: self.tr("signed out by the server"),
+            ConnectionState.STOPPED: self.tr("not connected"),
+        }
+        text = texts.get(activity.state, activity.state.value)
+        if activity.foreground:
+            text = self.tr("%1, on screen").replace("%1", text)
+        return text
+
+    def button_text(self, name: str) -> str:
+        button = self.buttons.get(name)
+        return button.text() if button is not None else ""
+
+    def _clicked(self, name: str) -> None:
+        button = self.buttons.get(name)
+        if button is not None:
+            button.setChecked(name == self.current)  # pressed = on screen, until it is
+        if name != self.current:
+            self.switch_requested.emit(name)
+
+
+__all__ = ["ProfileSwitcher", "state_dot"]

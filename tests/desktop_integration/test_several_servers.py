@@ -1,0 +1,196 @@
+"""Several servers at once: two real `sportello server` processes, the app signed in to both.
+
+The profile on screen has the console; the other stays connected in the background, its
+unread badge in the profile switcher follows webhooks live, its messages raise a
+notification named after the profile, and "Open" on it brings that profile forward with
+the conversation open. Logging out of one server disconnects only that one.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from app_driver import WAIT_MS, AppUnderTest, add_operator, office_server, run
+from local_harness import free_port, post_webhook, wpp_message
+from PySide6.QtCore import Qt
+
+from sportello import credentials
+from sportello.app import OpenStored
+from sportello.client.api import login
+from sportello.client.changes import ConnectionState
+from sportello.ui.desktop_alerts import AlertsAttachment, attach_desktop_alerts
+from sportello.ui.notifications.toast import ToastNotifier
+from sportello.ui.preferences import Preferences, ProfileRecord
+from sportello.ui.settings_dialog import SettingsDialog
+
+pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
+
+PASSWORD = "Due-Server-Insieme-2024"
+SECRET = "office-secret-1"  # what app_driver.office_server gives its webhook
+
+
+def _sign_in(qtbot, name: str, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    """What the first-run dialog stores: the profile in the settings, the token in the keyring."""
+    result = run(qtbot, login(url, username, PASSWORD))
+    credentials.save_token(name, result.token)  # type: ignore[attr-defined]
+    Preferences().save_profile(ProfileRecord(name, url, username, result.user.id))  # type: ignore[attr-defined]
+
+
+async def _post(base_url: str, n: int, body: str, phone: str) -> int:
+    async with aiohttp.ClientSession() as http:
+        return await post_webhook(http, base_url, SECRET, wpp_message(n, body, phone=phone))
+
+
+def _online(app: AppUnderTest, name: str) -> bool:
+    client = app.desktop.connected.client(name)
+    return client is not None and client.connection_state is ConnectionState.ONLINE
+
+
+def _on_screen(app: AppUnderTest, name: str) -> bool:
+    desktop = app.desktop
+    return (
+        desktop.client is not None and desktop.client.profile.name == name
+        and desktop.window is not None and desktop.switcher is not None
+        and desktop.client.connection_state is ConnectionState.ONLINE
+    )  # fmt: skip
+
+
+def _badge(app: AppUnderTest, name: str) -> str:
+    switcher = app.desktop.switcher
+    return switcher.button_text(name) if switcher is not None else ""
+
+
+def _toast_notifier(app: AppUnderTest, qtbot) -> ToastNotifier:  # type: ignore[no-untyped-def]
+    """The console's notifier, made the in-app toast (offscreen there is no D-Bus daemon;
+    the D-Bus path is covered by tests/desktop)."""
+    attachment = app.desktop.findChild(AlertsAttachment)
+    qtbot.waitUntil(lambda: attachment.alerts is not None, timeout=WAIT_MS)
+    alerts = attachment.alerts
+    if alerts.choice_task is not None:
+        qtbot.waitUntil(alerts.choice_task.done, timeout=WAIT_MS)
+    notifier = ToastNotifier(app.desktop.window)
+    alerts.use_notifier(notifier)
+    return notifier
+
+
+def test_two_servers_stay_connected_with_live_badges_and_notifications(
+    home, qapp, qtbot, qt_loop
+):
+    with (
+        office_server(home.root / "milano", free_port(), qtbot) as milano,
+        office_server(home.root / "roma", free_port(), qtbot) as roma,
+    ):
+        add_operator(milano.config.database_url, "giulia", PASSWORD)
+        add_operator(roma.config.database_url, "giulia", PASSWORD)
+        _sign_in(qtbot, "Milano", milano.base_url, "giulia")
+        _sign_in(qtbot, "Roma", roma.base_url, "giulia")
+
+        app = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
+        attach_desktop_alerts(app.desktop)
+        qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
+        switcher = app.desktop.switcher
+        assert switcher.isVisible() and list(switcher.buttons) == ["Milano", "Roma"]
+        assert switcher.buttons["Milano"].isChecked()
+        assert "not connected" in switcher.buttons["Roma"].toolTip()
+        milano_client = app.desktop.client
+
+        # Switch to Roma with the switcher: Milano keeps its connection in the background.
+        qtbot.mouseClick(switcher.buttons["Roma"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
+        roma_client = app.desktop.client
+        assert app.desktop.connected.client("Milano") is milano_client
+        assert _online(app, "Milano")
+        assert app.desktop.switcher.buttons["Roma"].isChecked()
+        toast = _toast_notifier(app, qtbot)
+
+        # A customer writes to Milano: its badge counts it, live, and a notification says
+        # which server it came from.
+        posted = run(qtbot, _post(milano.base_url, 1, "La caldaia perde", "393401110001"))
+        assert posted == 200
+        qtbot.waitUntil(lambda: _badge(app, "Milano") == "Milano (1)", timeout=WAIT_MS)
+        assert _badge(app, "Roma") == "Roma"
+        assert "1 unread message" in app.desktop.switcher.buttons["Milano"].accessibleDescription()
+        qtbot.waitUntil(lambda: toast.toast.isVisible(), timeout=WAIT_MS)
+        assert toast.toast.title.text().startswith("Milano: ")
+        assert "caldaia" in toast.toast.body.text()
+        conversation_id = milano_client.state.conversations[0].id
+
+        # "Open": Milano comes forward on that conversation; Roma stays connected.
+        qtbot.mouseClick(toast.toast.open_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
+        assert app.desktop.client is milano_client  # the same connection, not a new one
+        window = app.desktop.window
+        qtbot.waitUntil(
+            lambda: milano_client.state.open_conversation_id == conversation_id, timeout=WAIT_MS
+        )
+        assert window.conversations.current_id == conversation_id
+        assert app.desktop.connected.client("Roma") is roma_client and _online(app, "Roma")
+        assert app.desktop.switcher.buttons["Milano"].isChecked()
+
+        # After the switch the background profile's badge still follows its server.
+        assert run(qtbot, _post(roma.base_url, 2, "Salve, un preventivo?", "393401110002")) == 200
+        assert run(qtbot, _post(roma.base_url, 3, "Per domani", "393401110002")) == 200
+        qtbot.waitUntil(lambda: _badge(app, "Roma") == "Roma (2)", timeout=WAIT_MS)
+
+        # Log out of Milano: only Milano disconnects; Roma comes on screen, still connected.
+        app.desktop.menus.logout_action.trigger()
+        qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
+        assert app.desktop.client is roma_client
+        assert milano_client.connection_state is ConnectionState.STOPPED
+        assert credentials.load_token("Milano") is None
+        assert credentials.load_token("Roma")
+        assert app.desktop.connected.names() == ["Roma"]
+        assert "not connected" in app.desktop.switcher.buttons["Milano"].toolTip()
+        assert _badge(app, "Roma") == "Roma (2)"
+        assert app.quit() == 0
+        assert roma_client.connection_state is ConnectionState.STOPPED
+        assert Preferences().connected_profiles == ["Roma"]
+
+
+def test_profiles_connected_at_quit_reconnect_and_one_can_log_out_from_settings(
+    home, qapp, qtbot, qt_loop
+):
+    with (
+        office_server(home.root / "milano", free_port(), qtbot) as milano,
+        office_server(home.root / "roma", free_port(), qtbot) as roma,
+    ):
+        add_operator(milano.config.database_url, "marco", PASSWORD)
+        add_operator(roma.config.database_url, "marco", PASSWORD)
+        _sign_in(qtbot, "Milano", milano.base_url, "marco")
+        _sign_in(qtbot, "Roma", roma.base_url, "marco")
+
+        first = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
+        qtbot.waitUntil(lambda: _on_screen(first, "Milano"), timeout=WAIT_MS)
+        qtbot.mouseClick(first.desktop.switcher.buttons["Roma"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _on_screen(first, "Roma"), timeout=WAIT_MS)
+        assert first.quit() == 0
+        assert sorted(Preferences().connected_profiles) == ["Milano", "Roma"]
+
+        # The next start opens the last profile and reconnects the other in the background.
+        again = AppUnderTest(qapp, qtbot, OpenStored("Roma"))
+        qtbot.waitUntil(lambda: _on_screen(again, "Roma"), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: _online(again, "Milano"), timeout=WAIT_MS)
+        assert run(qtbot, _post(milano.base_url, 1, "Ci siete?", "393401110003")) == 200
+        qtbot.waitUntil(lambda: _badge(again, "Milano") == "Milano (1)", timeout=WAIT_MS)
+        milano_client = again.desktop.connected.client("Milano")
+
+        # Settings > Servers > Log out of the background profile: only that one goes.
+        again.desktop.menus.settings_action.trigger()
+        qtbot.waitUntil(lambda: again.desktop.window.findChild(SettingsDialog) is not None)
+        dialog = again.desktop.window.findChild(SettingsDialog)
+        row = [p.name for p in Preferences().profiles()].index("Milano")
+        dialog.profiles_view.setCurrentIndex(dialog.profiles_model.index(row))
+        qtbot.mouseClick(dialog.logout_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: milano_client.connection_state is ConnectionState.STOPPED, timeout=WAIT_MS
+        )
+        assert again.desktop.connected.names() == ["Roma"]
+        assert _on_screen(again, "Roma")
+        assert credentials.load_token("Milano") is None
+        qtbot.waitUntil(
+            lambda: "not connected" in again.desktop.switcher.buttons["Milano"].toolTip(),
+            timeout=WAIT_MS,
+        )
+        dialog.reject()
+        assert again.quit() == 0
+        assert Preferences().connected_profiles == ["Roma"]
