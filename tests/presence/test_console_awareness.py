@@ -25,6 +25,7 @@ from sportello.client.connection import Backoff
 from sportello.client.records import ServerProfile
 from sportello.domain.escalation import EscalationSettings
 from sportello.domain.values import DeliveryStatus, Priority
+from sportello.ui.conversation_model import ConversationRole, presence_chip
 from sportello.ui.escalation import EscalationController
 from sportello.ui.main_window import MainWindow
 from sportello.ui.tasks import TaskRunner
@@ -143,6 +144,54 @@ def test_b_sees_a_in_the_conversation_and_is_warned_before_a_second_reply(
     qtbot.waitUntil(
         lambda: any(m.body == "Arrivo io" for m in b_client.state.thread), timeout=WAIT_MS
     )
+
+
+def test_bs_conversation_list_shows_who_is_in_each_conversation_until_they_leave(
+    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+) -> None:
+    server, (giulia, marco) = desk
+    server.customer_writes_wpp("Prima domanda", phone="393331110001", name="Anna Bianchi")
+    server.customer_writes_wpp("Seconda domanda", phone="393331110002", name="Luca Verdi")
+    a_window, a_client = consoles.open(giulia)
+    b_window, b_client = consoles.open(marco)
+    qtbot.waitUntil(lambda: len(a_client.state.conversations) == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(b_client.state.conversations) == 2, timeout=WAIT_MS)
+    anna, luca = (next(c.id for c in a_client.state.conversations if c.title == title)
+                  for title in ("Anna Bianchi", "Luca Verdi"))  # fmt: skip
+    b_list = b_window.conversations.model
+
+    def presence(conversation_id: str) -> object:
+        row = b_list.row_of(conversation_id)
+        return None if row is None else b_list.index(row, 0).data(ConversationRole.PRESENCE)
+
+    def spoken(conversation_id: str) -> str:
+        row = b_list.row_of(conversation_id)
+        assert row is not None
+        return str(b_list.index(row, 0).data(Qt.ItemDataRole.AccessibleTextRole))
+
+    open_conversation(a_window, qtbot, anna)
+    she = giulia.name  # her display name on this server
+    qtbot.waitUntil(lambda: presence(anna) == ((she,), ()), timeout=WAIT_MS)
+    assert spoken(anna).endswith(f"{she} viewing") and presence(luca) is None
+
+    a_window.thread_pane.composer.edit.setFocus()
+    qtbot.keyClicks(a_window.thread_pane.composer.edit, "Un attimo")
+    qtbot.waitUntil(lambda: presence(anna) == ((she,), (she,)), timeout=WAIT_MS)
+    assert spoken(anna).endswith(f"{she} writing a reply")
+    assert presence_chip(*presence(anna)) == f"✎ {she}"  # type: ignore[misc]
+
+    # Giulia moves on to the other customer: Anna's row clears, Luca's shows her.
+    a_window.conversations.select_conversation(luca)
+    qtbot.waitUntil(lambda: presence(anna) is None and presence(luca) is not None,
+                    timeout=WAIT_MS)  # fmt: skip
+    assert she not in spoken(anna)
+    # Marco does not see himself, and Giulia's console closing clears Luca's row too.
+    open_conversation(b_window, qtbot, luca)
+    assert presence(luca) == ((she,), ())
+    a_window.close()
+    stopped = TaskRunner().run(a_client.stop())
+    qtbot.waitUntil(stopped.done, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: presence(luca) is None, timeout=WAIT_MS)
 
 
 def test_assignee_only_mode_refuses_bs_reply_with_a_clear_error(

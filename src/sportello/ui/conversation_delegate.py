@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from sportello.client.records import Conversation
 from sportello.domain.values import Direction
 from sportello.ui import labels, theme
-from sportello.ui.conversation_model import ConversationRole, shown_preview
+from sportello.ui.conversation_model import ConversationRole, presence_chip, shown_preview
 
 ROW_HEIGHT = 66
 AVATAR = 40
 PAD = 10
+PRESENCE_MAX_W = 130
+# Colleagues here: the thread header's purple; writing a reply: the collision banner's amber.
+VIEWING_COLORS = (QColor("#ece6f5"), QColor("#5a3e8a"))
+WRITING_COLORS = (QColor("#fff1c2"), QColor("#7a4b00"))
 
 
 def paint_chip(painter: QPainter, rect: QRect, text: str, bg: QColor, fg: QColor) -> None:
@@ -111,6 +115,11 @@ class ConversationDelegate(QStyledItemDelegate):
             badge = QRect(bottom_line.right() - badge_w + 1, bottom_line.top() + 1, badge_w, 19)
             paint_chip(painter, badge, badge_text, theme.ACCENT, QColor("#ffffff"))
             preview_right = badge.left() - 8
+        presence = index.data(ConversationRole.PRESENCE)
+        if presence:
+            painter.setFont(small)
+            chip = self._paint_presence(painter, small, presence, bottom_line, preview_right, left)
+            preview_right = chip.left() - 8
 
         preview_rect = QRect(
             left, bottom_line.top(), max(0, preview_right - left), bottom_line.height()
@@ -134,6 +143,39 @@ class ConversationDelegate(QStyledItemDelegate):
             preview_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided
         )
         painter.restore()
+
+    @staticmethod
+    def _paint_presence(
+        painter: QPainter, font: QFont, presence: tuple[tuple[str, ...], tuple[str, ...]],
+        line: QRect, right: int, left: int,
+    ) -> QRect:  # fmt: skip
+        """Who else is in the conversation, as a chip ending at `right`; returns the chip."""
+        viewers, typing = presence
+        bg, fg = WRITING_COLORS if typing else VIEWING_COLORS
+        eye = 0 if typing else 14  # an eye drawn before the names: "viewing"
+        limit = max(40, min(PRESENCE_MAX_W, (right - left) // 2))
+        metrics = QFontMetrics(font)
+        text = metrics.elidedText(
+            presence_chip(viewers, typing), Qt.TextElideMode.ElideRight, limit - 12 - eye
+        )
+        width = metrics.horizontalAdvance(text) + 12 + eye
+        chip = QRect(right - width + 1, line.top() + 1, width, 19)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(bg)
+        painter.drawRoundedRect(chip, chip.height() / 2, chip.height() / 2)
+        if eye:
+            center = QPointF(chip.left() + 6 + 5, chip.center().y() + 0.5)
+            painter.setPen(QPen(fg, 1.2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QRectF(center.x() - 5.5, center.y() - 3.5, 11, 7))
+            painter.setBrush(fg)
+            painter.drawEllipse(center, 1.8, 1.8)
+        painter.setPen(fg)
+        painter.drawText(
+            chip.adjusted(6 + eye, 0, -6, 0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text,
+        )  # fmt: skip
+        return chip
 
     def _paint_avatar(
         self, painter: QPainter, option: QStyleOptionViewItem, conv: Conversation

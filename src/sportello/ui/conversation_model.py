@@ -24,6 +24,7 @@ from sportello.client.changes import (
     ConversationChanged,
     ConversationMoved,
     ConversationsInserted,
+    PresenceChanged,
     StateChange,
 )
 from sportello.client.records import Conversation
@@ -53,6 +54,8 @@ def shown_preview(preview: str) -> str:
 class ConversationRole(IntEnum):
     CONVERSATION = Qt.ItemDataRole.UserRole + 1
     ID = Qt.ItemDataRole.UserRole + 2
+    # (colleagues viewing, colleagues writing a reply), names; None when nobody is there.
+    PRESENCE = Qt.ItemDataRole.UserRole + 3
 
 
 class ConversationListModel(QAbstractListModel):
@@ -64,6 +67,9 @@ class ConversationListModel(QAbstractListModel):
         # A mirror of the state's rows, updated change by change, so that between
         # begin*/end* calls the model answers as Qt expects (the state is already ahead).
         self._rows: list[Conversation] = list(state.conversations)
+        # Colleagues in each conversation, from the PresenceChanged changes (ephemeral:
+        # client/awareness.py clears them when the connection drops).
+        self._presence: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._unsubscribe = state.subscribe(self._on_change)
 
     def detach(self) -> None:
@@ -82,6 +88,8 @@ class ConversationListModel(QAbstractListModel):
             return conv
         if role == ConversationRole.ID:
             return conv.id
+        if role == ConversationRole.PRESENCE:
+            return self._presence.get(conv.id)
         if role == Qt.ItemDataRole.DisplayRole:
             return conv.title
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -103,7 +111,14 @@ class ConversationListModel(QAbstractListModel):
             text += ", " + self.tr("%n unread", "", conv.unread_count)
         if conv.ticket is not None and conv.ticket.is_open:
             text += ", " + self.tr("ticket #%1").replace("%1", conv.ticket.number)
-        return text + ", " + shown_preview(conv.last_preview)
+        text += ", " + shown_preview(conv.last_preview)
+        viewers, typing = self._presence.get(conv.id, ((), ()))
+        if typing:
+            text += ", " + self.tr("%1 writing a reply").replace("%1", ", ".join(typing))
+        others = [name for name in viewers if name not in typing]
+        if others:
+            text += ", " + self.tr("%1 viewing").replace("%1", ", ".join(others))
+        return text
 
     # ---- state changes ------------------------------------------------------------------
 
@@ -120,10 +135,29 @@ class ConversationListModel(QAbstractListModel):
             if src != dst and self.beginMoveRows(QModelIndex(), src, src, QModelIndex(), qt_dst):
                 self._rows.insert(dst, self._rows.pop(src))
                 self.endMoveRows()
+        elif isinstance(change, PresenceChanged):
+            self._presence_changed(change)
         elif isinstance(change, ConversationChanged):
             self._rows[change.index] = change.conversation
             index = self.index(change.index, 0)
             self.dataChanged.emit(index, index)
+
+    def _presence_changed(self, change: PresenceChanged) -> None:
+        if change.viewers or change.typing:
+            self._presence[change.conversation_id] = (change.viewers, change.typing)
+        elif self._presence.pop(change.conversation_id, None) is None:
+            return
+        row = self.row_of(change.conversation_id)
+        if row is not None:
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index)
+
+
+def presence_chip(viewers: tuple[str, ...], typing: tuple[str, ...]) -> str:
+    """The list row's compact "who is here": first names, writers first, "✎" if any writes."""
+    names = [*typing, *(name for name in viewers if name not in typing)]
+    text = ", ".join(name.split()[0] if name.split() else name for name in names)
+    return ("✎ " + text) if typing else text
 
 
 class ConversationFilter(IntEnum):
