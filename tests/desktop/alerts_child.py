@@ -15,6 +15,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ from sportello.ui.preferences import NotificationPreferences, Preferences
 
 
 def report(event: str, **data: Any) -> None:
-    print(json.dumps({"event": event, **data}), flush=True)
+    # "t": when it happened, for bench/escalation_latency.py (the same machine's clock).
+    print(json.dumps({"event": event, **data, "t": time.time()}), flush=True)
 
 
 async def main(args: argparse.Namespace, app: QApplication) -> int:
@@ -70,11 +72,13 @@ async def main(args: argparse.Namespace, app: QApplication) -> int:
     alerts.tray.changed.connect(tray_changed)
     tray_changed()
     alerts.reminder_shown.connect(
-        lambda ticket, count: report("reminder", ticket=ticket, count=count))
+        lambda ticket, count: report("reminder", ticket=ticket, count=count)
+    )
     alerts.gateway_warned.connect(lambda key: report("gateway_warned", key=key))
     alerts.sound.played.connect(lambda cue: report("sound", cue=cue))
-    alerts.sound.unavailable.connect(lambda cue: report("sound_unavailable", cue=cue,
-                                                        why=alerts.sound.broken.get(cue)))
+    alerts.sound.unavailable.connect(
+        lambda cue: report("sound_unavailable", cue=cue, why=alerts.sound.broken.get(cue))
+    )
     notifier.shown.connect(lambda key: report("shown", key=key))
 
     def opened(key: str) -> None:
@@ -99,9 +103,14 @@ async def main(args: argparse.Namespace, app: QApplication) -> int:
             now = datetime.now()
             start = (now - timedelta(hours=1)).strftime("%H:%M")
             end = (now + timedelta(hours=1)).strftime("%H:%M")
-            preferences.save_notifications(dataclasses.replace(
-                preferences.notifications(),
-                quiet_hours=word == "quiet", quiet_start=start, quiet_end=end))
+            preferences.save_notifications(
+                dataclasses.replace(
+                    preferences.notifications(),
+                    quiet_hours=word == "quiet",
+                    quiet_start=start,
+                    quiet_end=end,
+                )
+            )
             report(word)
         elif word == "quit" and not done.done():
             done.set_result(0)
@@ -117,8 +126,11 @@ async def main(args: argparse.Namespace, app: QApplication) -> int:
     online = [False]
 
     def connection(change: object) -> None:
-        ready = (client.state.connection_state is ConnectionState.ONLINE
-                 and isinstance(change, SyncStateChanged) and not change.syncing)
+        ready = (
+            client.state.connection_state is ConnectionState.ONLINE
+            and isinstance(change, SyncStateChanged)
+            and not change.syncing
+        )
         if ready and not online[0]:
             online[0] = True
             report("online")
@@ -145,8 +157,11 @@ def run() -> int:
     parser.add_argument("--remind-high", type=int, default=120)
     parser.add_argument("--urgent-keeps-quiet", action="store_true")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("sportello.ui.desktop_alerts").setLevel(logging.DEBUG)
     app = QApplication(sys.argv)
     app.setApplicationName("Sportello")

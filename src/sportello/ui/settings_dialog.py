@@ -191,7 +191,9 @@ class SettingsDialog(QDialog):
             box.setRange(0, MAX_INTERVAL)
             box.setSuffix(self.tr(" s"))
             box.setSpecialValueText(self.tr("never"))  # 0 switches the reminder off
-            box.setValue(value if interval_problem(value) is None else 0)
+            # A damaged stored value shows the default, which is what applies (desktop_alerts).
+            default = getattr(NotificationPreferences(), field)
+            box.setValue(value if interval_problem(value) is None else default)
             box.setAccessibleName(label)
             form.addRow(label, box)
             self.remind[field] = box
