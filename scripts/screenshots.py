@@ -79,6 +79,13 @@ def msg(
     )
 
 
+def unsupported(conv: str, kind: str, minutes_ago: float, *, name: str, phone: str) -> Message:
+    """A message of a type the server stores raw and the console cannot show (issue 8)."""
+    from dataclasses import replace
+
+    return replace(msg(conv, "", minutes_ago, name=name, phone=phone), type=kind)
+
+
 def unread(m: Message) -> Message:
     from dataclasses import replace
 
@@ -168,6 +175,8 @@ def sample() -> tuple[list[Message], list[Ticket]]:
                 phone=p,
             )
         ),
+        # A round video note ("ptv"): stored with its raw payload, shown as unsupported.
+        unread(unsupported(lb, "ptv", 9, name="Lucia Bianchi", phone=p)),
         unread(msg(lb, "Scusate, posso pagare con bancomat?", 6, name="Lucia Bianchi", phone=p)),
     ]
     ticket(
@@ -356,6 +365,11 @@ def sample() -> tuple[list[Message], list[Ticket]]:
     messages.append(
         msg("esposito", "Si figuri, a presto!", 60 * 20 - 2, out=True, phone="+39 333 902 5518")
     )
+    # The list's preview of a conversation whose last message is of an unsupported type.
+    messages.append(
+        unsupported("conti", "poll_creation", 60 * 24 * 6 - 3, name="Roberto Conti",
+                    phone="+39 339 450 1200")
+    )  # fmt: skip
     return messages, tickets
 
 

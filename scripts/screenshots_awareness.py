@@ -1,4 +1,5 @@
-"""Screenshots of issue 8 (presence, the 24-hour window, gateway health) into docs/screenshots.
+"""Screenshots of issue 8 (presence in the thread and the list, the 24-hour window, gateway
+health) into docs/screenshots.
 
 Same sample and window as scripts/screenshots.py; the server's pushes are fed to the
 client's awareness exactly as they arrive on the wire (docs/protocol.md section 4):
@@ -43,6 +44,16 @@ async def shots() -> None:
         "viewers": [{"id": "op-marco", "name": "Marco"}, {"id": "op-luca", "name": "Luca"}],
         "typing": [{"id": "op-marco", "name": "Marco"}],
     })  # fmt: skip
+    # Colleagues in other conversations: the list rows show them too.
+    awareness.apply("presence", {
+        "conversationId": "rossi", "node": "n1", "at": iso_utc(NOW),
+        "viewers": [{"id": "op-sara", "name": "Sara Villa"}], "typing": [],
+    })  # fmt: skip
+    awareness.apply("presence", {
+        "conversationId": "condominio", "node": "n1", "at": iso_utc(NOW),
+        "viewers": [{"id": "op-paolo", "name": "Paolo"}],
+        "typing": [{"id": "op-paolo", "name": "Paolo"}],
+    })  # fmt: skip
     info = WindowInfo("meta", utc_now() - timedelta(hours=23, minutes=18))
     awareness.windows["bianchi"] = info
     client.state.publish(ServiceWindowChanged("bianchi", info))
@@ -50,6 +61,7 @@ async def shots() -> None:
     await asyncio.sleep(0.3)
     save(window, "collision_warning.png")
     save(window.thread_pane, "service_window_closing.png")
+    save(window.conversations, "list_presence.png")
 
     # The window closed: the composer says why, and what is out of scope.
     awareness.apply("presence", {"conversationId": "bianchi", "node": "n1",

@@ -9,15 +9,30 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from sportello.client.records import Conversation
 from sportello.domain.values import Direction
 from sportello.ui import labels, theme
-from sportello.ui.conversation_model import ConversationRole, presence_chip, shown_preview
+from sportello.ui.conversation_model import (
+    ConversationRole,
+    is_unsupported_preview,
+    presence_chip,
+    shown_preview,
+)
 
 ROW_HEIGHT = 66
 AVATAR = 40
 PAD = 10
-PRESENCE_MAX_W = 130
+PRESENCE_MAX_W = 150
+EYE_W = 14
 # Colleagues here: the thread header's purple; writing a reply: the collision banner's amber.
 VIEWING_COLORS = (QColor("#ece6f5"), QColor("#5a3e8a"))
 WRITING_COLORS = (QColor("#fff1c2"), QColor("#7a4b00"))
+
+
+def _paint_eye(painter: QPainter, center: QPointF, color: QColor) -> None:
+    """A small open eye: "has this conversation open" (no emoji font needed)."""
+    painter.setPen(QPen(color, 1.2))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(QRectF(center.x() - 5.5, center.y() - 3.5, 11, 7))
+    painter.setBrush(color)
+    painter.drawEllipse(center, 1.8, 1.8)
 
 
 def paint_chip(painter: QPainter, rect: QRect, text: str, bg: QColor, fg: QColor) -> None:
@@ -131,6 +146,7 @@ class ConversationDelegate(QStyledItemDelegate):
             painter.setPen(theme.TYPING)
             text = labels.tr("typing…")
         else:
+            preview_font.setItalic(is_unsupported_preview(conv.last_preview))
             painter.setFont(preview_font)
             painter.setPen(theme.TEXT if conv.unread_count else theme.TEXT_MUTED)
             text = shown_preview(conv.last_preview)
@@ -149,32 +165,39 @@ class ConversationDelegate(QStyledItemDelegate):
         painter: QPainter, font: QFont, presence: tuple[tuple[str, ...], tuple[str, ...]],
         line: QRect, right: int, left: int,
     ) -> QRect:  # fmt: skip
-        """Who else is in the conversation, as a chip ending at `right`; returns the chip."""
-        viewers, typing = presence
-        bg, fg = WRITING_COLORS if typing else VIEWING_COLORS
-        eye = 0 if typing else 14  # an eye drawn before the names: "viewing"
-        limit = max(40, min(PRESENCE_MAX_W, (right - left) // 2))
+        """Who else is in the conversation, as a chip ending at `right`; returns the chip.
+
+        "✎ Marco" for colleagues writing a reply (amber, like the collision warning), an eye
+        and "Luca" for colleagues who only have it open (purple, like the thread header).
+        """
+        writing, viewing = presence_chip(*presence)
+        bg, fg = WRITING_COLORS if writing else VIEWING_COLORS
         metrics = QFontMetrics(font)
-        text = metrics.elidedText(
-            presence_chip(viewers, typing), Qt.TextElideMode.ElideRight, limit - 12 - eye
-        )
-        width = metrics.horizontalAdvance(text) + 12 + eye
-        chip = QRect(right - width + 1, line.top() + 1, width, 19)
+        limit = max(40, min(PRESENCE_MAX_W, (right - left) // 2)) - 12
+        pencil = "✎ " + writing if writing else ""
+        # +1: elidedText() elides a text given exactly its own (rounded) advance.
+        pencil_w = min(limit, metrics.horizontalAdvance(pencil) + 1) if pencil else 0
+        gap = 6 if pencil and viewing else 0
+        eye_w = EYE_W if viewing else 0
+        room = max(0, limit - pencil_w - gap - eye_w)
+        viewing = metrics.elidedText(viewing, Qt.TextElideMode.ElideRight, room) if viewing else ""
+        pencil = metrics.elidedText(pencil, Qt.TextElideMode.ElideRight, pencil_w)
+        width = pencil_w + gap + (eye_w + metrics.horizontalAdvance(viewing) + 1 if viewing else 0)
+        chip = QRect(right - width - 12 + 1, line.top() + 1, width + 12, 19)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(bg)
         painter.drawRoundedRect(chip, chip.height() / 2, chip.height() / 2)
-        if eye:
-            center = QPointF(chip.left() + 6 + 5, chip.center().y() + 0.5)
-            painter.setPen(QPen(fg, 1.2))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawEllipse(QRectF(center.x() - 5.5, center.y() - 3.5, 11, 7))
-            painter.setBrush(fg)
-            painter.drawEllipse(center, 1.8, 1.8)
-        painter.setPen(fg)
-        painter.drawText(
-            chip.adjusted(6 + eye, 0, -6, 0),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text,
-        )  # fmt: skip
+        x = chip.left() + 6
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        if pencil:
+            painter.setPen(fg)
+            painter.drawText(QRect(x, chip.top(), pencil_w, chip.height()), align, pencil)
+            x += pencil_w + gap
+        if viewing:
+            _paint_eye(painter, QPointF(x + 5, chip.center().y() + 0.5), fg)
+            painter.setPen(fg)
+            painter.drawText(QRect(x + eye_w, chip.top(), chip.right() - x - eye_w, chip.height()),
+                             align, viewing)  # fmt: skip
         return chip
 
     def _paint_avatar(

@@ -51,6 +51,12 @@ def shown_preview(preview: str) -> str:
     return unsupported_text("" if kind == MessageType.UNSUPPORTED else kind)
 
 
+def is_unsupported_preview(preview: str) -> bool:
+    """True when the preview stands for a message of a type we cannot show (drawn italic)."""
+    marker = _KIND_MARKER.fullmatch(preview)
+    return marker is not None and marker.group(1) not in _MEDIA_KINDS
+
+
 class ConversationRole(IntEnum):
     CONVERSATION = Qt.ItemDataRole.UserRole + 1
     ID = Qt.ItemDataRole.UserRole + 2
@@ -153,11 +159,13 @@ class ConversationListModel(QAbstractListModel):
             self.dataChanged.emit(index, index)
 
 
-def presence_chip(viewers: tuple[str, ...], typing: tuple[str, ...]) -> str:
-    """The list row's compact "who is here": first names, writers first, "✎" if any writes."""
-    names = [*typing, *(name for name in viewers if name not in typing)]
-    text = ", ".join(name.split()[0] if name.split() else name for name in names)
-    return ("✎ " + text) if typing else text
+def presence_chip(viewers: tuple[str, ...], typing: tuple[str, ...]) -> tuple[str, str]:
+    """The list row's compact "who is here": (first names writing, first names only viewing)."""
+
+    def first(names: list[str] | tuple[str, ...]) -> str:
+        return ", ".join(name.split()[0] if name.split() else name for name in names)
+
+    return first(typing), first([name for name in viewers if name not in typing])
 
 
 class ConversationFilter(IntEnum):
