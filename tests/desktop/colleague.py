@@ -20,24 +20,24 @@ from server_harness import Client  # noqa: E402
 from ui.e2e_server import Operator  # noqa: E402
 
 
-async def _open_waiting(url: str, operator: Operator, ticket_id: str) -> dict[str, Any]:
+async def _open_waiting(url: str, operator: Operator, ticket_id: str | None) -> list[Any]:
     client = Client(url, operator.token)
     try:
         await client.connect()
         answer = await client.authenticate(operator.id)
         assert answer["success"] is True, answer
         state = await client.call("deskState")
-        waiting = [w for w in state["waitingTickets"] if str(w["ticketId"]) == ticket_id]
+        waiting = [w for w in state["waitingTickets"] if ticket_id in (None, str(w["ticketId"]))]
         assert waiting, f"ticket {ticket_id} is not waiting: {state['waitingTickets']}"
-        ack = await client.call(
-            "viewConversation", {"conversationId": waiting[0]["conversationId"]}
-        )
-        assert ack["ok"] is True and waiting[0]["ticketId"] in ack["opened"], ack
-        return dict(waiting[0])
+        for entry in waiting:
+            ack = await client.call("viewConversation", {"conversationId": entry["conversationId"]})
+            assert ack["ok"] is True and entry["ticketId"] in ack["opened"], ack
+        return list(waiting)
     finally:
         await client.close()
 
 
-def colleague_opens(url: str, operator: Operator, ticket_id: str) -> dict[str, Any]:
-    """`operator` opens the conversation of waiting ticket `ticket_id`; returns its entry."""
+def colleague_opens(url: str, operator: Operator, ticket_id: str | None) -> list[Any]:
+    """`operator` opens the conversation of waiting ticket `ticket_id` (None: of every
+    waiting ticket); returns the `waitingTickets` entries it opened."""
     return asyncio.run(_open_waiting(url, operator, ticket_id))

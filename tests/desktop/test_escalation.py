@@ -38,8 +38,8 @@ def app(
     desktop: DesktopSession, server: tuple[ConsoleServer, Operator], tmp_path: Path
 ) -> Iterator[AlertsApp]:
     running, operator = server
-    started = start_alerts_app(desktop, running, operator, tmp_path,
-                               extra_args=("--remind-urgent", "1"))  # fmt: skip
+    intervals = ("--remind-urgent", "1", "--remind-high", "1")
+    started = start_alerts_app(desktop, running, operator, tmp_path, extra_args=intervals)
     try:
         started.wait_for("ready")
         started.wait_for("online")
@@ -101,22 +101,39 @@ def test_unopened_urgent_ticket_renotifies_until_a_colleague_opens_it(
     assert_no_more_reminders(app, monitor, "Anna Bianchi")
 
 
-def test_reminders_stop_when_this_operator_opens_the_ticket_from_the_notification(
+def test_in_pause_only_urgent_rings_and_stops_when_this_operator_opens_it(
     app: AlertsApp,
     server: tuple[ConsoleServer, Operator],
     monitor: NotifyMonitor,
     desktop: DesktopSession,
+    colleague: Operator,
 ) -> None:
     running, _ = server
+    app.send("pause")  # the operator paused notifications (a meeting, say)
+    app.wait_for("paused")
+    running.customer_writes("Guasto importante, richiamatemi al più presto",
+                            phone="+393339990003", name="Carla Verdi")  # fmt: skip
     running.customer_writes("URGENTE: perdita di gas in cucina",
                             phone="+393339990002", name="Bruno Neri")  # fmt: skip
-    wait_reminders(monitor, "Bruno Neri", 2)
+    calls = wait_reminders(monitor, "Bruno Neri", 2)  # URGENT rings through the pause
+    assert calls[0].replaces_id == 0 and calls[1].replaces_id != 0  # its own, then replaced
+    assert app.wait_for("sound")["cue"] == "urgent"
+    assert not [c for c in monitor.snapshot() if "Carla Verdi" in c.title]  # HIGH: silent
+    assert not [
+        c for c in monitor.snapshot() if c.title.startswith("Nuovo ticket") and "Bruno" in c.title
+    ]  # the message itself was not shown: paused
+
     app.drain(0.0)
     desktop.dunstctl("action", "0")  # "Apri" on the reminder, in the notification daemon
     opened = app.wait_for("opened")
     assert opened["visible"] is True and opened["conversation"] is not None
-    app.wait_for("tray", waiting="")
+    assert opened["key"].startswith("remind:")
+    while not app.wait_for("tray")["waiting"].startswith("1 ticket"):
+        pass  # Bruno's is opened; Carla's HIGH ticket still waits
     assert_no_more_reminders(app, monitor, "Bruno Neri")
+    assert not [c for c in monitor.snapshot() if "Carla Verdi" in c.title]
+    [carla] = colleague_opens(running.url, colleague, None)  # none is left for the next test
+    assert carla["priority"] == "HIGH"
 
 
 def test_gateway_down_turns_the_tray_and_warns_once_per_outage(
