@@ -439,9 +439,11 @@ class Desktop(QObject):
             if self.smoke_test:
                 await self._smoke_check(window, client)
                 return None
-            if keeps_running and not self._reconnected_others:
+            if not (step.from_env or self._reconnected_others):
                 self._reconnected_others = True
                 self._spawn(self._reconnect_others(profile.name))
+            if not step.from_env and self.preferences.profile(profile.name) is not None:
+                self.preferences.last_profile = profile.name  # the next start opens it
             end = await self._ended
         finally:
             self.app.lastWindowClosed.disconnect(last_window_closed)

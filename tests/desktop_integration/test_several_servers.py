@@ -128,9 +128,18 @@ def test_two_servers_stay_connected_with_live_badges_and_notifications(
         assert app.desktop.switcher.buttons["Milano"].isChecked()
 
         # After the switch the background profile's badge still follows its server.
+        toast = _toast_notifier(app, qtbot)
         assert run(qtbot, _post(roma.base_url, 2, "Salve, un preventivo?", "393401110002")) == 200
         assert run(qtbot, _post(roma.base_url, 3, "Per domani", "393401110002")) == 200
         qtbot.waitUntil(lambda: _badge(app, "Roma") == "Roma (2)", timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: toast.toast.title.text().startswith("Roma: "), timeout=WAIT_MS)
+
+        # "Mark as read" on it marks the conversation read on Roma's server, from here.
+        qtbot.mouseClick(toast.toast.mark_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _badge(app, "Roma") == "Roma", timeout=WAIT_MS)
+        assert _on_screen(app, "Milano")
+        assert run(qtbot, _post(roma.base_url, 4, "Grazie", "393401110002")) == 200
+        qtbot.waitUntil(lambda: _badge(app, "Roma") == "Roma (1)", timeout=WAIT_MS)
 
         # Log out of Milano: only Milano disconnects; Roma comes on screen, still connected.
         app.desktop.menus.logout_action.trigger()
@@ -141,7 +150,7 @@ def test_two_servers_stay_connected_with_live_badges_and_notifications(
         assert credentials.load_token("Roma")
         assert app.desktop.connected.names() == ["Roma"]
         assert "not connected" in app.desktop.switcher.buttons["Milano"].toolTip()
-        assert _badge(app, "Roma") == "Roma (2)"
+        assert _badge(app, "Roma") == "Roma (1)"
         assert app.quit() == 0
         assert roma_client.connection_state is ConnectionState.STOPPED
         assert Preferences().connected_profiles == ["Roma"]
