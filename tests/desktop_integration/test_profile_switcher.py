@@ -60,10 +60,10 @@ def test_badges_and_connection_dots_follow_each_profile_live(qapp, qtbot, qt_loo
     qtbot.waitUntil(lambda: switcher.button_text("Roma") == "Roma (2)")
     assert switcher.button_text("Milano") == "Milano"
     assert switcher.buttons["Roma"].font().bold()
-    assert switcher.buttons["Roma"].toolTip() == "Roma: connected"
+    assert switcher.buttons["Roma"].toolTip() == "Roma: connected (Ctrl+2)"
     assert switcher.buttons["Roma"].accessibleDescription() == "2 unread messages, connected"
-    assert switcher.buttons["Milano"].toolTip() == "Milano: reconnecting…, on screen"
-    assert switcher.buttons["local"].toolTip() == "This computer: not connected"
+    assert switcher.buttons["Milano"].toolTip() == "Milano: reconnecting…, on screen (Ctrl+1)"
+    assert switcher.buttons["local"].toolTip() == "This computer: not connected (Ctrl+3)"
     assert connected.total_unread() == 2 and connected.background_unread() == 2
 
     # Reading one elsewhere (another operator, the server says so) lowers the badge.
@@ -78,6 +78,13 @@ def test_badges_and_connection_dots_follow_each_profile_live(qapp, qtbot, qt_loo
     with qtbot.assertNotEmitted(switcher.switch_requested):
         qtbot.mouseClick(switcher.buttons["Milano"], Qt.MouseButton.LeftButton)
 
+    # From the keyboard: Ctrl+3 is the third profile.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    with qtbot.waitSignal(switcher.switch_requested) as asked:
+        qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert asked.args == ["local"]
+
 
 def test_one_profile_needs_no_switcher(qapp, qtbot, tmp_path):
     connected = ConnectedProfiles()
@@ -86,9 +93,10 @@ def test_one_profile_needs_no_switcher(qapp, qtbot, tmp_path):
     qtbot.addWidget(window)
     switcher = ProfileSwitcher(window, connected, RECORDS[:1], "Milano")
     window.show()
-    assert not switcher.isVisible()
+    assert not switcher.isVisible() and switcher.shortcuts == []
     switcher.set_profiles(RECORDS[:2], "Milano")  # "Add a server…" saved a second one
     assert switcher.isVisible() and list(switcher.buttons) == ["Milano", "Roma"]
+    assert len(switcher.shortcuts) == 2
 
 
 def test_a_refused_token_is_reported_once_per_profile(qapp, qtbot, qt_loop, tmp_path):

@@ -4,12 +4,13 @@ Each button names the profile, its unread count ("Ufficio Milano (3)") and, by a
 dot and the tooltip, whether it is connected. The counts come from `ConnectedProfiles` and
 change live, also for profiles in the background. Clicking another profile asks the app to
 bring it to the foreground (`switch_requested`); the one on screen stays pressed.
+Ctrl+1 … Ctrl+9 choose the first nine profiles from the keyboard, as in a browser's tabs.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar, QToolButton
 
 from sportello.client.changes import ConnectionState
@@ -78,6 +79,7 @@ class ProfileSwitcher(QToolBar):
         self.label.setContentsMargins(6, 0, 6, 0)
         self.addWidget(self.label)
         self.buttons: dict[str, QToolButton] = {}
+        self.shortcuts: list[QShortcut] = []
         self._records: list[ProfileRecord] = []
         self.current = current
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self)
@@ -93,6 +95,10 @@ class ProfileSwitcher(QToolBar):
         for button in self.buttons.values():
             button.deleteLater()
         self.buttons.clear()
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(False)
+            shortcut.deleteLater()
+        self.shortcuts.clear()
         self._records = list(profiles)
         for record in self._records:
             button = QToolButton(self)
@@ -104,6 +110,12 @@ class ProfileSwitcher(QToolBar):
             button.clicked.connect(lambda _checked=False, n=name: self._clicked(n))
             self.addWidget(button)
             self.buttons[name] = button
+            if len(self._records) > 1 and len(self.shortcuts) < 9:
+                keys = QKeySequence(f"Ctrl+{len(self.shortcuts) + 1}")
+                shortcut = QShortcut(keys, self.parentWidget() or self)
+                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                shortcut.activated.connect(lambda n=name: self._clicked(n))
+                self.shortcuts.append(shortcut)
         self.setVisible(len(self._records) > 1)
         self.refresh()
 
@@ -128,7 +140,12 @@ class ProfileSwitcher(QToolBar):
             button.setFont(font)
             button.setChecked(record.name == self.current)
             state_text = self.state_text(activity)
-            button.setToolTip(self.tr("%1: %2").replace("%1", title).replace("%2", state_text))
+            tip = self.tr("%1: %2").replace("%1", title).replace("%2", state_text)
+            index = list(self.buttons).index(record.name)
+            if index < len(self.shortcuts):
+                keys = self.shortcuts[index].key().toString(QKeySequence.SequenceFormat.NativeText)
+                tip = f"{tip} ({keys})"
+            button.setToolTip(tip)
             button.setAccessibleName(title)
             button.setAccessibleDescription(
                 self.tr("%n unread message(s), %1", "", unread).replace("%1", state_text)
