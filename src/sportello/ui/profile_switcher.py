@@ -1,7 +1,8 @@
 """The profile switcher: a strip at the top of the console, one button per server profile.
 
-Each button names the profile, its unread count ("Ufficio Milano (3)") and, by a coloured
-dot and the tooltip, whether it is connected. The counts come from `ConnectedProfiles` and
+Each button names the profile, its unread count (a green pill, like the conversation
+list's; read aloud as "3 unread messages") and, by a coloured dot and the tooltip, whether
+it is connected. The counts come from `ConnectedProfiles` and
 change live, also for profiles in the background. Clicking another profile asks the app to
 bring it to the foreground (`switch_requested`); the one on screen stays pressed.
 Ctrl+1 … Ctrl+9 choose the first nine profiles from the keyboard, as in a browser's tabs.
@@ -9,15 +10,37 @@ Ctrl+1 … Ctrl+9 choose the first nine profiles from the keyboard, as in a brow
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar, QToolButton
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QStyle,
+    QStyleOptionToolButton,
+    QStylePainter,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from sportello.client.changes import ConnectionState
+from sportello.ui import theme
 from sportello.ui.background_profiles import ConnectedProfiles, ProfileActivity
 from sportello.ui.preferences import ProfileKind, ProfileRecord
 
 DOT_SIZE = 12
+PILL_INSET = 7  # the pill starts this far inside the plain button's right padding
+PILL_MARGIN = 6  # after the pill, to the button's edge
 
 # Connection state -> dot colour; "" is a saved profile that is not connected in this run.
 _COLOURS = {
@@ -53,6 +76,74 @@ def state_dot(state: ConnectionState | None) -> QIcon:
     return QIcon(pixmap)
 
 
+def badge_label(unread: int) -> str:
+    return str(unread) if unread < 1000 else "999+"
+
+
+class ProfileButton(QToolButton):
+    """A tool button with an unread pill after its text (none at zero)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.unread = 0
+
+    def set_unread(self, unread: int) -> None:
+        if unread != self.unread:
+            self.unread = unread
+            self.updateGeometry()
+            self.update()
+
+    def _pill_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(True)
+        font.setPointSizeF(max(font.pointSizeF() - 1.0, 7.0))
+        return font
+
+    def _pill_size(self) -> QSize:
+        if self.unread == 0:
+            return QSize(0, 0)
+        metrics = QFontMetrics(self._pill_font())
+        height = metrics.height() + 4
+        return QSize(max(height, metrics.horizontalAdvance(badge_label(self.unread)) + 12), height)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        pill = self._pill_size()
+        if pill.width():
+            hint.setWidth(hint.width() - PILL_INSET + pill.width() + PILL_MARGIN)
+        return hint
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionToolButton()
+        self.initStyleOption(option)
+        pill = self._pill_size()
+        # The frame over the whole button, the dot and the name left of the pill.
+        frame = QStyleOptionToolButton(option)
+        frame.text = ""
+        frame.icon = QIcon()
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ToolButton, frame)
+        label = QStyleOptionToolButton(option)
+        plain = super().sizeHint().width()  # the dot and the name, with their padding
+        if pill.width():
+            label.rect = QRect(option.rect.left(), option.rect.top(), plain, option.rect.height())
+        painter.drawControl(QStyle.ControlElement.CE_ToolButtonLabel, label)
+        if not pill.width():
+            return
+        top = option.rect.top() + (option.rect.height() - pill.height()) // 2
+        rect = QRect(option.rect.left() + plain - PILL_INSET, top, pill.width(), pill.height())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(theme.ACCENT)
+        painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+        painter.setPen(QColor("#ffffff"))
+        painter.setFont(self._pill_font())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, badge_label(self.unread))
+
+
 class ProfileSwitcher(QToolBar):
     """One checkable button per saved profile; shown when there is more than one."""
 
@@ -78,7 +169,7 @@ class ProfileSwitcher(QToolBar):
         self.label = QLabel(self.tr("Servers:"), self)
         self.label.setContentsMargins(6, 0, 6, 0)
         self.addWidget(self.label)
-        self.buttons: dict[str, QToolButton] = {}
+        self.buttons: dict[str, ProfileButton] = {}
         self.shortcuts: list[QShortcut] = []
         self._records: list[ProfileRecord] = []
         self.current = current
@@ -101,7 +192,7 @@ class ProfileSwitcher(QToolBar):
         self.shortcuts.clear()
         self._records = list(profiles)
         for record in self._records:
-            button = QToolButton(self)
+            button = ProfileButton(self)
             button.setCheckable(True)
             button.setAutoRaise(True)
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # reachable with Tab
@@ -128,12 +219,8 @@ class ProfileSwitcher(QToolBar):
             activity = self.connected.activity(record.name)
             unread = activity.unread if activity is not None else 0
             title = self.display_name(record)
-            text = (
-                title
-                if unread == 0
-                else self.tr("%1 (%2)").replace("%1", title).replace("%2", str(unread))
-            )
-            button.setText(text)
+            button.setText(title)
+            button.set_unread(unread)
             button.setIcon(state_dot(activity.state if activity is not None else None))
             font = QFont(button.font())
             font.setBold(unread > 0)
@@ -173,8 +260,15 @@ class ProfileSwitcher(QToolBar):
         return text
 
     def button_text(self, name: str) -> str:
+        """What the button shows, the badge written as "(3)": "Ufficio Milano (3)"."""
         button = self.buttons.get(name)
-        return button.text() if button is not None else ""
+        if button is None:
+            return ""
+        if button.unread == 0:
+            return button.text()
+        return self.tr("%1 (%2)").replace("%1", button.text()).replace(
+            "%2", badge_label(button.unread)
+        )
 
     def _clicked(self, name: str) -> None:
         button = self.buttons.get(name)
