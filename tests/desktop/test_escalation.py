@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,27 +149,31 @@ def test_gateway_down_turns_the_tray_and_warns_once_per_outage(
     def warnings() -> list[NotifyCall]:
         return [c for c in monitor.snapshot() if c.title == "WhatsApp disconnesso"]
 
+    def tray_after(value: str, down: bool) -> dict[str, Any]:
+        """Post the state event, then the first tray report that shows it."""
+        app.drain(0.0)  # older reports cannot answer for this event
+        state(value)
+        while True:
+            report = app.wait_for("tray", gateway_down=down)
+            if not down or f", {value})" in report["tooltip"]:
+                return report
+
     up = app.wait_for("tray", gateway_down=False)
-    state("DISCONNECTED")
-    down = app.wait_for("tray", gateway_down=True)
+    down = tray_after("DISCONNECTED", True)
     assert "Gateway WhatsApp non attivo (sportello, DISCONNECTED)" in down["tooltip"]
     assert "WPPConnect Server" in down["tooltip"]  # what to do
     assert down["top_left"] != up["top_left"]  # the warning triangle over the icon
     warning = monitor.wait_for(lambda c: c.title == "WhatsApp disconnesso")
     assert warning.body.startswith("sportello: ") and "telefono" in warning.body
     assert warning.urgency == 2 and "mark-read" not in warning.action_labels()
-    assert app.wait_for("gateway_warned")["key"] == "wppconnect:sportello"
+    assert warning.hints["category"][1] == "network.disconnected"
 
-    state("UNPAIRED")  # still down, for another reason: the tray says so, no second warning
-    again = app.wait_for("tray", gateway_down=True)
-    assert "UNPAIRED" in again["tooltip"] and "QR" in again["tooltip"]
+    again = tray_after("UNPAIRED", True)  # still down, for another reason: no second warning
+    assert "QR" in again["tooltip"]
     app.drain(1.0)
     assert len(warnings()) == 1
 
-    state("CONNECTED")
-    app.wait_for("tray", gateway_down=False)
-    state("DISCONNECTED")  # a new outage is told again
-    app.wait_for("gateway_warned")
+    tray_after("CONNECTED", False)
+    tray_after("DISCONNECTED", True)  # a new outage is told again
     monitor.wait_for(lambda _c: len(warnings()) == 2)
-    state("CONNECTED")
-    app.wait_for("tray", gateway_down=False)
+    tray_after("CONNECTED", False)

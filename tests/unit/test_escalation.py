@@ -117,7 +117,9 @@ def test_new_intervals_apply_to_waiting_tickets() -> None:
     plan = EscalationPlan(EscalationSettings())  # URGENT every 30 s
     plan.add(ticket(1), at(0))
     plan.add(ticket(2, Priority.HIGH), at(0))
-    plan.configure(EscalationSettings({Priority.URGENT: 1.0, Priority.HIGH: 0.0}), at(0.5))
+    faster = EscalationSettings({Priority.URGENT: 1.0, Priority.HIGH: 0.0})
+    assert plan.configure(faster, at(0.5)) is True
+    assert plan.configure(faster, at(0.5)) is False  # the same again: nothing to redo
     assert plan.seconds_to_next(at(0.5)) == 0.5  # no waiting for the old 30 s
     assert [r.ticket.ticket_id for r in plan.due(at(1))] == ["t1"]
     assert [r.ticket.ticket_id for s in range(2, 200) for r in plan.due(at(s))] == ["t1"] * 198

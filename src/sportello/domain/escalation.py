@@ -108,14 +108,15 @@ class EscalationPlan:
         self._next: dict[str, datetime] = {}
         self._count: dict[str, int] = {}
 
-    def configure(self, settings: EscalationSettings, now: datetime) -> None:
+    def configure(self, settings: EscalationSettings, now: datetime) -> bool:
         """New intervals (the operator saved the settings): each ticket follows its new one.
 
         A shorter interval takes effect now rather than after the old, longer wait; an
         interval switched off drops the ticket's next reminder (it keeps waiting).
+        Returns whether anything changed.
         """
         if settings == self.settings:
-            return
+            return False
         self.settings = settings
         for ticket_id, ticket in self._waiting.items():
             interval = settings.interval(ticket.priority)
@@ -127,6 +128,7 @@ class EscalationPlan:
             if self._count.get(ticket_id):
                 due = now + timedelta(seconds=interval)
             self._next[ticket_id] = due if last is None else min(last, due)
+        return True
 
     def replace_all(self, tickets: Iterable[Waiting], now: datetime) -> None:
         """The server's list: tickets missing from it stop; new ones start their cycle."""

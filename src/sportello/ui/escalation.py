@@ -65,7 +65,7 @@ class EscalationController(QObject):
         self._timer.timeout.connect(self._fire)
         self._tick = QTimer(self)  # keeps "waiting for N min" in the tooltip current
         self._tick.setInterval(SUMMARY_TICK_MS)
-        self._tick.timeout.connect(self._publish_summary)
+        self._tick.timeout.connect(self._on_tick)
         self._unsubscribe = state.subscribe(self._on_change)
         self._sync()
 
@@ -88,9 +88,15 @@ class EscalationController(QObject):
 
     def reconfigure(self) -> None:
         """Read the settings again (the operator saved new intervals) and reschedule."""
-        if self._settings_source is not None:
-            self.plan.configure(self._settings_source(), local_now())
+        source = self._settings_source
+        if source is not None and self.plan.configure(source(), local_now()):
             self._schedule()
+
+    def _on_tick(self) -> None:
+        # The tick runs while tickets wait: new intervals saved in Settings apply within
+        # one tick, with no wiring from the dialog (the source reads the preferences).
+        self.reconfigure()
+        self._publish_summary()
 
     @property
     def urgent_waiting(self) -> bool:
