@@ -71,6 +71,8 @@ async def test_polled_state_changes_reach_a_client_and_unchanged_states_are_not_
 
         await rounds_pass(server, 3)  # nothing changed: nothing more is pushed
         assert states(marco) == ["UNPAIRED"]
+        (known,) = (await marco.call("deskState"))["gateways"]
+        assert known["at"] == down["at"]  # still "down since" the change, not the last poll
 
         # WPPConnect still says CONNECTED but the live check says the phone is gone.
         gateway.set_session_state("CONNECTED", connected=False)

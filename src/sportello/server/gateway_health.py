@@ -88,6 +88,9 @@ class GatewayHealth:
         if current is not None and current.state == ConnectionState.UNAUTHORIZED:
             await self.record(GatewayState(gateway, account, ConnectionState.CONNECTED, utc_now()))
 
+    def current(self, gateway: Gateway, account: str | None) -> GatewayState | None:
+        return self._states.get(gateway_key(gateway, account))
+
     def snapshot(self) -> list[dict[str, Any]]:
         return [self.to_json(key, state) for key, state in sorted(self._states.items())]
 

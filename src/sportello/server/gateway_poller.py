@@ -132,6 +132,9 @@ class WppSessionPoller:
             self._problem(str(exc))
             return
         self._last_problem = None
+        known = self._health.current(Gateway.WPPCONNECT, self.session)
+        if known is not None and known.state == seen.state:
+            return  # keep the moment it changed: consoles show "down since 11:46"
         state = GatewayState(
             Gateway.WPPCONNECT, self.session, seen.state, utc_now(),
             raw={"status": seen.raw_word, "source": "status-session"} if seen.raw_word else {},
