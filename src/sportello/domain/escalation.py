@@ -3,10 +3,11 @@
 Pure scheduling, no clock of its own (the caller passes `now`). The server says which
 tickets wait (`deskState.waitingTickets`, `ticketCreated`) and when one is opened
 (`ticketOpened`); every console keeps its own plan from those facts, so the reminders
-stop on every console the moment anyone opens the ticket. Pause and quiet hours (the
-operator's alert settings, domain/alerts.py) silence reminders, except URGENT ones when
-`urgent_ignores_quiet` is set (the default: an URGENT customer is the one who must not
-wait for the end of a meeting). Notifications switched off silence every reminder.
+stop on every console the moment anyone opens the ticket. They follow the operator's
+alert settings (domain/alerts.py) like a new message does: paused, no reminder; in quiet
+hours, a silent one; except URGENT ones when `urgent_ignores_quiet` is set (the default:
+an URGENT customer is the one who must not wait for the end of a meeting), which show and
+ring through both. Notifications switched off silence every reminder.
 
 `now` must be the local wall-clock time (an aware datetime): quiet hours are read from it,
 and aware datetimes subtract correctly whatever zone the server's times are in.
@@ -159,9 +160,9 @@ class EscalationPlan:
     def due(self, now: datetime, alerts: AlertSettings | None = None) -> list[Reminder]:
         """Reminders to give now (silenced ones are skipped); reschedules each one.
 
-        Paused or in quiet hours: no reminder, unless the ticket is URGENT and
-        `urgent_ignores_quiet` is set; then it rings too. Outside quiet hours a reminder
-        rings when sound is on (the URGENT chime for an URGENT ticket).
+        Paused: no reminder; in quiet hours: a silent one; unless the ticket is URGENT and
+        `urgent_ignores_quiet` is set: then it shows and rings. The chime needs sound on
+        (the URGENT one for an URGENT ticket).
         """
         alerts = alerts or AlertSettings()
         paused = is_paused(alerts, now)
@@ -175,7 +176,7 @@ class EscalationPlan:
             urgent_through = (
                 ticket.priority is Priority.URGENT and self.settings.urgent_ignores_quiet
             )
-            if not alerts.notifications or ((paused or quiet_hours) and not urgent_through):
+            if not alerts.notifications or (paused and not urgent_through):
                 continue
             sound = None
             if alerts.sound and (not quiet_hours or urgent_through):

@@ -180,6 +180,7 @@ class SettingsDialog(QDialog):
         quiet.addStretch(1)
         reminders = QGroupBox(self.tr("Remind me of tickets nobody has opened"), page)
         form = QFormLayout(reminders)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.remind: dict[str, QSpinBox] = {}
         for field, label, value in (
             ("remind_urgent", self.tr("URGENT, every"), prefs.remind_urgent),
