@@ -39,6 +39,7 @@ from sportello.client.records import (
 from sportello.client.rest import RestApi
 from sportello.client.rest import login as rest_login
 from sportello.client.session import Session
+from sportello.client.snapshot import Snapshot, read_snapshot
 from sportello.client.state import ClientState
 from sportello.client.wire import WireError, parse_ticket
 from sportello.domain.values import Priority, TicketStatus
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 CONVERSATION_PAGE = 200  # the first page paints the window; the rest follows in the background
 MAX_HISTORY_WALK = 50  # REST pages walked to find where the cache's history ends
+GAP_PAGE = 200  # messages per REST page when a snapshot thread is first opened
 
 
 async def login(url: str, username: str, password: str) -> LoginResult:
@@ -102,6 +104,7 @@ class SportelloClient:
         self.session = Session(
             self.state, self.cache, self.outbox, self.connection.call,
             last_seq=await self.cache.last_seq(), sync_timeout=self._sync_timeout,
+            read_snapshot=self._read_snapshot,
         )  # fmt: skip
         self.session.extra_events = (awareness.EVENTS, self.awareness.apply)
         if len(first) == CONVERSATION_PAGE:
@@ -122,6 +125,9 @@ class SportelloClient:
         await self.connection.stop()
         await self.rest.close()
         await self.cache.close()
+
+    async def _read_snapshot(self, cursor: int) -> Snapshot:
+        return await read_snapshot(self.rest, cursor)
 
     async def _load_rest(self, before: tuple[str, str]) -> None:
         while True:
@@ -163,7 +169,15 @@ class SportelloClient:
     # ---- threads ------------------------------------------------------------------------
 
     async def open_thread(self, conversation_id: str, page_size: int = 50) -> None:
-        """Show the newest page of a thread from the cache (emits ThreadOpened)."""
+        """Show the newest page of a thread from the cache (emits ThreadOpened).
+
+        A thread that came from a first start's snapshot holds only its last and unread
+        messages: the first time it opens, its newest history is read from the server.
+        """
+        if self.state.profile is ProtocolProfile.FULL and await self.cache.has_gap(
+            conversation_id
+        ):
+            await self._fill_gap(conversation_id, page_size)
         page = await self.cache.messages_page(conversation_id, page_size + 1)
         has_older = len(page) > page_size or self.state.profile is not ProtocolProfile.SEED
         self.state.open_thread(conversation_id, page[:page_size], has_older)
@@ -187,6 +201,32 @@ class SportelloClient:
         self.cache.put_messages(remote)
         merged = {m.id: m for m in [*page, *remote]}
         return self.state.prepend_messages(conversation_id, list(merged.values()), has_older)
+
+    async def _fill_gap(self, conversation_id: str, page_size: int) -> None:
+        """Read the newest pages until they reach the oldest cached message of the thread:
+        the cache then holds a contiguous run, and `load_older` continues on the server."""
+        oldest = await self.cache.oldest_key(conversation_id)
+        cursor: str | None = None
+        fetched = 0
+        for _ in range(MAX_HISTORY_WALK):
+            try:
+                batch, cursor = await self.rest.messages_page(
+                    conversation_id, GAP_PAGE, cursor
+                )
+            except ClientError as exc:
+                log.warning("thread %s stays as cached: %s", conversation_id, exc)
+                return
+            self.cache.put_messages(batch)
+            fetched += len(batch)
+            reached = oldest is None or any(m.sort_key <= oldest for m in batch)
+            if cursor is None or (reached and fetched >= page_size):
+                break
+        else:
+            await self.cache.flush()
+            return  # still a gap: the next opening walks on
+        self._older_cursor[conversation_id] = cursor
+        self.cache.close_gap(conversation_id)
+        await self.cache.flush()
 
     async def _older_from_server(
         self, conversation_id: str, page_size: int, oldest: Message | None

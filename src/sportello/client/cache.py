@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     status TEXT NOT NULL, priority TEXT NOT NULL, description TEXT NOT NULL,
     contact_id TEXT, assignee_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_conversation ON tickets (conversation_id, created_at);
+CREATE TABLE IF NOT EXISTS thread_gaps (conversation_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS outbox (
     client_id TEXT PRIMARY KEY, conversation_id TEXT, to_phone TEXT, body TEXT NOT NULL,
     created_at TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', error TEXT);
@@ -276,6 +277,27 @@ class Cache:
 
         return await self._read(query)
 
+    async def has_gap(self, conversation_id: str) -> bool:
+        """True if the thread's cached messages may miss some (it came from a snapshot)."""
+        return await self._read(
+            lambda conn: conn.execute(
+                "SELECT 1 FROM thread_gaps WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
+            is not None
+        )
+
+    async def oldest_key(self, conversation_id: str) -> tuple[str, str] | None:
+        """(timestamp, id) of the thread's oldest cached message."""
+
+        def query(conn: sqlite3.Connection) -> tuple[str, str] | None:
+            row = conn.execute(
+                "SELECT ts, id FROM messages WHERE conversation_id = ? ORDER BY ts, id LIMIT 1",
+                (conversation_id,),
+            ).fetchone()
+            return (row[0], row[1]) if row else None
+
+        return await self._read(query)
+
     async def meta(self, key: str) -> str | None:
         def query(conn: sqlite3.Connection) -> str | None:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -345,6 +367,66 @@ class Cache:
                     "INSERT OR REPLACE INTO tickets VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows
                 )
             )
+
+    def put_snapshot(
+        self,
+        conversations: Sequence[Conversation],
+        messages: Sequence[Message],
+        unread_ids: Iterable[str],
+        tickets: Iterable[Ticket],
+    ) -> None:
+        """Store a first start's snapshot (client/snapshot.py) in one queued write.
+
+        `messages` are the last message of each conversation and every unread one; incoming
+        messages cached as unread that are not in `unread_ids` were read meanwhile. The rows
+        take the server's titles; every snapshot thread is marked as having a gap: its older
+        history is on the server only, and the thread is filled when it is first opened.
+        """
+        rows = [
+            (c.id, c.title, c.phone, int(c.is_group), c.last_activity, c.last_preview,
+             c.last_direction.value if c.last_direction else None)
+            for c in conversations
+        ]  # fmt: skip
+        last_ids = {m.conversation_id: m.id for m in messages}
+        unread = [(mid,) for mid in unread_ids]
+        ticket_rows = [_ticket_row(t) for t in tickets]
+
+        def op(conn: sqlite3.Connection) -> None:
+            upsert_messages(conn, messages)
+            conn.executemany(
+                "INSERT INTO conversations (id, title, phone, is_group, last_ts, last_id, "
+                "last_preview, last_direction) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE"
+                " SET title = excluded.title, phone = coalesce(excluded.phone, phone), "
+                "is_group = excluded.is_group, last_ts = excluded.last_ts, last_id = "
+                "excluded.last_id, last_preview = excluded.last_preview, last_direction = "
+                "excluded.last_direction WHERE (excluded.last_ts, excluded.last_id) >= "
+                "(last_ts, last_id)",
+                [(*r[:5], last_ids.get(r[0], ""), *r[5:]) for r in rows],
+            )
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS snapshot_unread (id TEXT PRIMARY KEY)")
+            conn.execute("DELETE FROM snapshot_unread")
+            conn.executemany("INSERT OR IGNORE INTO snapshot_unread VALUES (?)", unread)
+            conn.execute(
+                "UPDATE messages SET status = 'read', status_rank = ? WHERE direction = "
+                "'incoming' AND status != 'read' AND id NOT IN (SELECT id FROM snapshot_unread)",
+                (DeliveryStatus.READ.rank,),
+            )
+            conn.execute("DELETE FROM snapshot_unread")
+            conn.executemany("INSERT OR REPLACE INTO tickets VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                             ticket_rows)  # fmt: skip
+            conn.executemany(
+                "INSERT OR IGNORE INTO thread_gaps VALUES (?)", [(r[0],) for r in rows]
+            )
+
+        self.write(op)
+
+    def close_gap(self, conversation_id: str) -> None:
+        """The thread's cached messages are now a contiguous run up to the newest."""
+        self.write(
+            lambda conn: conn.execute(
+                "DELETE FROM thread_gaps WHERE conversation_id = ?", (conversation_id,)
+            )
+        )
 
     def set_meta(self, key: str, value: str) -> None:
         self.write(

@@ -1,4 +1,5 @@
-"""The server's HTTP API as the client uses it: login, older history pages, search.
+"""The server's HTTP API as the client uses it: login, older history pages, search, and the
+lists a first start reads instead of replaying the event log (client/snapshot.py).
 
 Every failure becomes a `ClientError` with one line saying what failed and why: the server
 is unreachable, the credentials are wrong, or the server's own `{"error": {...}}` message.
@@ -20,12 +21,20 @@ from sportello.client.errors import (
     ServerRejected,
     ServerUnreachable,
 )
-from sportello.client.records import LoginResult, Message, Operator, SearchHit, TicketEvent
+from sportello.client.records import (
+    LoginResult,
+    Message,
+    Operator,
+    SearchHit,
+    Ticket,
+    TicketEvent,
+)
 from sportello.client.wire import (
     WireError,
     parse_message,
     parse_operators,
     parse_search_hits,
+    parse_ticket,
     parse_ticket_history,
     parse_user,
 )
@@ -127,6 +136,57 @@ class RestApi:
             messages.append(parsed)
         cursor = body.get("next") if isinstance(body, Mapping) else None
         return messages, cursor if isinstance(cursor, str) and cursor else None
+
+    async def list_page(
+        self, path: str, key: str, limit: int, before: str | None, what: str
+    ) -> tuple[list[Any], str | None]:
+        """One page of a keyset-paged list (docs/protocol.md 2): (items, cursor of the next)."""
+        params = {"limit": str(limit)}
+        if before:
+            params["before"] = before
+        try:
+            body = await request_json(
+                self._http(), "GET", f"{self.url}{path}", token=self.token, params=params,
+                what=what,
+            )  # fmt: skip
+        except ServerRejected as exc:
+            if exc.code != "not_found":
+                raise
+            # A list never answers 404 itself: an older server without this list does.
+            raise FeatureUnavailable(path, f"{what}: this server does not offer it") from exc
+        items = body.get(key) if isinstance(body, Mapping) else None
+        if not isinstance(items, list):
+            raise ServerRejected(f"{what}: the answer holds no {key} list")
+        cursor = body.get("next")  # a string; the ticket list's is a ticket number
+        return items, str(cursor) if isinstance(cursor, str | int) and cursor != "" else None
+
+    async def tickets_page(self, limit: int, before: str | None) -> tuple[list[Ticket], str | None]:
+        """GET /api/tickets (every status), newest first."""
+        items, cursor = await self.list_page(
+            "/api/tickets", "tickets", limit, before, "loading the tickets"
+        )
+        tickets: list[Ticket] = []
+        for item in items:
+            parsed = parse_ticket(item, "ticket list")
+            if isinstance(parsed, WireError):
+                log.warning("%s", parsed)
+                continue
+            tickets.append(parsed)
+        return tickets, None if cursor is None else str(cursor)
+
+    async def unread_page(self, limit: int, before: str | None) -> tuple[list[Message], str | None]:
+        """GET /api/unread (ours): unread incoming messages, newest first."""
+        items, cursor = await self.list_page(
+            "/api/unread", "messages", limit, before, "loading the unread messages"
+        )
+        messages: list[Message] = []
+        for item in items:
+            parsed = parse_message(item, "unread list")
+            if isinstance(parsed, WireError):
+                log.warning("%s", parsed)
+                continue
+            messages.append(parsed)
+        return messages, None if cursor is None else str(cursor)
 
     async def search(self, q: str) -> list[SearchHit]:
         body = await request_json(

@@ -88,6 +88,13 @@ class EventSequencer:
         ready = self._drain_contiguous()
         return Verdict(apply=ready, need_sync=bool(self._buffer))
 
+    def snapshot_at(self, cursor: int) -> None:
+        """The state now holds a snapshot read after event `cursor`: continue from there.
+
+        (Events after the cursor that the snapshot already shows come again from `sync`.)
+        """
+        self.last_applied = max(self.last_applied, cursor)
+
     def abort_sync(self) -> None:
         """The connection dropped mid-sync: keep the buffer, the next sync resumes from here."""
         self.syncing = False

@@ -3,6 +3,9 @@
 Full profile (a Sportello server): after `authenticated {cursor}` the session calls
 `sync {since}` until `more` is false, live events wait in the sequencer meanwhile, and every
 stored change is applied exactly once, in seq order, to the state and the cache together.
+A first start (nothing applied yet, last seq 0) reads a snapshot of the server's lists
+instead of replaying its whole log, then syncs from the cursor it got before reading them
+(client/snapshot.py).
 
 Seed profile (the legacy back end): `authenticated` comes without `cursor`, or `sync` is
 never acknowledged. Events carry no seq: they are applied as they come, messages are
@@ -20,11 +23,12 @@ from typing import Any
 
 from sportello.client.cache import Cache
 from sportello.client.changes import ProtocolProfile
-from sportello.client.errors import NotConnected
+from sportello.client.errors import FeatureUnavailable, NotConnected
 from sportello.client.features import SEED_MISSING_FEATURES
 from sportello.client.outbox import Outbox
 from sportello.client.records import Message
 from sportello.client.sequencer import EventSequencer, WireEvent
+from sportello.client.snapshot import Snapshot
 from sportello.client.state import ClientState
 from sportello.client.wire import (
     WireError,
@@ -39,6 +43,7 @@ from sportello.domain.values import DeliveryStatus, Direction
 log = logging.getLogger(__name__)
 
 Call = Callable[[str, Any, float], Awaitable[Any]]
+ReadSnapshot = Callable[[int], Awaitable[Snapshot]]
 
 TYPING_TTL_S = 12.0  # a typing indicator without a stop fades after this long
 SEEN_IDS_KEPT = 20_000  # seed dedupe memory; older ids are not replayed by the seed anyway
@@ -57,6 +62,7 @@ class Session:
         *,
         last_seq: int = 0,
         sync_timeout: float = 5.0,
+        read_snapshot: ReadSnapshot | None = None,
     ) -> None:
         self.state = state
         self.cache = cache
@@ -64,6 +70,8 @@ class Session:
         self.call = call
         self.sync_timeout = sync_timeout
         self.sequencer = EventSequencer(last_seq)
+        self.read_snapshot = read_snapshot
+        self._server_cursor = 0  # `cursor` of this connection's `authenticated`
         self.profile = ProtocolProfile.UNKNOWN
         self.user: Mapping[str, Any] = {}
         self._wake = asyncio.Event()
@@ -83,6 +91,8 @@ class Session:
             self._become_seed("authenticated carries no cursor")
             return
         self._set_profile(ProtocolProfile.FULL)
+        cursor = payload.get("cursor")
+        self._server_cursor = cursor if isinstance(cursor, int) and cursor > 0 else 0
         self.sequencer.begin_sync()  # live events wait until the catch-up is done
 
     def on_event(self, name: str, data: Any) -> None:
@@ -97,6 +107,7 @@ class Session:
 
     async def run_session(self) -> None:
         if self.profile is ProtocolProfile.FULL:
+            await self._first_start()
             await self._catch_up(first=True)
         self.outbox.can_send = lambda: self.profile is ProtocolProfile.FULL
         if self.profile is ProtocolProfile.FULL:
@@ -125,6 +136,41 @@ class Session:
         self._wake.set()
 
     # ---- sync ---------------------------------------------------------------------------
+
+    async def _first_start(self) -> None:
+        """Nothing applied yet: take the server's picture instead of replaying its log.
+
+        The cursor was read by the server after this socket joined the broadcast room, and
+        the lists are read after it: the events between the cursor and the reads are in the
+        snapshot AND come again from `sync` (live ones wait in the sequencer meanwhile).
+        """
+        cursor = self._server_cursor
+        if self.sequencer.last_applied or not cursor or self.read_snapshot is None:
+            return
+        self.state.set_syncing(True)
+        try:
+            snapshot = await self.read_snapshot(cursor)
+        except FeatureUnavailable as exc:
+            log.info("no snapshot on this server (%s): replaying its event log", exc)
+            return
+        except BaseException:
+            self.state.set_syncing(False)
+            raise
+        unread_ids = [m.id for m in snapshot.unread if m.is_unread]
+        messages = {m.id: m for m in [*snapshot.last_messages, *snapshot.unread]}
+        self.cache.put_snapshot(
+            snapshot.conversations, list(messages.values()), unread_ids, snapshot.tickets
+        )
+        self.state.apply_snapshot(snapshot.conversations, snapshot.unread, snapshot.tickets)
+        for message in sorted(snapshot.unread, key=lambda m: m.sort_key):
+            if message.is_unread:  # counted in the tray like a replayed sync, never popped
+                self.state.announce_incoming(message, replayed=True)
+        self.sequencer.snapshot_at(cursor)
+        self.cache.set_last_seq(cursor)  # queued after the snapshot's write
+        log.info(
+            "first start from a snapshot at seq %d: %d conversations, %d unread, %d tickets",
+            cursor, len(snapshot.conversations), len(unread_ids), len(snapshot.tickets),
+        )  # fmt: skip
 
     async def _catch_up(self, first: bool) -> None:
         """`sync` until `more` is false, then release the buffered live events."""
@@ -235,9 +281,11 @@ class Session:
             self._seen[parsed.id] = None
             if len(self._seen) > SEEN_IDS_KEPT:
                 self._seen.popitem(last=False)
+        # Announced once: a snapshot's unread message replayed by `sync` is already known.
+        known = self.state.knows_unread(parsed.id)
         self.state.apply_message(parsed)
         self.cache.put_messages([parsed])
-        if parsed.direction is Direction.INCOMING and parsed.is_unread:
+        if parsed.direction is Direction.INCOMING and parsed.is_unread and not known:
             self.state.announce_incoming(parsed, replayed)
             if parsed.phone:
                 self._stop_typing(parsed.conversation_id, parsed.phone)

@@ -245,6 +245,51 @@ class ClientState:
             self._tickets[ticket.id] = ticket
             self._track_newest_ticket(ticket)
 
+    def apply_snapshot(
+        self,
+        conversations: Sequence[Conversation],
+        unread: Iterable[Message],
+        tickets: Iterable[Ticket],
+    ) -> None:
+        """The server's picture at a first start (client/snapshot.py), applied silently.
+
+        It replaces what the state knew: `unread` is the whole set of unread messages (ids
+        unread here and not there were read meanwhile), known rows take the server's values.
+        Events after the snapshot's cursor are applied afterwards, some of them a second
+        time: every method they call is idempotent.
+        """
+        self.load_tickets(tickets)
+        now_unread = {m.id: m for m in unread if m.is_unread}
+        touched = {self._unread_owner[mid] for mid in self._unread_owner if mid not in now_unread}
+        for mid in [mid for mid in self._unread_owner if mid not in now_unread]:
+            self._drop_unread(mid)
+        for message in now_unread.values():
+            if self._unread_owner.get(message.id) != message.conversation_id:
+                self._drop_unread(message.id)
+                self._unread.setdefault(message.conversation_id, {})[message.id] = (
+                    message.timestamp
+                )
+                self._unread_owner[message.id] = message.conversation_id
+                touched.add(message.conversation_id)
+        fresh: list[Conversation] = []
+        for conv in conversations:
+            conv = replace(conv, ticket=self._newest_ticket.get(conv.id))
+            old = self._by_id.get(conv.id)
+            if old is None:
+                fresh.append(conv)
+                continue
+            self._update_row(
+                replace(conv, unread_count=len(self._unread.get(conv.id, ())), typing=old.typing)
+            )
+            touched.discard(conv.id)
+        self.load_conversations(fresh)
+        for conversation_id in touched:
+            self._refresh_unread_count(conversation_id)
+
+    def knows_unread(self, message_id: str) -> bool:
+        """True if the message is already counted as unread (a replayed event)."""
+        return message_id in self._unread_owner
+
     def _track_newest_ticket(self, ticket: Ticket) -> bool:
         """Remember the conversation's newest ticket; True if `ticket` is (now) that one."""
         if not ticket.conversation_id:

@@ -21,13 +21,14 @@ from sportello.server.auth import OperatorInfo, bearer_token
 from sportello.server.context import CONTEXT
 from sportello.server.responses import ApiError, json_response, read_json
 from sportello.store.conversations import get_conversation, list_conversations
-from sportello.store.messages import thread_page
+from sportello.store.messages import thread_page, unread_page
 from sportello.store.models import Contact, Message
 from sportello.store.operators import list_operators
 from sportello.store.tickets import get_ticket, list_tickets, ticket_history
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_UNREAD_LIMIT = 1000  # unread rows are small and a first start wants them all
 
 
 async def health(request: web.Request) -> web.Response:
@@ -81,12 +82,12 @@ async def _operator(request: web.Request) -> OperatorInfo:
     return operator
 
 
-def _limit(request: web.Request) -> int:
+def _limit(request: web.Request, maximum: int = MAX_LIMIT) -> int:
     raw = request.query.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(400, "invalid_limit", f"limit must be 1..{MAX_LIMIT}")
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ApiError(400, "invalid_limit", f"limit must be 1..{maximum}")
     return int(raw)
 
 
@@ -189,6 +190,28 @@ async def conversation_messages(request: web.Request) -> web.Response:
     if body is None:
         raise ApiError(404, "not_found", f"no conversation with id {conversation_id}")
     return json_response(body)
+
+
+async def unread_messages(request: web.Request) -> web.Response:
+    """GET /api/unread (ours, docs/protocol.md 2): every unread incoming message, paged.
+
+    What a client starting with an empty cache needs to know which messages are unread,
+    without replaying the event log (the conversation list only gives counts).
+    """
+    await _operator(request)
+    ctx = request.app[CONTEXT]
+    limit = _limit(request, MAX_UNREAD_LIMIT)
+    before = decode_cursor(request.query.get("before"))
+
+    def query() -> dict[str, Any]:
+        with ctx.db.read_session() as session:
+            rows, cursor = unread_page(session, limit=limit, before=before)
+            return {
+                "messages": [message_json(message, contact) for message, contact in rows],
+                "next": encode_cursor(*cursor) if cursor else None,
+            }
+
+    return json_response(await ctx.executor.read(query))
 
 
 def _enum_list(raw: str | None, enum: type[TicketStatus] | type[Priority], name: str) -> list[Any]:
@@ -295,6 +318,7 @@ def add_api_routes(app: web.Application) -> None:
     app.router.add_get("/api/conversations", conversations)
     app.router.add_get(r"/api/conversations/{conversation_id}/messages", conversation_messages)
     app.router.add_get("/api/tickets", tickets)
+    app.router.add_get("/api/unread", unread_messages)
     app.router.add_get("/api/search", search)
     app.router.add_get("/api/operators", operators)
     app.router.add_get(r"/api/tickets/{ticket_id}/history", ticket_history_route)

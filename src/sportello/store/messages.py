@@ -184,6 +184,31 @@ def unread_summary(session: Session, *, limit: int = 50) -> UnreadSummary:
     )
 
 
+def unread_page(
+    session: Session, *, limit: int = 200, before: MessageCursor | None = None
+) -> tuple[list[tuple[Message, Contact]], MessageCursor | None]:
+    """Every unread incoming message, newest first, with its contact; keyset on the
+    partial index ix_messages_unread_recent (a client's first-start snapshot)."""
+    query = (
+        select(Message, Contact)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(UNREAD_WHERE)
+        .order_by(Message.timestamp.desc(), Message.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        at, message_id = before
+        query = query.where(
+            or_(Message.timestamp < at, and_(Message.timestamp == at, Message.id < message_id))
+        )
+    rows = [(message, contact) for message, contact in session.execute(query)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = (rows[-1][0].timestamp, rows[-1][0].id) if more and rows else None
+    return rows, cursor
+
+
 def mark_read_up_to(
     session: Session, message: Message, operator_id: int, now: datetime
 ) -> list[int]:

@@ -1,0 +1,159 @@
+"""A first start without replaying the event log: the server's current picture, read by REST.
+
+A client whose cache has never applied an event (last seq 0) would otherwise `sync` from 0
+and replay the server's whole history. Instead the session takes the `cursor` of
+`authenticated`, reads the lists below, stores them, and syncs from that cursor. Every list
+is read after the cursor, so it already reflects some events after it: those come again in
+`sync` and are applied a second time, which is harmless because applying is idempotent
+(ids are keys, unread is a set of message ids, statuses only move forward) and ordered (the
+replay ends on the newest version of everything it touches).
+
+What is read (docs/protocol.md 2, docs/client.md "First start"):
+- `GET /api/conversations`: every conversation with its last message;
+- `GET /api/unread` (ours): every unread incoming message (the unread index is per message);
+- `GET /api/tickets`: every ticket, any status (the rows and the ticket pane show them).
+Older history is not read here: a thread's pages come from the server when it is opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from sportello.client.errors import FeatureUnavailable, ServerRejected
+from sportello.client.records import Conversation, Message, Ticket, preview_text
+from sportello.client.rest import RestApi
+from sportello.client.wire import WireError, normalize_timestamp, parse_message
+from sportello.domain.phone import normalize_phone
+
+log = logging.getLogger(__name__)
+
+CONVERSATIONS_PAGE = 200  # the server's maximum for lists
+TICKETS_PAGE = 200
+UNREAD_PAGE = 1000  # the maximum of GET /api/unread: rows are small
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The server's picture, read after event `cursor` (and so at `cursor` or later)."""
+
+    cursor: int
+    conversations: list[Conversation]  # newest activity first
+    last_messages: list[Message]
+    unread: list[Message]
+    tickets: list[Ticket]
+
+
+async def read_snapshot(rest: RestApi, cursor: int) -> Snapshot:
+    """Read the three lists (concurrently). Raises ClientError; FeatureUnavailable from a
+    server without `GET /api/unread` (the caller then replays the log as before)."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            conversations = group.create_task(
+                _walk(_conversations_page(rest), CONVERSATIONS_PAGE)
+            )
+            unread = group.create_task(_walk(rest.unread_page, UNREAD_PAGE))
+            tickets = group.create_task(_walk(rest.tickets_page, TICKETS_PAGE))
+    except ExceptionGroup as failed:
+        raise _first_failure(failed) from None
+    rows = conversations.result()
+    return Snapshot(
+        cursor=cursor,
+        conversations=[conv for conv, _ in rows],
+        last_messages=[last for _, last in rows if last is not None],
+        unread=unread.result(),
+        tickets=tickets.result(),
+    )
+
+
+def _first_failure(group: BaseExceptionGroup[Exception]) -> Exception:
+    """The failure to report: "not offered" first (the caller falls back on it)."""
+    leaves: list[Exception] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        error = pending.pop(0)
+        if isinstance(error, BaseExceptionGroup):
+            pending.extend(error.exceptions)
+        elif isinstance(error, Exception):
+            leaves.append(error)
+    unavailable = [e for e in leaves if isinstance(e, FeatureUnavailable)]
+    return (unavailable or leaves or [RuntimeError(str(group))])[0]
+
+
+Fetch = Callable[[int, str | None], Awaitable[tuple[list[T], str | None]]]
+
+
+async def _walk(fetch: Fetch[T], size: int) -> list[T]:
+    items: list[T] = []
+    cursor: str | None = None
+    seen: set[str] = set()
+    while True:
+        page, cursor = await fetch(size, cursor)
+        items.extend(page)
+        if cursor is None:
+            return items
+        if cursor in seen:  # a server bug would otherwise loop forever
+            raise ServerRejected(f"reading the server's lists: cursor {cursor!r:.40} repeats")
+        seen.add(cursor)
+
+
+def _conversations_page(rest: RestApi) -> Fetch[tuple[Conversation, Message | None]]:
+    async def fetch(
+        limit: int, before: str | None
+    ) -> tuple[list[tuple[Conversation, Message | None]], str | None]:
+        items, cursor = await rest.list_page(
+            "/api/conversations", "conversations", limit, before, "loading the conversations"
+        )
+        rows = []
+        for item in items:
+            parsed = parse_conversation(item)
+            if isinstance(parsed, WireError):
+                log.warning("%s", parsed)
+                continue
+            rows.append(parsed)
+        return rows, None if cursor is None else str(cursor)
+
+    return fetch
+
+
+def parse_conversation(item: object) -> tuple[Conversation, Message | None] | WireError:
+    """An item of `GET /api/conversations` -> the row and its last message.
+
+    The row is what applying the conversation's messages in order would have produced: the
+    title is the contact's name (the server keeps the newest name a customer sent, which is
+    what the row takes from each incoming message), else the phone.
+    """
+    what = "conversation list"
+    if not isinstance(item, Mapping) or item.get("id") in (None, ""):
+        return WireError(what, "item without id")
+    conversation_id = str(item["id"])
+    contact: Mapping[str, Any] = item.get("contact") or {}
+    if not isinstance(contact, Mapping):
+        return WireError(what, f"conversation {conversation_id}: contact is not an object")
+    last: Message | None = None
+    if isinstance(item.get("lastMessage"), Mapping):
+        parsed = parse_message(item["lastMessage"], what)
+        if isinstance(parsed, WireError):
+            return parsed
+        last = replace(parsed, conversation_id=conversation_id, notification=None)
+    phone_raw = contact.get("phoneNumber") or contact.get("chatId")
+    phone = last.phone if last is not None and last.phone else None
+    if phone is None and isinstance(phone_raw, str) and phone_raw:
+        phone = normalize_phone(phone_raw).display
+    name = contact.get("name") if isinstance(contact.get("name"), str) else None
+    if not name and last is not None and last.sender_name:
+        name = last.sender_name
+    conv = Conversation(
+        id=conversation_id,
+        title=name or phone or conversation_id,
+        phone=phone,
+        is_group=bool(contact.get("isGroup", last.is_group if last else False)),
+        last_activity=last.timestamp if last else normalize_timestamp(item.get("lastMessageAt")),
+        last_preview=preview_text(last) if last else "",
+        last_direction=last.direction if last else None,
+    )
+    return conv, last
