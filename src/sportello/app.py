@@ -399,14 +399,14 @@ class Desktop(QObject):
         self.menus = menus
         menus.quit_requested.connect(self.request_quit)
         menus.logout_requested.connect(lambda: self._end(End.LOGOUT))
-        menus.switch_requested.connect(lambda name: self._end(End.SWITCH, name))
+        menus.switch_requested.connect(lambda name: self._switch_to(name, window))
         menus.add_server_requested.connect(lambda: self._add_server(window))
         menus.settings_requested.connect(lambda: self._open_settings(window, menus, step))
         menus.local_server_requested.connect(lambda: self._show_local_details(window))
         switcher = ProfileSwitcher(
             window, self.connected, self.preferences.profiles(), profile.name
         )
-        switcher.switch_requested.connect(lambda name: self._end(End.SWITCH, name))
+        switcher.switch_requested.connect(lambda name: self._switch_to(name, window))
         self.switcher = switcher
         if client.connection_state is ConnectionState.UNAUTHORIZED:
             self._end(End.REVOKED)  # refused while it ran in the background
@@ -518,16 +518,12 @@ class Desktop(QObject):
             self._end(End.REVOKED)
             return
         log.warning("the server refused the token of background profile %s", name)
-
-        async def sign_out() -> None:
-            await self.connected.stop(name)
-            _forget_token(name)
-            self._forget_connected(name)
-            if self.window is not None:
-                text = tr("%1 ended the session: choose it in the Server menu to sign in again.")
-                self.window.status.showMessage(text.replace("%1", name), 0)
-
-        self._spawn(sign_out())
+        _forget_token(name)  # retrying it would not help
+        self._forget_connected(name)
+        if self.window is not None:
+            text = tr("%1 ended the session: choose it in the Server menu to sign in again.")
+            self.window.status.showMessage(text.replace("%1", name), 0)
+        self._spawn(self.connected.stop(name))
 
     async def _reconnect_others(self, foreground: str) -> None:
         """Reconnect, in the background, the profiles that were connected at the last quit."""
@@ -585,6 +581,41 @@ class Desktop(QObject):
         task.add_done_callback(self._tasks.discard)
 
     # ---- dialogs opened from the console ------------------------------------------------
+
+    def _switch_to(self, name: str, window: MainWindow) -> None:
+        """Bring another profile to the window. One without a token asks for the password
+        over this console first: cancelling keeps the console (and the others) as they are."""
+        from sportello import credentials
+        from sportello.ui.login_dialog import LoginDialog, RemoteLogin
+        from sportello.ui.preferences import ProfileKind
+
+        record = self.preferences.profile(name)
+        if (
+            record is None or record.kind is not ProfileKind.REMOTE
+            or self.connected.client(name) is not None
+        ):  # fmt: skip
+            self._end(End.SWITCH, name)
+            return
+        try:
+            token = credentials.load_token(name)
+        except credentials.CredentialsUnavailable:
+            token = None  # the dialog says why when it tries to store the new one
+        if token:
+            self._end(End.SWITCH, name)
+            return
+        notice = tr("Sign in to %1 to continue.").replace("%1", record.name)
+        dialog = LoginDialog(
+            self.preferences, login=self._login, record=record, notice=notice,
+            allow_local=False, parent=window,
+        )  # fmt: skip
+
+        def done(_code: int) -> None:
+            if isinstance(dialog.outcome, RemoteLogin):
+                self._end(End.SWITCH, dialog.outcome.record.name)
+            dialog.deleteLater()
+
+        dialog.finished.connect(done)
+        dialog.open()
 
     def _add_server(self, window: MainWindow) -> None:
         from sportello.ui.login_dialog import LoginDialog, RemoteLogin

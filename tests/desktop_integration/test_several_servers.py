@@ -19,6 +19,7 @@ from sportello.app import OpenStored
 from sportello.client.api import login
 from sportello.client.changes import ConnectionState
 from sportello.ui.desktop_alerts import AlertsAttachment, attach_desktop_alerts
+from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.notifications.toast import ToastNotifier
 from sportello.ui.preferences import Preferences, ProfileRecord
 from sportello.ui.settings_dialog import SettingsDialog
@@ -203,3 +204,68 @@ def test_profiles_connected_at_quit_reconnect_and_one_can_log_out_from_settings(
         dialog.reject()
         assert again.quit() == 0
         assert Preferences().connected_profiles == ["Roma"]
+
+
+def test_a_token_revoked_on_a_background_server_signs_out_only_that_profile(
+    home, qapp, qtbot, qt_loop
+):
+    from sportello.store.database import Database
+    from sportello.store.operators import revoke_token
+
+    with (
+        office_server(home.root / "milano", free_port(), qtbot) as milano,
+        office_server(home.root / "roma", free_port(), qtbot) as roma,
+    ):
+        add_operator(milano.config.database_url, "anna", PASSWORD)
+        add_operator(roma.config.database_url, "anna", PASSWORD)
+        _sign_in(qtbot, "Milano", milano.base_url, "anna")
+        _sign_in(qtbot, "Roma", roma.base_url, "anna")
+        app = AppUnderTest(qapp, qtbot, OpenStored("Roma"))
+        qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
+        qtbot.mouseClick(app.desktop.switcher.buttons["Milano"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
+        assert _online(app, "Roma")
+        milano_client = app.desktop.client
+        token = credentials.load_token("Roma")
+
+        # An administrator revokes Roma's token (the restart empties the server's token
+        # cache); the background client reconnects and is refused.
+        run(qtbot, roma.stop())
+        db = Database(roma.config.database_url)
+        with db.session() as session:
+            assert revoke_token(session, token)
+            session.commit()
+        db.engine.dispose()
+        run(qtbot, roma.start())
+
+        qtbot.waitUntil(lambda: app.desktop.connected.client("Roma") is None, timeout=WAIT_MS)
+        assert credentials.load_token("Roma") is None
+        assert app.desktop.client is milano_client and _on_screen(app, "Milano")
+        assert "Roma" in app.desktop.window.status.currentMessage()
+        qtbot.waitUntil(
+            lambda: "not connected" in app.desktop.switcher.buttons["Roma"].toolTip(),
+            timeout=WAIT_MS,
+        )
+
+        # Choosing Roma again asks for the password over the console; cancelling keeps
+        # Milano on screen (the app does not quit), signing in brings Roma forward.
+        window = app.desktop.window
+        qtbot.mouseClick(app.desktop.switcher.buttons["Roma"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.findChild(LoginDialog) is not None, timeout=WAIT_MS)
+        dialog = window.findChild(LoginDialog)
+        assert dialog.url.text() == roma.base_url and dialog.username.text() == "anna"
+        dialog.reject()
+        qtbot.waitUntil(lambda: window.findChild(LoginDialog) is None, timeout=WAIT_MS)
+        assert app.desktop.window is window and _on_screen(app, "Milano")
+        assert not app.task.done()
+
+        qtbot.mouseClick(app.desktop.switcher.buttons["Roma"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.findChild(LoginDialog) is not None, timeout=WAIT_MS)
+        dialog = window.findChild(LoginDialog)
+        dialog.password.setText(PASSWORD)
+        qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
+        assert app.desktop.connected.client("Milano") is milano_client and _online(app, "Milano")
+        assert credentials.load_token("Roma") not in (None, token)
+        assert app.quit() == 0
+        assert sorted(Preferences().connected_profiles) == ["Milano", "Roma"]
