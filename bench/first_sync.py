@@ -173,11 +173,15 @@ async def measure_client(url: str, user_id: str, token: str, cache: Path, cursor
     await client.start()
     started = time.perf_counter() - began
     online_at = None
+    rows_at = None
+    rows_before = len(client.state.conversations)
     deadline = began + timeout
     while True:
         now = time.perf_counter()
         if online_at is None and client.connection_state is ConnectionState.ONLINE:
             online_at = now - began
+        if rows_at is None and len(client.state.conversations) > rows_before:
+            rows_at = now - began  # the first rows this run added (fresh: the first paint)
         session = client.session
         if (
             session is not None
@@ -195,6 +199,7 @@ async def measure_client(url: str, user_id: str, token: str, cache: Path, cursor
     result = {
         "start_returned_s": round(started, 3),
         "online_s": round(online_at or synced, 3),
+        "first_new_rows_s": round(rows_at, 3) if rows_at is not None else None,
         "synced_s": round(synced, 3),
         "conversations": len(client.state.conversations),
         "unread": client.state.total_unread,

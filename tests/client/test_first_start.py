@@ -305,3 +305,30 @@ async def test_a_server_without_the_unread_list_is_replayed_from_zero(
     replay = await replayed_client(make_client, history, "replay.db")
     await synced(replay, cursor)
     assert picture(fresh) == picture(replay)
+
+
+async def test_the_unread_list_pages_through_every_unread_message_once(
+    history: RestartableServer,
+) -> None:
+    """`GET /api/unread` (ours): newest first, keyset pages, each unread message once."""
+    from sportello.client.errors import ServerRejected
+    from sportello.client.rest import RestApi
+
+    token = history.operators[0].token
+    rest = RestApi(history.url, token)
+    try:
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            page, cursor = await rest.unread_page(7, cursor)
+            seen.extend(m.id for m in page)
+            assert all(m.is_unread and m.conversation_id for m in page)
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)) == sum(server_unread_counts(history, token).values())
+        keys = [(m.timestamp, int(m.id)) for m in (await rest.unread_page(1000, None))[0]]
+        assert keys == sorted(keys, reverse=True) and len(keys) == len(seen)
+        with pytest.raises(ServerRejected, match=r"limit must be 1\.\.1000"):
+            await rest.unread_page(1001, None)
+    finally:
+        await rest.close()
