@@ -237,6 +237,22 @@
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
+    <message>
+        <source>Ticket #%1 (%2) waiting for %3: %4</source>
+        <translation>Ticket n. %1 (%2) in attesa da %3: %4</translation>
+    </message>
+    <message>
+        <source>Nobody has opened it yet.</source>
+        <translation>Nessuno l&apos;ha ancora aperto.</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Apri</translation>
+    </message>
+    <message>
+        <source>Mark as read</source>
+        <translation>Segna come letto</translation>
+    </message>
 </context>
 <context>
     <name>ConsoleMenus</name>
@@ -549,6 +565,10 @@
     <message>
         <source>The WhatsApp gateway refused the access token: an administrator must renew it. Replies are not sent.</source>
         <translation>Il gateway WhatsApp ha rifiutato il token di accesso: un amministratore deve rinnovarlo. Le risposte non vengono inviate.</translation>
+    </message>
+    <message>
+        <source>The server cannot reach WPPConnect Server: check that it is running and that the server&apos;s --wppconnect-url is right.</source>
+        <translation>Il server non raggiunge WPPConnect Server: controlla che sia avviato e che --wppconnect-url del server sia corretto.</translation>
     </message>
     <message>
         <source>WhatsApp gateway down (%1)</source>

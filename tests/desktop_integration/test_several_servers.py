@@ -269,3 +269,50 @@ def test_a_token_revoked_on_a_background_server_signs_out_only_that_profile(
         assert credentials.load_token("Roma") not in (None, token)
         assert app.quit() == 0
         assert sorted(Preferences().connected_profiles) == ["Milano", "Roma"]
+
+
+def test_an_unopened_urgent_ticket_on_a_background_server_rings_until_opened(
+    home, qapp, qtbot, qt_loop
+):
+    from dataclasses import replace
+
+    with (
+        office_server(home.root / "milano", free_port(), qtbot) as milano,
+        office_server(home.root / "roma", free_port(), qtbot) as roma,
+    ):
+        add_operator(milano.config.database_url, "luca", PASSWORD)
+        add_operator(roma.config.database_url, "luca", PASSWORD)
+        _sign_in(qtbot, "Milano", milano.base_url, "luca")
+        _sign_in(qtbot, "Roma", roma.base_url, "luca")
+        prefs = Preferences()
+        prefs.save_notifications(replace(prefs.notifications(), remind_urgent=1))
+        app = AppUnderTest(qapp, qtbot, OpenStored("Roma"))
+        attach_desktop_alerts(app.desktop)
+        qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
+        qtbot.mouseClick(app.desktop.switcher.buttons["Milano"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
+        toast = _toast_notifier(app, qtbot)
+        titles: list[str] = []
+        toast.shown.connect(lambda _key: titles.append(toast.toast.title.text()))
+
+        # An URGENT ticket opens on Roma, in the background: its notification, then reminders
+        # every second (the interval chosen above), named after Roma, until someone opens it.
+        body = "Perdita d'acqua urgente in cucina, allagamento"
+        assert run(qtbot, _post(roma.base_url, 1, body, "393401110009")) == 200
+        qtbot.waitUntil(
+            lambda: sum(t.startswith("Roma: Ticket #") for t in titles) >= 2, timeout=WAIT_MS
+        )
+        reminder = next(t for t in titles if t.startswith("Roma: Ticket #"))
+        assert "waiting for" in reminder
+        assert "#c62828" in toast.toast.styleSheet()  # URGENT: shown as critical
+        roma_state = app.desktop.connected.client("Roma").state
+        conversation_id = roma_state.conversations[0].id
+
+        # "Open" on the reminder: Roma comes forward on that conversation; opening it is
+        # what stops the reminders, on every client.
+        qtbot.mouseClick(toast.toast.open_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: roma_state.open_conversation_id == conversation_id, timeout=WAIT_MS)
+        escalation = app.desktop.connected.escalation("Roma")
+        qtbot.waitUntil(lambda: escalation.plan.waiting == [], timeout=WAIT_MS)
+        assert app.quit() == 0

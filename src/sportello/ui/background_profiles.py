@@ -5,7 +5,8 @@ foreground one (the console window shows it) and the background ones (no window,
 with its own cache file). It follows every client's state to keep an unread count and a
 connection state per profile (the profile switcher draws them), raises native
 notifications for messages that reach a background profile (through the foreground
-console's notifier, named after the profile), and reports a refused token on any of them.
+console's notifier, named after the profile), rings the escalating reminders of tickets
+nobody has opened there, and reports a refused token on any of them.
 
 The app (`sportello.app.Desktop`) decides what a switch, a logout or a click means.
 """
@@ -30,11 +31,22 @@ from sportello.client.changes import (
     IncomingMessage,
     StateChange,
     TicketChanged,
+    WaitingTicketsChanged,
 )
 from sportello.client.errors import ClientError
 from sportello.client.records import Message, ServerProfile, Ticket, preview_text
-from sportello.domain.alerts import AlertPolicy, IncomingFact, ServerHint, TicketFact
+from sportello.domain.alerts import (
+    AlertPolicy,
+    AlertSettings,
+    IncomingFact,
+    ServerHint,
+    TicketFact,
+)
+from sportello.domain.escalation import EscalationSettings, Reminder
 from sportello.ui import labels
+from sportello.ui.alert_resources import icon_files
+from sportello.ui.escalation import EscalationController, wait_text
+from sportello.ui.notifications.base import NotificationView
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +80,10 @@ class _Tracked:
         self.unsubscribe = unsubscribe
         self.policy = AlertPolicy()
         self.revoked = False
+        # Lives as long as the connection: a profile going to the background keeps its
+        # reminder schedule instead of ringing again at once with a fresh one.
+        self.escalation: EscalationController | None = None
+        self.reminder_keys: dict[str, str] = {}  # ticket id -> its reminder's key
 
 
 class ConnectedProfiles(QObject):
@@ -117,6 +133,11 @@ class ConnectedProfiles(QObject):
             name, state.total_unread, state.connection_state, name == self.foreground
         )
 
+    def escalation(self, name: str) -> EscalationController | None:
+        """The reminder schedule of a connected profile (tickets nobody has opened)."""
+        tracked = self._profiles.get(name)
+        return tracked.escalation if tracked is not None else None
+
     def total_unread(self) -> int:
         """Unread messages across every connected profile (the tray's number)."""
         return sum(t.client.state.total_unread for t in self._profiles.values())
@@ -135,7 +156,14 @@ class ConnectedProfiles(QObject):
             raise ValueError(f"profile {name} is already connected")
         listener = self._listener(name)
         unsubscribe = client.state.subscribe(listener)
-        self._profiles[name] = _Tracked(name, client, unsubscribe)
+        tracked = _Tracked(name, client, unsubscribe)
+        self._profiles[name] = tracked
+        awareness = getattr(client, "awareness", None)
+        if awareness is not None:
+            tracked.escalation = EscalationController(
+                client.state, awareness, self._escalation_settings, self._alert_settings, self
+            )
+            tracked.escalation.reminded.connect(lambda r, n=name: self._remind(n, r))
         self._changed_soon()
 
     def set_foreground(self, name: str) -> None:
@@ -187,6 +215,9 @@ class ConnectedProfiles(QObject):
         if tracked is None:
             return False
         tracked.unsubscribe()
+        if tracked.escalation is not None:
+            tracked.escalation.detach()
+            tracked.escalation.deleteLater()
         for key in [k for k, (p, _c) in self._routes.items() if p == name]:
             self._withdraw(key)
         if self.foreground == name:
@@ -237,6 +268,10 @@ class ConnectedProfiles(QObject):
                             self._withdraw(self._key(name, key))
             elif isinstance(change, ConversationsInserted):
                 self._changed_soon()
+            elif isinstance(change, WaitingTicketsChanged):
+                waiting = {t.ticket_id for t in change.waiting}
+                for ticket_id in [t for t in tracked.reminder_keys if t not in waiting]:
+                    self._withdraw(self._key(name, tracked.reminder_keys.pop(ticket_id)))
             elif isinstance(change, TicketChanged) and change.created:
                 ticket = _ticket_fact(change.ticket)
                 if ticket is not None and name != self.foreground:
@@ -281,6 +316,60 @@ class ConnectedProfiles(QObject):
             notifier.show(replace(view, key=key, title=title))
         if decision.sound is not None:
             alerts.sound.play(decision.sound)
+
+    # ---- escalating reminders of background profiles ------------------------------------
+
+    def _escalation_settings(self) -> EscalationSettings:
+        alerts = self._alerts_source()
+        source = getattr(alerts, "escalation_settings", None)
+        return source() if callable(source) else EscalationSettings()
+
+    def _alert_settings(self) -> AlertSettings:
+        alerts = self._alerts_source()
+        return alerts.settings() if alerts is not None else AlertSettings()
+
+    def _remind(self, name: str, reminder: Reminder) -> None:
+        """A ticket nobody opened on a background profile rings again (the console on
+        screen rings its own): it replaces that conversation's notification."""
+        tracked = self._profiles.get(name)
+        alerts = self._alerts_source()
+        notifier = getattr(alerts, "notifier", None)
+        if tracked is None or name == self.foreground or notifier is None:
+            return
+        ticket = reminder.ticket
+        key = tracked.reminder_keys.get(ticket.ticket_id)
+        if key is None:
+            key = tracked.policy.live_key(ticket.conversation_id) or f"remind:{ticket.ticket_id}"
+            tracked.reminder_keys[ticket.ticket_id] = key
+        full_key = self._key(name, key)
+        self._routes[full_key] = (name, ticket.conversation_id)
+        self._listen_to(notifier)
+        notifier.show(self._reminder_view(tracked, reminder, full_key))
+        if reminder.sound is not None:
+            alerts.sound.play(reminder.sound)
+        log.debug("background %s: reminder %d for ticket %s", name, reminder.count, ticket.number)
+
+    def _reminder_view(self, tracked: _Tracked, reminder: Reminder, key: str) -> NotificationView:
+        ticket = reminder.ticket
+        conv = tracked.client.state.conversation(ticket.conversation_id)
+        who = (conv.title if conv is not None else "") or ticket.title
+        title = (
+            self.tr("Ticket #%1 (%2) waiting for %3: %4")
+            .replace("%1", ticket.number)
+            .replace("%2", labels.priority_label(ticket.priority))
+            .replace("%3", wait_text(reminder.waited))
+            .replace("%4", who)
+        )
+        body = self.tr("Nobody has opened it yet.")
+        if ticket.title and ticket.title != who:
+            body = f"{ticket.title}\n{body}"
+        files = icon_files(alert=reminder.critical)
+        icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+        return NotificationView(
+            key=key, title=self.tr("%1: %2").replace("%1", tracked.name).replace("%2", title),
+            body=body, critical=reminder.critical, icon=icon, open_label=self.tr("Open"),
+            mark_read_label=self.tr("Mark as read"),
+        )  # fmt: skip
 
     @staticmethod
     def _key(name: str, key: str) -> str:
