@@ -234,6 +234,9 @@ class DeskAwarenessView(QObject):
             "BLOCKED": self.tr("The WhatsApp number is blocked: check the business phone."),
             "UNAUTHORIZED": self.tr("The WhatsApp gateway refused the access token: an"
                                     " administrator must renew it. Replies are not sent."),
+            "UNREACHABLE": self.tr("The server cannot reach WPPConnect Server: check that it"
+                                   " is running and that the server's --wppconnect-url is"
+                                   " right."),
         }  # fmt: skip
         return what.get(info.state, self.tr("WhatsApp gateway down (%1)").replace("%1", info.state))
 
