@@ -8,6 +8,7 @@ announcements. (The same race against a real server: test_first_start.py.)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -211,3 +212,20 @@ def test_a_conversation_item_becomes_the_row_replaying_its_messages_would_give()
     fields = ("title", "phone", "is_group", "last_activity", "last_preview", "last_direction")
     assert [getattr(conv, f) for f in fields] == [getattr(replayed, f) for f in fields]
     assert conv.last_direction is Direction.OUTGOING
+
+
+def test_preview_rows_are_replaced_in_place_by_the_snapshot() -> None:
+    """The first page paints with the server's counts; the snapshot then derives them from
+    the unread messages without inserting any row twice."""
+    state = ClientState()
+    m2, m3 = message("m2", "c1", 20), message("m3", "c2", 8)
+    preview = [replace(row("c1", m2), unread_count=1), replace(row("c2", m3), unread_count=1)]
+    state.preview_conversations(preview)
+    assert [(c.id, c.unread_count) for c in state.conversations] == [("c1", 1), ("c2", 1)]
+    changes: list[StateChange] = []
+    state.subscribe(changes.append)
+    state.apply_snapshot([row("c1", m2), row("c2", m3)], [m2, m3], [])
+    state.preview_conversations(preview)  # a late duplicate page changes nothing
+    assert not any(isinstance(c, ConversationsInserted) for c in changes)
+    assert [(c.id, c.unread_count) for c in state.conversations] == [("c1", 1), ("c2", 1)]
+    assert state.unread_ids("c1") == ["m2"] and state.total_unread == 2

@@ -127,7 +127,7 @@ class SportelloClient:
         await self.cache.close()
 
     async def _read_snapshot(self, cursor: int) -> Snapshot:
-        return await read_snapshot(self.rest, cursor)
+        return await read_snapshot(self.rest, cursor, self.state.preview_conversations)
 
     async def _load_rest(self, before: tuple[str, str]) -> None:
         while True:

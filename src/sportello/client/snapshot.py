@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from sportello.client.errors import FeatureUnavailable, ServerRejected
 from sportello.client.records import Conversation, Message, Ticket, preview_text
 from sportello.client.rest import RestApi
-from sportello.client.wire import WireError, normalize_timestamp, parse_message
+from sportello.client.wire import WireError, normalize_timestamp, parse_message, parse_ticket
 from sportello.domain.phone import normalize_phone
 
 log = logging.getLogger(__name__)
@@ -48,13 +48,25 @@ class Snapshot:
     tickets: list[Ticket]
 
 
-async def read_snapshot(rest: RestApi, cursor: int) -> Snapshot:
+async def read_snapshot(
+    rest: RestApi,
+    cursor: int,
+    first_rows: Callable[[list[Conversation]], None] | None = None,
+) -> Snapshot:
     """Read the three lists (concurrently). Raises ClientError; FeatureUnavailable from a
-    server without `GET /api/unread` (the caller then replays the log as before)."""
+    server without `GET /api/unread` (the caller then replays the log as before).
+
+    `first_rows` gets the newest conversations as soon as their page arrives, with the
+    server's unread counts and open tickets, so the window paints before the rest is read.
+    """
+    def first_page(page: list[tuple[Conversation, Message | None]]) -> None:
+        if first_rows is not None:
+            first_rows([conv for conv, _ in page])
+
     try:
         async with asyncio.TaskGroup() as group:
             conversations = group.create_task(
-                _walk(_conversations_page(rest), CONVERSATIONS_PAGE)
+                _walk(_conversations_page(rest), CONVERSATIONS_PAGE, first_page)
             )
             unread = group.create_task(_walk(rest.unread_page, UNREAD_PAGE))
             tickets = group.create_task(_walk(rest.tickets_page, TICKETS_PAGE))
@@ -87,12 +99,16 @@ def _first_failure(group: BaseExceptionGroup[Exception]) -> Exception:
 Fetch = Callable[[int, str | None], Awaitable[tuple[list[T], str | None]]]
 
 
-async def _walk(fetch: Fetch[T], size: int) -> list[T]:
+async def _walk(
+    fetch: Fetch[T], size: int, first_page: Callable[[list[T]], None] | None = None
+) -> list[T]:
     items: list[T] = []
     cursor: str | None = None
     seen: set[str] = set()
     while True:
         page, cursor = await fetch(size, cursor)
+        if first_page is not None and not items:
+            first_page(page)
         items.extend(page)
         if cursor is None:
             return items
@@ -125,7 +141,9 @@ def parse_conversation(item: object) -> tuple[Conversation, Message | None] | Wi
 
     The row is what applying the conversation's messages in order would have produced: the
     title is the contact's name (the server keeps the newest name a customer sent, which is
-    what the row takes from each incoming message), else the phone.
+    what the row takes from each incoming message), else the phone. `unread_count` and
+    `ticket` (the open one) are the server's, for a first paint: the state derives both
+    again from the unread messages and the tickets.
     """
     what = "conversation list"
     if not isinstance(item, Mapping) or item.get("id") in (None, ""):
@@ -147,6 +165,8 @@ def parse_conversation(item: object) -> tuple[Conversation, Message | None] | Wi
     name = contact.get("name") if isinstance(contact.get("name"), str) else None
     if not name and last is not None and last.sender_name:
         name = last.sender_name
+    ticket = parse_ticket(item["ticket"]) if isinstance(item.get("ticket"), Mapping) else None
+    unread = item.get("unreadCount")
     conv = Conversation(
         id=conversation_id,
         title=name or phone or conversation_id,
@@ -155,5 +175,7 @@ def parse_conversation(item: object) -> tuple[Conversation, Message | None] | Wi
         last_activity=last.timestamp if last else normalize_timestamp(item.get("lastMessageAt")),
         last_preview=preview_text(last) if last else "",
         last_direction=last.direction if last else None,
+        unread_count=unread if isinstance(unread, int) and unread > 0 else 0,
+        ticket=None if isinstance(ticket, WireError) else ticket,
     )
     return conv, last

@@ -286,6 +286,17 @@ class ClientState:
         for conversation_id in touched:
             self._refresh_unread_count(conversation_id)
 
+    def preview_conversations(self, conversations: Sequence[Conversation]) -> None:
+        """Rows to paint while a first start's snapshot is still being read: new ids only,
+        shown with the server's unread counts and tickets until `apply_snapshot` replaces
+        them (live events wait in the sequencer meanwhile, so nothing else moves them)."""
+        fresh = sorted(
+            (c for c in conversations if c.id not in self._by_id),
+            key=lambda c: c.sort_key, reverse=True,
+        )  # fmt: skip
+        for conv in fresh:
+            self._insert_row(conv)
+
     def knows_unread(self, message_id: str) -> bool:
         """True if the message is already counted as unread (a replayed event)."""
         return message_id in self._unread_owner
