@@ -332,3 +332,36 @@ async def test_the_unread_list_pages_through_every_unread_message_once(
             await rest.unread_page(1001, None)
     finally:
         await rest.close()
+
+
+async def test_a_first_start_cut_by_a_server_restart_starts_again_and_ends_like_a_replay(
+    history: RestartableServer, make_client: MakeClient
+) -> None:
+    """The server goes away while the snapshot is being read (the newest rows may already
+    be painted): the next connection takes a new cursor and a new snapshot."""
+    fresh = make_client(history.url, history.operators[0], cache="fresh.db")
+    await fresh.start()
+    syncs = sync_calls(fresh)
+    real_unread = fresh.rest.unread_page
+    calls = 0
+
+    async def unread_page(limit: int, before: str | None) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await asyncio.to_thread(history.stop)
+        return await real_unread(limit, before)
+
+    fresh.rest.unread_page = unread_page  # type: ignore[method-assign]
+    await wait_until(lambda: calls >= 1 and history.process is None, "the server to stop")
+    await wait_until(lambda: fresh.connection_state is not ConnectionState.ONLINE, "offline")
+    await asyncio.to_thread(history.start)
+    await asyncio.to_thread(history.customer_writes, "dopo il riavvio", "+393330000001")
+    final = server_cursor(history.db_url)
+    await synced(fresh, final)
+
+    assert calls >= 2 and syncs and 0 not in syncs
+    replay = await replayed_client(make_client, history, "replay.db")
+    await synced(replay, final)
+    assert picture(fresh) == picture(replay)
+    assert await fresh.cache.last_seq() >= final
