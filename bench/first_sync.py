@@ -6,7 +6,8 @@
    resolves a third of the tickets, leaving the newest --unread-contacts conversations unread.
 2. Starts a real `sportello server` process on it.
 3. Times a fresh SportelloClient (empty cache in a temp dir) from start() until it is online
-   and synced up to the server's cursor, in its own process: wall time, cache file size, RSS.
+   and synced up to the server's cursor, in its own process: wall time, the first rows it
+   adds, the longest event-loop stall (the UI shares that loop), cache file size, RSS.
 4. Posts webhooks while that client is closed (until --gap events were added) and times
    its resume from its cache.
 
@@ -167,6 +168,18 @@ async def measure_client(url: str, user_id: str, token: str, cache: Path, cursor
     from sportello.client.records import ServerProfile
 
     rss_before = rss_mb()
+    stall = [0.0]
+
+    async def ticker() -> None:
+        # The app's UI runs on this loop: the longest stretch it could not repaint.
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            stall[0] = max(stall[0], now - last - 0.005)
+            last = now
+
+    ticking = asyncio.get_running_loop().create_task(ticker())
     client = SportelloClient(ServerProfile(url=url, token=token, user_id=user_id), cache,
                              sync_timeout=30.0)  # fmt: skip
     began = time.perf_counter()
@@ -195,12 +208,14 @@ async def measure_client(url: str, user_id: str, token: str, cache: Path, cursor
             return {"error": f"not synced within {timeout} s"}
         await asyncio.sleep(0.01)
     synced = time.perf_counter() - began
+    ticking.cancel()
     await client.cache.flush()
     result = {
         "start_returned_s": round(started, 3),
         "online_s": round(online_at or synced, 3),
         "first_new_rows_s": round(rows_at, 3) if rows_at is not None else None,
         "synced_s": round(synced, 3),
+        "max_loop_stall_ms": round(stall[0] * 1000, 1),
         "conversations": len(client.state.conversations),
         "unread": client.state.total_unread,
         "tickets": len(client.state.tickets),
