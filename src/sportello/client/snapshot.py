@@ -26,8 +26,13 @@ from typing import Any, TypeVar
 from sportello.client.errors import FeatureUnavailable, ServerRejected
 from sportello.client.records import Conversation, Message, Ticket, preview_text
 from sportello.client.rest import RestApi
-from sportello.client.wire import WireError, normalize_timestamp, parse_message, parse_ticket
-from sportello.domain.phone import normalize_phone
+from sportello.client.wire import (
+    WireError,
+    normalize_timestamp,
+    parse_message,
+    parse_ticket,
+    phone_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +166,7 @@ def parse_conversation(item: object) -> tuple[Conversation, Message | None] | Wi
     phone_raw = contact.get("phoneNumber") or contact.get("chatId")
     phone = last.phone if last is not None and last.phone else None
     if phone is None and isinstance(phone_raw, str) and phone_raw:
-        phone = normalize_phone(phone_raw).display
+        phone = phone_id(phone_raw).display
     name = contact.get("name") if isinstance(contact.get("name"), str) else None
     if not name and last is not None and last.sender_name:
         name = last.sender_name
