@@ -15,7 +15,13 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+import hypothesis  # noqa: F401
 import pytest
+
+# hypothesis is imported here, before any test runs, on purpose: its pytest plugin imports
+# it at the end of the session otherwise, and CPython 3.11.7's compiler then fails with
+# "SystemError: AST constructor recursion depth mismatch" after the Qt/qasync tests
+# (pytest exits 1 although every test passed).
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 if str(SRC) not in sys.path:

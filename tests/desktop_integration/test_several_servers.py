@@ -134,6 +134,11 @@ def test_two_servers_stay_connected_with_live_badges_and_notifications(
         assert run(qtbot, _post(roma.base_url, 3, "Per domani", "393401110002")) == 200
         qtbot.waitUntil(lambda: _badge(app, "Roma") == "Roma (2)", timeout=WAIT_MS)
         qtbot.waitUntil(lambda: toast.toast.title.text().startswith("Roma: "), timeout=WAIT_MS)
+        # The tray counts the whole backlog: the profile on screen plus the background ones.
+        tray = app.desktop.findChild(AlertsAttachment).alerts.tray
+        qtbot.waitUntil(
+            lambda: tray.unread == milano_client.state.total_unread + 2, timeout=WAIT_MS
+        )
 
         # "Mark as read" on it marks the conversation read on Roma's server, from here.
         qtbot.mouseClick(toast.toast.mark_button, Qt.MouseButton.LeftButton)

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock_time
@@ -159,6 +160,7 @@ class DesktopAlerts(QObject):
         self.notifier: Notifier | None = None
         self._early: list[NotificationView] = []
         self.choice_task: asyncio.Task[Notifier] | None = None
+        self._shut_down = False
         self.tray = TrayIcon(self)
         self.tray.set_paused_until(self.paused_until)
         self.has_tray = TrayIcon.available() if use_tray is None else use_tray
@@ -184,6 +186,9 @@ class DesktopAlerts(QObject):
         self._bad_intervals: list[str] = []
         awareness = getattr(client, "awareness", None)
         self.escalation: EscalationController | None = None
+        # Unread messages of the profiles connected in the background (see app.py): the
+        # tray's count is the operator's whole backlog, not only the profile on screen.
+        self.other_unread: Callable[[], int] = lambda: 0
         if awareness is not None:  # a seed-only client has no desk awareness
             self.escalation = EscalationController(
                 self.state, awareness, self.escalation_settings, self.settings, self
@@ -214,6 +219,9 @@ class DesktopAlerts(QObject):
             candidate = FreedesktopNotifier()
             if await candidate.start():
                 notifier = candidate
+            if self._shut_down:  # the console closed while the daemon was being asked
+                candidate.stop()
+                return candidate
         if notifier is None and self.has_tray and self.tray.tray.supportsMessages():
             notifier = TrayBalloonNotifier(self.tray.tray)
         if notifier is None:
@@ -328,6 +336,7 @@ class DesktopAlerts(QObject):
 
     def shutdown(self) -> None:
         """Before the app closes the window: no more hiding, no more alerts."""
+        self._shut_down = True
         if self.close_to_tray is not None:
             self.close_to_tray.allow_close = True
         self._unsubscribe()
@@ -581,7 +590,7 @@ class DesktopAlerts(QObject):
             )  # fmt: skip
         urgent = summarize(rows).urgent_unanswered
         unopened = self.escalation is not None and self.escalation.urgent_waiting
-        self.tray.set_summary(self.state.total_unread, urgent > 0 or unopened)
+        self.tray.set_summary(self.state.total_unread + self.other_unread(), urgent > 0 or unopened)
 
     @property
     def paused(self) -> bool:
@@ -628,11 +637,18 @@ class AlertsAttachment(QObject):
         alerts = install_desktop_alerts(self.desktop.app, window, client, self.desktop.preferences)
         alerts.quit_requested.connect(self.desktop.request_quit)
         alerts.tray.set_server_status(self.server_status)
+        connected = getattr(self.desktop, "connected", None)
+        if connected is not None:
+            alerts.other_unread = connected.background_unread
+            connected.changed.connect(alerts.refresh_tray)
         self.alerts = alerts
 
     def _closed(self) -> None:
         alerts, self.alerts = self.alerts, None
         if alerts is not None:
+            connected = getattr(self.desktop, "connected", None)
+            if connected is not None:
+                connected.changed.disconnect(alerts.refresh_tray)
             alerts.shutdown()
             alerts.deleteLater()
 
