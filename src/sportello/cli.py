@@ -115,6 +115,36 @@ def _cmd_token_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_token_revoke(args: argparse.Namespace) -> int:
+    from sportello.store.operators import OperatorNotFound, revoke_operator_tokens
+
+    db = _open_db(_db_url(args.db))
+    try:
+        with db.session() as session:  # type: ignore[attr-defined]
+            count = revoke_operator_tokens(session, args.name)
+            session.commit()
+    except OperatorNotFound as exc:
+        raise CliError(str(exc)) from exc
+    # Running servers end the sockets of these tokens at their next re-check.
+    print(f"revoked {count} token(s) of operator {args.name!r}")
+    return EXIT_OK
+
+
+def _cmd_operator_deactivate(args: argparse.Namespace) -> int:
+    from sportello.store.operators import OperatorNotFound, deactivate_operator
+
+    db = _open_db(_db_url(args.db))
+    try:
+        with db.session() as session:  # type: ignore[attr-defined]
+            changed = deactivate_operator(session, args.name)
+            session.commit()
+    except OperatorNotFound as exc:
+        raise CliError(str(exc)) from exc
+    state = "deactivated" if changed else "was already inactive"
+    print(f"operator {args.name!r} {state}")
+    return EXIT_OK
+
+
 def _cmd_rules_check(args: argparse.Namespace) -> int:
     from sportello.domain.rules import RulesError, TicketRules
 
@@ -220,6 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     op_add.add_argument("--db", help=db_help)
     op_add.set_defaults(handler=_cmd_operator_add)
+    op_off = op_sub.add_parser(
+        "deactivate", help="withdraw an operator's access (running servers end its sessions)"
+    )
+    op_off.add_argument("name", help="login name")
+    op_off.add_argument("--db", help=db_help)
+    op_off.set_defaults(handler=_cmd_operator_deactivate)
 
     tok = sub.add_parser("token", help="manage API tokens")
     tok_sub = tok.add_subparsers(
@@ -229,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     tok_create.add_argument("name", help="operator login name")
     tok_create.add_argument("--db", help=db_help)
     tok_create.set_defaults(handler=_cmd_token_create)
+    tok_revoke = tok_sub.add_parser(
+        "revoke", help="revoke every token of an operator (running servers end its sessions)"
+    )
+    tok_revoke.add_argument("name", help="operator login name")
+    tok_revoke.add_argument("--db", help=db_help)
+    tok_revoke.set_defaults(handler=_cmd_token_revoke)
 
     rules = sub.add_parser("rules", help="ticket rules")
     rules_sub = rules.add_subparsers(

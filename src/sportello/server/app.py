@@ -30,6 +30,7 @@ from sportello.server.ingest_batcher import IngestBatcher
 from sportello.server.logs import fields
 from sportello.server.realtime import RealtimeHub
 from sportello.server.responses import MAX_BODY_BYTES, error_middleware
+from sportello.server.revocation import RevocationWatch
 from sportello.server.webhooks import add_webhook_routes
 from sportello.store.database import Database
 
@@ -108,11 +109,17 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
         ctx.gateway_poller = poller_from_config(ctx.config, ctx.hub.gateway_health)
         if ctx.gateway_poller is not None:
             ctx.gateway_poller.start()
+        ctx.revocations = RevocationWatch(
+            ctx, ctx.config.token_recheck_interval, ctx.hub.authenticated_sessions
+        )
+        ctx.revocations.start()
     yield
     # aiohttp has already waited for in-flight requests (webhooks) at this point.
     ctx.draining = True
     if ctx.gateway_poller is not None:
         await ctx.gateway_poller.stop()
+    if ctx.revocations is not None:
+        await ctx.revocations.stop()
     await ctx.batcher.close()
     await ctx.sender.stop()
     await ctx.broadcaster.drain()

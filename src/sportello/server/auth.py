@@ -65,6 +65,10 @@ class TokenAuthenticator:
         self._cache[key] = (now + TOKEN_CACHE_SECONDS, info)
         return info
 
+    def forget(self, digest: str) -> None:
+        """Drop a revoked token (by its sha256 digest) from the cache: 401 from now on."""
+        self._cache.pop(digest, None)
+
     def _lookup(self, token: str) -> OperatorInfo | None:
         with self._db.session() as session:
             operator = operator_for_token(session, token)

@@ -58,6 +58,7 @@ class ServerConfig:
     assignee_only_replies: bool = False  # only a ticket's assignee may reply
     presence_timeout: float = 90.0  # seconds a silent console still counts as viewing
     gateway_poll_interval: float = 30.0  # seconds between WPPConnect status polls; 0 = off
+    token_recheck_interval: float = 30.0  # seconds between re-checks of connected sockets
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -123,6 +124,10 @@ def build_server_parser() -> argparse.ArgumentParser:
     add("--gateway-poll-interval", type=float,
         help="seconds between polls of WPPConnect Server's session status "
         "(GET /api/{session}/status-session); 0 turns polling off (default 30)")
+    add("--token-recheck-interval", type=float,
+        help="seconds between re-checks of the tokens of connected sockets: a socket whose "
+        "token was revoked or whose operator was deactivated (by the CLI, another node) gets "
+        "sessionEnded and is disconnected (default 30)")
     return parser
 
 
@@ -177,7 +182,8 @@ def _to_config(parser: argparse.ArgumentParser, values: dict[str, object]) -> Se
     if not 0 <= port <= 65535:
         parser.error(f"--port {port}: must be between 0 and 65535")
     for key in ("auth_timeout", "typing_timeout", "drain_timeout", "login_window",
-                "send_retry_base", "send_retry_max", "presence_timeout"):
+                "send_retry_base", "send_retry_max", "presence_timeout",
+                "token_recheck_interval"):
         value = values.get(key)
         if isinstance(value, float) and not value > 0:
             parser.error(f"--{key.replace('_', '-')} {value}: must be a positive number")

@@ -23,6 +23,7 @@ from sportello.store.database import Database
 if TYPE_CHECKING:
     from sportello.server.gateway_poller import WppSessionPoller
     from sportello.server.realtime import RealtimeHub
+    from sportello.server.revocation import RevocationWatch
     from sportello.server.sender import OutboxWorker
 
 
@@ -42,6 +43,7 @@ class ServerContext:
     hub: RealtimeHub | None = None
     sender: OutboxWorker | None = None
     gateway_poller: WppSessionPoller | None = None
+    revocations: RevocationWatch | None = None
     started_at: float = field(default_factory=time.monotonic)
     gateway_states: dict[str, GatewayState] = field(default_factory=dict)
     draining: bool = False

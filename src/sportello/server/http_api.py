@@ -23,7 +23,7 @@ from sportello.server.responses import ApiError, json_response, read_json
 from sportello.store.conversations import get_conversation, list_conversations
 from sportello.store.messages import thread_page, unread_page
 from sportello.store.models import Contact, Message
-from sportello.store.operators import list_operators
+from sportello.store.operators import list_operators, revoke_token, token_digest
 from sportello.store.tickets import get_ticket, list_tickets, ticket_history
 
 DEFAULT_LIMIT = 50
@@ -70,6 +70,33 @@ async def login(request: web.Request) -> web.Response:
     ctx.login_limiter.succeeded(ip, username)
     operator, token = result
     return json_response({"token": token, "user": operator.user_json})
+
+
+async def logout(request: web.Request) -> web.Response:
+    """POST /api/auth/logout (ours): revoke the bearer token and end its sockets now.
+
+    Sockets of this node using the token get `sessionEnded {reason: "logged_out"}` at once;
+    other nodes notice at their next `--token-recheck-interval` (reason `token_revoked`).
+    """
+    await _operator(request)
+    ctx = request.app[CONTEXT]
+    token = bearer_token(request.headers.get("Authorization"))
+    assert token is not None  # _operator refused a request without one
+
+    def revoke() -> bool:
+        with ctx.db.session() as session:
+            revoked = revoke_token(session, token)
+            session.commit()
+            return revoked
+
+    await ctx.executor.write(revoke)
+    digest = token_digest(token)
+    ended = 0
+    if ctx.revocations is not None:
+        ended = await ctx.revocations.end_token(digest, "logged_out")
+    else:
+        ctx.auth.forget(digest)
+    return json_response({"ok": True, "endedSockets": ended})
 
 
 async def _operator(request: web.Request) -> OperatorInfo:
@@ -315,6 +342,7 @@ async def ticket_history_route(request: web.Request) -> web.Response:
 def add_api_routes(app: web.Application) -> None:
     app.router.add_get("/health", health)
     app.router.add_post("/api/auth/login", login)
+    app.router.add_post("/api/auth/logout", logout)
     app.router.add_get("/api/conversations", conversations)
     app.router.add_get(r"/api/conversations/{conversation_id}/messages", conversation_messages)
     app.router.add_get("/api/tickets", tickets)

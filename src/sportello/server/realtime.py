@@ -26,6 +26,7 @@ from sportello.server.context import ServerContext
 from sportello.server.desk_awareness import DeskAwareness
 from sportello.server.logs import fields
 from sportello.server.typing import TypingTracker
+from sportello.store.operators import token_digest
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,10 @@ class SocketState:
     address: str | None
     handshake_token: str | None = None
     operator: OperatorInfo | None = None
+    # sha256 of the token that let this socket in (None: legacy auth); re-checked by
+    # revocation.py, which sets `ended` once it told the socket its access was withdrawn.
+    token_digest: str | None = None
+    ended: bool = False
     timer: asyncio.TimerHandle | None = None
     typing_in: set[str | None] = field(default_factory=set)
 
@@ -84,6 +89,7 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
                 log.info("socket refused: bad token", extra=fields(address=address))
                 raise SocketRefused("unauthorized")
             state.handshake_token = token
+            state.token_digest = token_digest(token)
             self.sockets[sid] = state
             await self._admit(sid, state, operator)
             return
@@ -151,6 +157,8 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
                             ignore_queue=True)
             await self.disconnect(sid)
             return
+        if token is not None:
+            state.token_digest = token_digest(token)
         await self._admit(sid, state, operator)
         cursor = await self.ctx.executor.read(lambda: commands.current_seq(self.ctx.db))
         await self.emit(
@@ -164,7 +172,15 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
 
     def _operator(self, sid: str) -> OperatorInfo | None:
         state = self.sockets.get(sid)
-        return None if state is None else state.operator
+        return None if state is None or state.ended else state.operator
+
+    def authenticated_sessions(self) -> list[tuple[str, str | None, int]]:
+        """(sid, token digest or None for legacy auth, operator id) of each live session."""
+        return [
+            (sid, state.token_digest, state.operator.id)
+            for sid, state in self.sockets.items()
+            if state.operator is not None and not state.ended
+        ]
 
     # -- client commands ---------------------------------------------------------------
 

@@ -10,7 +10,10 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cache
 
 from sqlalchemy import select, update
@@ -184,6 +187,80 @@ def revoke_operator_tokens(session: Session, operator_name: str) -> int:
         .values(revoked_at=utc_now())
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def deactivate_operator(session: Session, operator_name: str) -> bool:
+    """Withdraw an operator's access (tokens and password stop working); False if already."""
+    operator = find_operator(session, operator_name)
+    if operator is None:
+        raise OperatorNotFound(f"no operator named {operator_name!r}")
+    if not operator.active:
+        return False
+    operator.active = False
+    session.flush()
+    return True
+
+
+class Withdrawn(StrEnum):
+    """Why a session that was let in must end now (the `reason` of `sessionEnded`)."""
+
+    TOKEN_REVOKED = "token_revoked"
+    OPERATOR_DEACTIVATED = "operator_deactivated"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessCheck:
+    """The sessions of a batch that must end: token digests and (legacy) operator ids."""
+
+    tokens: dict[str, Withdrawn]
+    operators: dict[int, Withdrawn]
+
+
+# SQLite builds older than 3.32 allow 999 bound parameters per statement.
+_IN_CHUNK = 900
+
+
+def withdrawn_access(
+    session: Session, token_digests: Collection[str], operator_ids: Collection[int] = ()
+) -> AccessCheck:
+    """Which of these token digests and operator ids no longer grant access, and why.
+
+    One query per kind for up to 900 distinct values (what a node's connected sockets hold),
+    instead of one per socket. A digest the table no longer has counts as revoked; a
+    revoked token of a deactivated operator reports the deactivation (it says more).
+    """
+    tokens: dict[str, Withdrawn] = {}
+    wanted = sorted(set(token_digests))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start:start + _IN_CHUNK]
+        seen: set[str] = set()
+        rows = session.execute(
+            select(ApiToken.token_hash, ApiToken.revoked_at, Operator.active)
+            .join(Operator, Operator.id == ApiToken.operator_id)
+            .where(ApiToken.token_hash.in_(chunk))
+        )
+        for digest, revoked_at, active in rows:
+            seen.add(digest)
+            if not active:
+                tokens[digest] = Withdrawn.OPERATOR_DEACTIVATED
+            elif revoked_at is not None:
+                tokens[digest] = Withdrawn.TOKEN_REVOKED
+        for digest in chunk:
+            if digest not in seen:
+                tokens[digest] = Withdrawn.TOKEN_REVOKED
+    operators: dict[int, Withdrawn] = {}
+    ids = sorted(set(operator_ids))
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk_ids = ids[start:start + _IN_CHUNK]
+        active_ids = set(
+            session.execute(
+                select(Operator.id).where(Operator.id.in_(chunk_ids), Operator.active)
+            ).scalars()
+        )
+        for operator_id in chunk_ids:
+            if operator_id not in active_ids:
+                operators[operator_id] = Withdrawn.OPERATOR_DEACTIVATED
+    return AccessCheck(tokens, operators)
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int = _KEY_BYTES) -> bytes:
