@@ -30,6 +30,13 @@
             <numerusform>%n new messages from %1</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n ticket(s) waiting to be opened: %1</source>
+        <translation>
+            <numerusform>%n ticket waiting to be opened: %1</numerusform>
+            <numerusform>%n tickets waiting to be opened: %1</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>EscalationController</name>

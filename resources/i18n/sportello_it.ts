@@ -625,6 +625,25 @@
         <translation>Nessuno l&apos;ha ancora aperto.</translation>
     </message>
     <message>
+        <source>#%1 %2</source>
+        <translation>n. %1 %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n ticket(s) waiting to be opened: %1</source>
+        <translation>
+            <numerusform>%n ticket in attesa di essere aperto: %1</numerusform>
+            <numerusform>%n ticket in attesa di essere aperti: %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>#%1 (%2) %3, waiting for %4</source>
+        <translation>n. %1 (%2) %3, in attesa da %4</translation>
+    </message>
+    <message>
+        <source>Nobody has opened them yet.</source>
+        <translation>Nessuno li ha ancora aperti.</translation>
+    </message>
+    <message>
         <source>check that the business phone is online and that WPPConnect Server is running.</source>
         <translation>controlla che il telefono aziendale sia connesso e che WPPConnect Server sia in funzione.</translation>
     </message>

@@ -74,15 +74,27 @@ async def main(args: argparse.Namespace, app: QApplication) -> int:
     alerts.reminder_shown.connect(
         lambda ticket, count: report("reminder", ticket=ticket, count=count)
     )
+    alerts.burst_shown.connect(lambda tickets: report("burst", tickets=tickets))
     alerts.gateway_warned.connect(lambda key: report("gateway_warned", key=key))
     alerts.sound.played.connect(lambda cue: report("sound", cue=cue))
+    play = alerts.sound.play
+
+    def chime(cue: Any) -> bool:
+        # Every chime asked for, even one that restarts a chime still ringing ("sound"
+        # reports only what the audio device started).
+        report("chime", cue=cue.value)
+        return play(cue)
+
+    alerts.sound.play = chime  # type: ignore[method-assign]
     alerts.sound.unavailable.connect(
         lambda cue: report("sound_unavailable", cue=cue, why=alerts.sound.broken.get(cue))
     )
     notifier.shown.connect(lambda key: report("shown", key=key))
 
     def opened(key: str) -> None:
-        report("opened", key=key, conversation=getattr(window, "_open_id", None),
+        conversation = getattr(window, "_open_id", None)
+        conv = client.state.conversation(conversation) if conversation else None
+        report("opened", key=key, conversation=conversation, title=conv.title if conv else None,
                visible=window.isVisible(), minimized=window.isMinimized())  # fmt: skip
 
     notifier.open_requested.connect(opened)  # connected after the glue's own slot: runs after

@@ -12,8 +12,11 @@ from sportello.domain.escalation import (
     MAX_INTERVAL,
     EscalationPlan,
     EscalationSettings,
+    Reminder,
+    ReminderBurst,
     Waiting,
     escalation_settings,
+    group_reminders,
     interval_problem,
 )
 from sportello.domain.values import Priority
@@ -169,3 +172,52 @@ def test_gateway_watch_tells_an_outage_once_until_it_comes_back() -> None:
     assert watch.update([("wpp:a", False)]) == ([], ["wpp:a"])
     assert watch.update([("wpp:a", True)]) == (["wpp:a"], [])  # a new outage: told again
     assert watch.update([]) == ([], ["wpp:a"])  # gone from the list: up
+
+
+def test_a_start_with_three_overdue_tickets_rings_once_for_all_of_them() -> None:
+    plan = EscalationPlan(FAST)
+    plan.replace_all([
+        ticket(12, Priority.HIGH, since=at(-600)),
+        ticket(15, Priority.URGENT, since=at(-60)),
+        ticket(9, Priority.HIGH, since=at(-900)),
+    ], at(0))  # fmt: skip
+    burst = group_reminders(plan.due(at(0)))
+    assert isinstance(burst, ReminderBurst)
+    # The most pressing first: URGENT, then the HIGH one that has waited longest.
+    assert [r.ticket.number for r in burst.reminders] == ["15", "9", "12"]
+    assert burst.lead.ticket.ticket_id == "t15"
+    assert burst.critical and burst.sound is SoundCue.URGENT  # one chime: the URGENT one
+
+
+def test_reminders_due_within_two_seconds_ring_together_and_a_lone_one_rings_alone() -> None:
+    plan = EscalationPlan(EscalationSettings({Priority.HIGH: 60.0, Priority.MEDIUM: 600.0}))
+    plan.add(ticket(1, Priority.HIGH, since=at(-60)), at(0))
+    plan.add(ticket(2, Priority.MEDIUM, since=at(-598.5)), at(0))  # due 1.5 s later
+    plan.add(ticket(3, Priority.HIGH, since=at(-57)), at(0))  # due 3 s later: on its own
+    burst = group_reminders(plan.due(at(0)))
+    assert isinstance(burst, ReminderBurst)
+    assert [r.ticket.ticket_id for r in burst.reminders] == ["t1", "t2"]
+    assert not burst.critical and burst.sound is SoundCue.MESSAGE
+    assert plan.due(at(1.5)) == []  # t2 has rung already; its next is in 600 s
+    alone = group_reminders(plan.due(at(3)))
+    assert isinstance(alone, Reminder) and alone.ticket.ticket_id == "t3"
+    assert group_reminders([]) is None
+
+
+def test_nothing_is_brought_forward_when_nothing_is_due_yet() -> None:
+    plan = EscalationPlan(FAST)
+    plan.add(ticket(1, Priority.HIGH), at(0))  # due at 5
+    assert plan.due(at(4)) == []  # 1 s early, but nothing else rings now to join
+    assert [r.ticket.ticket_id for r in plan.due(at(5))] == ["t1"]
+
+
+def test_a_burst_in_quiet_hours_rings_only_if_an_urgent_one_rings_through() -> None:
+    plan = EscalationPlan(FAST)
+    plan.add(ticket(1, Priority.HIGH, since=at(-60)), at(0))
+    plan.add(ticket(2, Priority.HIGH, since=at(-60)), at(0))
+    quiet = group_reminders(plan.due(at(0), QUIET_NOW))
+    assert isinstance(quiet, ReminderBurst) and quiet.sound is None  # shown, silently
+    plan.add(ticket(3, Priority.URGENT, since=at(-60)), at(6))
+    loud = group_reminders(plan.due(at(6), QUIET_NOW))
+    assert isinstance(loud, ReminderBurst) and loud.sound is SoundCue.URGENT
+    assert loud.lead.ticket.ticket_id == "t3"

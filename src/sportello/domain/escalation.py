@@ -11,11 +11,17 @@ ring through both. Notifications switched off silence every reminder.
 
 `now` must be the local wall-clock time (an aware datetime): quiet hours are read from it,
 and aware datetimes subtract correctly whatever zone the server's times are in.
+
+Reminders that fall due together (a start with several old unopened tickets, a reconnect)
+are told together: `due` brings forward a reminder due within `GATHER` (or half its own
+interval, if shorter) of one that is due now, and `group_reminders` makes one
+`ReminderBurst` of them, so the operator gets one notification and one chime, not a
+cascade of overlapping ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +29,8 @@ from sportello.domain.alerts import AlertSettings, SoundCue, in_quiet_hours, is_
 from sportello.domain.values import Priority
 
 MAX_INTERVAL = 86_400  # seconds: a reminder a day is the slowest that still means anything
+# Reminders due this close to one that rings now ring with it (one notification, one chime).
+GATHER = timedelta(seconds=2)
 
 DEFAULT_INTERVALS: Mapping[Priority, float] = {
     Priority.URGENT: 30.0,
@@ -95,6 +103,49 @@ class Reminder:
 
 
 @dataclass(frozen=True, slots=True)
+class ReminderBurst:
+    """Several reminders due together: one notification, one chime.
+
+    `reminders` are ordered most pressing first (priority, then the longest wait), so
+    `lead` is the ticket "Open" goes to.
+    """
+
+    reminders: tuple[Reminder, ...]
+
+    @property
+    def lead(self) -> Reminder:
+        return self.reminders[0]
+
+    @property
+    def critical(self) -> bool:
+        return any(r.critical for r in self.reminders)
+
+    @property
+    def sound(self) -> SoundCue | None:
+        """The URGENT chime if any reminder rings it, else the message chime if any rings."""
+        cues = {r.sound for r in self.reminders} - {None}
+        if SoundCue.URGENT in cues:
+            return SoundCue.URGENT
+        return SoundCue.MESSAGE if cues else None
+
+
+def pressing_order(reminder: Reminder) -> tuple[int, datetime, str]:
+    """Sort key: URGENT before HIGH before ..., then the ticket that has waited longest."""
+    ticket = reminder.ticket
+    return (ticket.priority.rank, ticket.since, ticket.number)
+
+
+def group_reminders(reminders: Sequence[Reminder]) -> Reminder | ReminderBurst | None:
+    """What one timer firing tells the operator: nothing, one ticket's own reminder (as
+    before), or one burst for several tickets."""
+    if not reminders:
+        return None
+    if len(reminders) == 1:
+        return reminders[0]
+    return ReminderBurst(tuple(sorted(reminders, key=pressing_order)))
+
+
+@dataclass(frozen=True, slots=True)
 class WaitSummary:
     count: int
     longest: timedelta | None
@@ -160,6 +211,8 @@ class EscalationPlan:
     def due(self, now: datetime, alerts: AlertSettings | None = None) -> list[Reminder]:
         """Reminders to give now (silenced ones are skipped); reschedules each one.
 
+        When one is due, those due within `GATHER` (at most half their own interval, so a
+        fast reminder never rings twice in a row) come with it: rung together, once.
         Paused: no reminder; in quiet hours: a silent one; unless the ticket is URGENT and
         `urgent_ignores_quiet` is set: then it shows and rings. The chime needs sound on
         (the URGENT one for an URGENT ticket).
@@ -167,9 +220,11 @@ class EscalationPlan:
         alerts = alerts or AlertSettings()
         paused = is_paused(alerts, now)
         quiet_hours = in_quiet_hours(alerts, now)
-        out = []
+        out: list[Reminder] = []
+        if not any(when <= now for when in self._next.values()):
+            return out
         for ticket_id, when in sorted(self._next.items(), key=lambda item: item[1]):
-            if when > now:
+            if when > now and when - now >= self._gather(self._waiting[ticket_id]):
                 continue
             ticket = self._waiting[ticket_id]
             self._next[ticket_id] = now + timedelta(seconds=self.settings.interval(ticket.priority))
@@ -185,6 +240,9 @@ class EscalationPlan:
             waited = max(timedelta(0), now - ticket.since)
             out.append(Reminder(ticket, self._count[ticket_id], waited, sound))
         return out
+
+    def _gather(self, ticket: Waiting) -> timedelta:
+        return min(GATHER, timedelta(seconds=self.settings.interval(ticket.priority) / 2))
 
     def seconds_to_next(self, now: datetime) -> float | None:
         if not self._next:

@@ -8,7 +8,9 @@ Linux, tray balloon on Windows/macOS, in-app toast otherwise) and the chimes.
 
 Escalating alerts (ui/escalation.py) ring again for a ticket nobody has opened: each
 reminder replaces the conversation's notification in place and stops on every console
-once anyone opens the ticket. A gateway that goes down turns the tray grey with a warning
+once anyone opens the ticket. Reminders that fall due together (a start with several old
+unopened tickets) are one notification listing them and one chime; its "Apri" opens the
+most pressing. A gateway that goes down turns the tray grey with a warning
 and is told once per outage in a notification that says what to do.
 """
 
@@ -55,7 +57,12 @@ from sportello.domain.alerts import (
     pause_until_tomorrow,
     summarize,
 )
-from sportello.domain.escalation import EscalationSettings, Reminder, escalation_settings
+from sportello.domain.escalation import (
+    EscalationSettings,
+    Reminder,
+    ReminderBurst,
+    escalation_settings,
+)
 from sportello.domain.values import Direction, Priority
 from sportello.ui import labels
 from sportello.ui.alert_resources import icon_files
@@ -71,6 +78,8 @@ log = logging.getLogger(__name__)
 
 TRAY_REFRESH_MS = 50  # fold a burst of changes into one repaint of the tray icon
 GATEWAY_KEY = "gateway:"  # notification keys of the gateway-down warnings
+BURST_KEY = "remind:burst"  # the one notification of reminders due together
+BURST_LISTED = 5  # tickets named in a burst's notification; the rest are "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +141,7 @@ class DesktopAlerts(QObject):
     quit_requested = Signal()
     notifier_ready = Signal(str)  # the notifier's name: "freedesktop", "tray" or "toast"
     reminder_shown = Signal(str, int)  # ticket id, reminder count: handed to the notifier
+    burst_shown = Signal(list)  # ticket ids of reminders told together, most pressing first
     gateway_warned = Signal(str)  # gateway key: its one-time "disconnected" notification
 
     def __init__(
@@ -183,6 +193,9 @@ class DesktopAlerts(QObject):
         self.tray.resume_requested.connect(lambda: self.pause(None))
         self.gateway_watch = GatewayWatch()
         self._reminder_keys: dict[str, str] = {}  # ticket id -> its reminder's notification
+        # The tickets of the burst notification, most pressing first ("Apri" opens the first
+        # one still waiting); withdrawn when none of them waits any more.
+        self._burst: list[tuple[str, str]] = []  # (ticket id, conversation id)
         self._bad_intervals: list[str] = []
         awareness = getattr(client, "awareness", None)
         self.escalation: EscalationController | None = None
@@ -193,7 +206,7 @@ class DesktopAlerts(QObject):
             self.escalation = EscalationController(
                 self.state, awareness, self.escalation_settings, self.settings, self
             )
-            self.escalation.reminded.connect(self._remind)
+            self.escalation.announced.connect(self._announce)
             self.escalation.summary_changed.connect(self.tray.set_waiting)
             self.tray.set_waiting(self.escalation.summary_text())
             self._gateways(tuple(awareness.gateways.values()))
@@ -379,6 +392,7 @@ class DesktopAlerts(QObject):
             waiting = {t.ticket_id for t in change.waiting}
             for ticket_id in [t for t in self._reminder_keys if t not in waiting]:
                 self._withdraw_reminder(ticket_id)
+            self._burst_opened(waiting)
             self._tray_timer.start()
         elif isinstance(change, GatewayHealthChanged):
             self._gateways(change.gateways)
@@ -457,6 +471,12 @@ class DesktopAlerts(QObject):
 
     # ---- escalating alerts --------------------------------------------------------------
 
+    def _announce(self, told: Reminder | ReminderBurst) -> None:
+        if isinstance(told, ReminderBurst):
+            self._remind_burst(told)
+        else:
+            self._remind(told)
+
     def _remind(self, reminder: Reminder) -> None:
         """A ticket nobody opened rings again: the conversation's notification is replaced
         (or the previous reminder's), never stacked."""
@@ -492,6 +512,72 @@ class DesktopAlerts(QObject):
             key=key, title=title, body=body, critical=reminder.critical, icon=icon,
             open_label=self.tr("Open"), mark_read_label=self.tr("Mark as read"),
         )  # fmt: skip
+
+    def _remind_burst(self, burst: ReminderBurst) -> None:
+        """Several tickets ring at once (a start with old unopened tickets): one notification
+        listing them, replaced in place by the next burst, and one chime."""
+        self._burst = [(r.ticket.ticket_id, r.ticket.conversation_id) for r in burst.reminders]
+        self.conversation_of[BURST_KEY] = burst.lead.ticket.conversation_id
+        self._show(self.burst_view(burst))
+        if burst.sound is not None:
+            self.sound.play(burst.sound)
+        log.debug("reminder for %d tickets together", len(burst.reminders))
+        for reminder in burst.reminders:
+            self.reminder_shown.emit(reminder.ticket.ticket_id, reminder.count)
+        self.burst_shown.emit([r.ticket.ticket_id for r in burst.reminders])
+
+    def burst_view(self, burst: ReminderBurst) -> NotificationView:
+        """ "3 ticket in attesa di essere aperti: n. 12 Urgente, n. 15 Alta, …" and a line
+        per ticket (who, how long)."""
+        reminders = burst.reminders
+        named = [
+            self.tr("#%1 %2")
+            .replace("%1", r.ticket.number)
+            .replace("%2", labels.priority_label(r.ticket.priority))
+            for r in reminders[:3]
+        ]
+        listing = ", ".join(named) + (", …" if len(reminders) > 3 else "")
+        title = self.tr("%n ticket(s) waiting to be opened: %1", "", len(reminders)).replace(
+            "%1", listing
+        )
+        lines = []
+        for reminder in reminders[:BURST_LISTED]:
+            ticket = reminder.ticket
+            conv = self.state.conversation(ticket.conversation_id)
+            who = (conv.title if conv is not None else "") or ticket.title
+            lines.append(
+                self.tr("#%1 (%2) %3, waiting for %4")
+                .replace("%1", ticket.number)
+                .replace("%2", labels.priority_label(ticket.priority))
+                .replace("%3", who)
+                .replace("%4", wait_text(reminder.waited))
+            )
+        if len(reminders) > BURST_LISTED:
+            lines.append("…")
+        lines.append(self.tr("Nobody has opened them yet."))
+        files = icon_files(alert=burst.critical)
+        icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+        return NotificationView(
+            key=BURST_KEY, title=title, body="\n".join(lines), critical=burst.critical,
+            icon=icon, open_label=self.tr("Open"), mark_read_label=self.tr("Mark as read"),
+        )  # fmt: skip
+
+    def _burst_opened(self, waiting: set[str]) -> None:
+        """Tickets of the burst were opened: "Apri" goes to the next one still waiting; the
+        notification goes away when none waits."""
+        if not self._burst:
+            return
+        still = [(t, c) for t, c in self._burst if t in waiting]
+        if still == self._burst:
+            return
+        self._burst = still
+        if still:
+            self.conversation_of[BURST_KEY] = still[0][1]
+            return
+        self.conversation_of.pop(BURST_KEY, None)
+        self.policy.dismissed(BURST_KEY)
+        if self.notifier is not None:
+            self.notifier.withdraw(BURST_KEY)
 
     def _withdraw_reminder(self, ticket_id: str) -> None:
         """Someone opened the ticket: its "still waiting" notification is no longer true."""

@@ -2,10 +2,12 @@
 
 Fed by the client's WaitingTicketsChanged (the server's list of tickets nobody has
 opened, plus `ticketOpened`), it emits `reminded(Reminder)` each time a waiting ticket
-must ring again and `summary_changed(text)` for the tray tooltip ("2 tickets waiting, the
-oldest for 3 min"). Showing and ringing is the desktop alerts' job: they connect to
-`reminded`. The timer lives in every console, so the reminders stop everywhere as soon as
-the server announces that anyone opened the ticket.
+must ring again, `announced(Reminder | ReminderBurst)` once per timer firing (several
+reminders due together are one burst: one notification, one chime) and
+`summary_changed(text)` for the tray tooltip ("2 tickets waiting, the oldest for 3 min").
+Showing and ringing is the desktop alerts' job: they connect to `announced`. The timer
+lives in every console, so the reminders stop everywhere as soon as the server announces
+that anyone opened the ticket.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from sportello.client.awareness import DeskAwareness
 from sportello.client.changes import StateChange, WaitingTicketsChanged
 from sportello.client.state import ClientState
 from sportello.domain.alerts import AlertSettings
-from sportello.domain.escalation import EscalationPlan, EscalationSettings, Reminder, Waiting
+from sportello.domain.escalation import (
+    EscalationPlan,
+    EscalationSettings,
+    Reminder,
+    ReminderBurst,
+    Waiting,
+    group_reminders,
+)
 from sportello.domain.values import Priority
 
 SettingsSource = Callable[[], AlertSettings]
@@ -42,7 +51,8 @@ def wait_text(waited: timedelta) -> str:
 
 
 class EscalationController(QObject):
-    reminded = Signal(object)  # Reminder
+    reminded = Signal(object)  # Reminder, one per ticket (also when rung in a burst)
+    announced = Signal(object)  # Reminder | ReminderBurst: what to show, once per firing
     summary_changed = Signal(str)  # tray tooltip line, "" when nothing waits
 
     def __init__(
@@ -135,8 +145,12 @@ class EscalationController(QObject):
         now = local_now()
         if self._settings_source is not None:
             self.plan.configure(self._settings_source(), now)
-        for reminder in self.plan.due(now, self._alert_settings()):
+        due = self.plan.due(now, self._alert_settings())
+        for reminder in due:
             self.reminded.emit(reminder)
+        told = group_reminders(due)
+        if told is not None:
+            self.announced.emit(told)
         self._schedule()
         self._publish_summary()
 
@@ -147,4 +161,4 @@ class EscalationController(QObject):
             self.summary_changed.emit(text)
 
 
-__all__ = ["EscalationController", "Reminder"]
+__all__ = ["EscalationController", "Reminder", "ReminderBurst"]
