@@ -29,6 +29,8 @@ from sportello.client.errors import NotConnected
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/whatsapp"
+# Ours (docs/protocol.md 3.1): the server withdrew our access and is about to disconnect.
+SESSION_ENDED = "sessionEnded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,7 @@ class Connection:
         self._task: asyncio.Task[None] | None = None
         self._retry_now = asyncio.Event()
         self._drop_reason = ""
+        self._ended = ""  # why the server ended our session (`sessionEnded`), "" if it did not
 
     @property
     def online(self) -> bool:
@@ -194,6 +197,12 @@ class Connection:
                 detail = await self._serve(outcome.payload or {})
                 if self._stopping.is_set():
                     return
+                if self._ended:
+                    # Access withdrawn (revoked token, deactivated operator, logout): the
+                    # server would refuse a reconnect, so do not spin trying.
+                    self._set_state(ConnectionState.UNAUTHORIZED, self._ended)
+                    await self._close_socket()
+                    return
             attempt += 1
             delay = self.backoff.delay(attempt)
             state = (
@@ -238,6 +247,7 @@ class Connection:
         sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False)
         self._disconnected = asyncio.Event()
         self._drop_reason = ""
+        self._ended = ""
         refused: list[str] = []
         authenticated: asyncio.Future[Mapping[str, Any]] = (
             asyncio.get_running_loop().create_future()
@@ -257,7 +267,12 @@ class Connection:
 
         def on_any(event: str, data: Any = None, *_: Any) -> None:
             # Sync handler on purpose: it runs before the next packet is read, keeping order.
-            if event == "authenticated":
+            if event == SESSION_ENDED:
+                self._ended = _ended_detail(data)
+                if authenticated.done():
+                    # Stop serving now rather than rely on the server's close arriving.
+                    self._disconnected.set()
+            elif event == "authenticated":
                 if not authenticated.done():
                     authenticated.set_result(data if isinstance(data, Mapping) else {})
             elif not authenticated.done():
@@ -293,6 +308,9 @@ class Connection:
             await self._close_socket()
             detail = str(exc) or "the server did not answer authenticate"
             return _Outcome(ok=False, detail=detail)
+        if self._ended:  # ended while authenticating: same as refused
+            await self._close_socket()
+            return _Outcome(ok=False, unauthorized=True, detail=self._ended)
         if payload.get("success") is False:
             error = str(payload.get("error") or "authentication refused")
             await self._close_socket()
@@ -301,6 +319,16 @@ class Connection:
         for event, data in early:
             self.handler.on_event(event, data)
         return _Outcome(ok=True, payload=payload)
+
+
+def _ended_detail(data: Any) -> str:
+    """One line for the UI from a `sessionEnded` payload (its text is the server's)."""
+    reason = data.get("reason") if isinstance(data, Mapping) else None
+    message = data.get("message") if isinstance(data, Mapping) else None
+    text = message if isinstance(message, str) and message.strip() else reason
+    if not isinstance(text, str) or not text.strip():
+        text = "access withdrawn"
+    return "the server ended the session: " + " ".join(text.split())[:200]
 
 
 def _is_unauthorized(reason: str) -> bool:
