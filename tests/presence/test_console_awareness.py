@@ -357,3 +357,39 @@ def test_unopened_urgent_ticket_renotifies_until_anyone_opens_it_on_every_consol
     assert controllers["b"].summary_text() == ""
     for controller in controllers.values():
         controller.detach()
+
+
+def test_the_list_names_a_message_by_its_type_never_by_its_text(
+    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+) -> None:
+    server, (giulia, _) = desk
+    # Two before the console starts (through the snapshot), two while it runs (live).
+    server.customer_writes("[ok]", phone="+393331110001", name="Rita Quadre")
+    server.post("/webhooks/generic", {"id": "gw-photo-1", "from": "+393331110002", "body": "",
+                                      "type": "image", "senderName": "Pino Foto"})  # fmt: skip
+    window, _client = consoles.open(giulia)
+    jid = "393331110003@c.us"
+    server.post("/webhooks/wppconnect", {
+        "event": "onmessage", "session": "sportello", "id": f"false_{jid}_POLL9",
+        "type": "poll_creation", "t": int(time.time()), "from": jid,
+        "to": "390612345678@c.us", "fromMe": False, "isGroupMsg": False, "pollName": "Orari?",
+    })  # fmt: skip
+    server.customer_writes("[image]", phone="+393331110004", name="Ugo Finto")
+
+    model = window.conversations.model
+
+    def rows() -> dict[str, str]:
+        """Each row's phone (last four digits) -> what the row says, as a reader hears it."""
+        out = {}
+        for row in range(model.rowCount()):
+            index = model.index(row, 0)
+            conv = index.data(ConversationRole.CONVERSATION)
+            out[(conv.phone or "")[-4:]] = index.data(Qt.ItemDataRole.AccessibleTextRole)
+        return out
+
+    qtbot.waitUntil(lambda: {"0001", "0002", "0003", "0004"} <= set(rows()), timeout=WAIT_MS)
+    shown = rows()
+    assert shown["0001"].endswith(", [ok]")
+    assert shown["0002"].endswith(", Photo")
+    assert shown["0003"].endswith(", Unsupported message (poll_creation)")
+    assert shown["0004"].endswith(", [image]")  # typed by the customer: not a photo

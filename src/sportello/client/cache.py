@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sportello.client.records import (
+    KIND_MARK,
     LOCAL_ID_PREFIX,
     Conversation,
     MediaInfo,
     Message,
     Ticket,
-    preview_text,
+    conversation_preview,
 )
 from sportello.domain.values import DeliveryStatus, Direction, MessageType, Priority, TicketStatus
 
@@ -45,7 +46,7 @@ def _close_marker(conn: sqlite3.Connection) -> object:
 
 _CLOSE: Write = _close_marker
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a preview without text is KIND_MARK + type (1 wrote "[type]")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS conversations (
@@ -145,9 +146,7 @@ class Cache:
         try:
             conn = _connect(self.path)
             conn.executescript(_SCHEMA)
-            conn.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+            _upgrade(conn)
         except sqlite3.Error as exc:
             ready.set_exception(exc)
             return
@@ -521,6 +520,27 @@ def upsert_messages(conn: sqlite3.Connection, messages: Sequence[Message]) -> No
     )
 
 
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a cache written by an older version up to `SCHEMA_VERSION`, in place."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    version = int(row[0]) if row is not None else 0  # 0: a new file, nothing to rewrite
+    if version >= SCHEMA_VERSION:
+        return
+    if 0 < version < 2:
+        # Version 1 wrote "[image]" for a message without text, which a customer can type
+        # too: rewrite only the previews whose cached last message really has no text.
+        conn.execute(
+            "UPDATE conversations SET last_preview = ? || m.type FROM messages AS m "
+            "WHERE m.id = conversations.last_id AND m.type != 'text' AND m.body = '' "
+            "AND coalesce(json_extract(m.media, '$.caption'), '') = '' "
+            "AND conversations.last_preview = '[' || m.type || ']'",
+            (KIND_MARK,),
+        )
+    conn.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+    )
+
+
 def _message_row(m: Message) -> tuple[Any, ...]:
     media = None
     if m.media is not None:
@@ -536,7 +556,7 @@ def _conversation_row(m: Message) -> tuple[Any, ...]:
     title = (m.sender_name if m.direction is Direction.INCOMING else None) or ""
     return (
         m.conversation_id, title or m.phone or m.conversation_id, m.phone, int(m.is_group),
-        m.timestamp, m.id, preview_text(m), m.direction.value,
+        m.timestamp, m.id, conversation_preview(m), m.direction.value,
     )  # fmt: skip
 
 

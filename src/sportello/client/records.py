@@ -20,6 +20,11 @@ from sportello.domain.values import (
 
 LOCAL_ID_PREFIX = "local:"
 PREVIEW_CHARS = 120
+# Starts a conversation preview that stands for a message without text: the mark, then the
+# message type ("\ue000image"). A private-use code point, removed from every customer text
+# the preview shows, so a customer who writes "[ok]" or pastes the mark is never taken for
+# a photo or an unsupported message.
+KIND_MARK = "\ue000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +185,20 @@ class LoginResult:
 
 
 def preview_text(message: Message) -> str:
-    """One line for the conversation list: the body, else the caption, else the kind."""
+    """One line of the message's text: the body, else the caption ("" when it has none)."""
     text = message.body or (message.media.caption if message.media else None) or ""
+    return " ".join(text.replace(KIND_MARK, "").split())[:PREVIEW_CHARS]
+
+
+def conversation_preview(message: Message) -> str:
+    """The conversation list's preview: the text, or `KIND_MARK` + the type for a message
+    without text (the list names the kind from its type, never from what a customer wrote)."""
+    text = preview_text(message)
     if not text and message.type != MessageType.TEXT:
-        text = f"[{message.type}]"
-    return " ".join(text.split())[:PREVIEW_CHARS]
+        return KIND_MARK + str(message.type)
+    return text
+
+
+def preview_kind(preview: str) -> str | None:
+    """The message type a `conversation_preview` stands for; None when it is text."""
+    return preview[len(KIND_MARK) :] if preview.startswith(KIND_MARK) else None

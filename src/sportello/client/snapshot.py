@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sportello.client.errors import FeatureUnavailable, ServerRejected
-from sportello.client.records import Conversation, Message, Ticket, preview_text
+from sportello.client.records import Conversation, Message, Ticket, conversation_preview
 from sportello.client.rest import RestApi
 from sportello.client.wire import (
     WireError,
@@ -178,7 +178,7 @@ def parse_conversation(item: object) -> tuple[Conversation, Message | None] | Wi
         phone=phone,
         is_group=bool(contact.get("isGroup", last.is_group if last else False)),
         last_activity=last.timestamp if last else normalize_timestamp(item.get("lastMessageAt")),
-        last_preview=preview_text(last) if last else "",
+        last_preview=conversation_preview(last) if last else "",
         last_direction=last.direction if last else None,
         unread_count=unread if isinstance(unread, int) and unread > 0 else 0,
         ticket=None if isinstance(ticket, WireError) else ticket,

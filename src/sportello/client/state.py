@@ -41,7 +41,7 @@ from sportello.client.records import (
     Conversation,
     Message,
     Ticket,
-    preview_text,
+    conversation_preview,
 )
 from sportello.domain.values import DeliveryStatus, Direction
 
@@ -356,7 +356,7 @@ class ClientState:
             conv,
             title=title,
             last_activity=message.timestamp,
-            last_preview=preview_text(message),
+            last_preview=conversation_preview(message),
             last_direction=message.direction,
             unread_count=len(self._unread.get(conv.id, ())),
         )

@@ -7,7 +7,6 @@ and scroll position survive a burst of incoming messages.
 
 from __future__ import annotations
 
-import re
 from enum import IntEnum
 from typing import Any
 
@@ -27,25 +26,26 @@ from sportello.client.changes import (
     PresenceChanged,
     StateChange,
 )
-from sportello.client.records import Conversation
+from sportello.client.records import Conversation, preview_kind
 from sportello.client.state import ClientState
 from sportello.domain.values import MessageType, Priority
 from sportello.ui import labels
 from sportello.ui.thread_model import unsupported_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-# client/records.preview_text writes "[kind]" for a message without text.
-_KIND_MARKER = re.compile(r"\[([a-z][a-z0-9_]*)\]")
 _MEDIA_KINDS = frozenset(MessageType) - {MessageType.TEXT, MessageType.UNSUPPORTED}
 
 
 def shown_preview(preview: str) -> str:
-    """The list's preview line: "[image]" becomes "Photo", an unknown kind "Unsupported
-    message (kind)" (the same words as in the thread)."""
-    marker = _KIND_MARKER.fullmatch(preview)
-    if marker is None:
+    """The list's preview line: a photo without caption becomes "Photo", an unknown type
+    "Unsupported message (kind)" (the same words as in the thread); text stays as written.
+
+    The kind comes from the message type (client/records.conversation_preview marks it),
+    never from the text: a customer who writes "[ok]" sees "[ok]".
+    """
+    kind = preview_kind(preview)
+    if kind is None:
         return preview
-    kind = marker.group(1)
     if kind in _MEDIA_KINDS:
         return labels.media_label(kind)
     return unsupported_text("" if kind == MessageType.UNSUPPORTED else kind)
@@ -53,8 +53,8 @@ def shown_preview(preview: str) -> str:
 
 def is_unsupported_preview(preview: str) -> bool:
     """True when the preview stands for a message of a type we cannot show (drawn italic)."""
-    marker = _KIND_MARKER.fullmatch(preview)
-    return marker is not None and marker.group(1) not in _MEDIA_KINDS
+    kind = preview_kind(preview)
+    return kind is not None and kind not in _MEDIA_KINDS
 
 
 class ConversationRole(IntEnum):

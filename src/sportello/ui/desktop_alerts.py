@@ -41,7 +41,7 @@ from sportello.client.changes import (
 )
 from sportello.client.desk_records import GatewayInfo
 from sportello.client.errors import ClientError
-from sportello.client.records import Message, Ticket, preview_text
+from sportello.client.records import Message, Ticket, conversation_preview
 from sportello.domain.alerts import (
     Alert,
     AlertPolicy,
@@ -66,6 +66,7 @@ from sportello.domain.escalation import (
 from sportello.domain.values import Direction, Priority
 from sportello.ui import labels
 from sportello.ui.alert_resources import icon_files
+from sportello.ui.conversation_model import shown_preview
 from sportello.ui.escalation import EscalationController, wait_text
 from sportello.ui.notifications.balloon import TrayBalloonNotifier
 from sportello.ui.notifications.base import NotificationView, Notifier
@@ -406,7 +407,8 @@ class DesktopAlerts(QObject):
             conversation_id=message.conversation_id,
             sender=(message.sender_name or (conv.title if conv else "") or message.phone
                     or self.tr("Unknown contact")),
-            body=preview_text(message) or labels.media_label(str(message.type)),
+            body=shown_preview(conversation_preview(message))
+            or labels.media_label(str(message.type)),
             ticket=ticket_fact(ticket),
             hint=ServerHint(hint.title, hint.body, hint.icon, hint.sound) if hint else None,
             replayed=replayed,
