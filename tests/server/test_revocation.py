@@ -254,3 +254,31 @@ def test_recheck_interval_flag_and_environment() -> None:
     assert config.token_recheck_interval == 2.5
     with pytest.raises(SystemExit):
         parse_server_args(["--token-recheck-interval", "0"])
+
+
+def test_batched_check_sorts_out_revoked_deactivated_and_unknown_tokens(db_url: str) -> None:
+    from sportello.store.operators import (
+        Withdrawn,
+        revoke_token,
+        token_digest,
+        withdrawn_access,
+    )
+
+    db = open_db(db_url)
+    try:
+        giulia, marco, anna = (add_operator(db, name) for name in ("giulia", "marco", "anna"))
+        with db.session() as session:
+            assert revoke_token(session, giulia.token)
+            assert deactivate_operator(session, "anna") is True
+            session.commit()
+        unknown = [f"{n:064x}" for n in range(950)]  # more than one statement's worth
+        digests = [token_digest(op.token) for op in (giulia, marco, anna)] + unknown
+        with db.read_session() as session:
+            found = withdrawn_access(session, digests, [int(marco.id), int(anna.id), 99999])
+        assert found.tokens.pop(token_digest(giulia.token)) is Withdrawn.TOKEN_REVOKED
+        assert found.tokens.pop(token_digest(anna.token)) is Withdrawn.OPERATOR_DEACTIVATED
+        assert found.tokens == dict.fromkeys(unknown, Withdrawn.TOKEN_REVOKED)
+        assert found.operators == {int(anna.id): Withdrawn.OPERATOR_DEACTIVATED,
+                                   99999: Withdrawn.OPERATOR_DEACTIVATED}
+    finally:
+        db.dispose()
