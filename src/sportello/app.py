@@ -468,7 +468,12 @@ class Desktop(QObject):
         if end.kind is End.REOPEN:
             return StartLocal(self.preferences.local_port) if step.local else step
         if end.kind is End.LOGOUT:
+            from sportello.client.sign_out import end_session_on_server
+
             if not step.from_env:
+                # Revoked on the server too: a copy of the token must not keep working.
+                # (A token given in the environment belongs to whoever set it: kept.)
+                await end_session_on_server(profile.url, profile.token)
                 _forget_token(profile.name)
                 if self.preferences.last_profile == profile.name:
                     self.preferences.last_profile = ""

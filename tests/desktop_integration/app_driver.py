@@ -32,6 +32,19 @@ def add_operator(db_url: str, name: str, password: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def server_accepts(base_url: str, token: str, qtbot: QtBot) -> int:
+    """The HTTP status a server answers to a REST call with `token` (200 or 401)."""
+    import aiohttp
+
+    async def ask() -> int:
+        async with aiohttp.ClientSession() as session, session.get(
+            f"{base_url}/api/operators", headers={"Authorization": f"Bearer {token}"}
+        ) as response:
+            return response.status
+
+    return run(qtbot, ask())
+
+
 @contextmanager
 def office_server(folder: Path, port: int, qtbot: QtBot) -> Iterator[LocalServerSupervisor]:
     """A Sportello server "somewhere in the office": a real `sportello server` child."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from app_driver import WAIT_MS, AppUnderTest, add_operator, office_server, run
+from app_driver import WAIT_MS, AppUnderTest, add_operator, office_server, run, server_accepts
 from local_harness import free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt
 
@@ -188,6 +188,8 @@ def test_profiles_connected_at_quit_reconnect_and_one_can_log_out_from_settings(
         assert run(qtbot, _post(milano.base_url, 1, "Ci siete?", "393401110003")) == 200
         qtbot.waitUntil(lambda: _badge(again, "Milano") == "Milano (1)", timeout=WAIT_MS)
         milano_client = again.desktop.connected.client("Milano")
+        milano_token = credentials.load_token("Milano")
+        assert milano_token and server_accepts(milano.base_url, milano_token, qtbot) == 200
 
         # Settings > Servers > Log out of the background profile: only that one goes.
         again.desktop.menus.settings_action.trigger()
@@ -202,6 +204,10 @@ def test_profiles_connected_at_quit_reconnect_and_one_can_log_out_from_settings(
         assert again.desktop.connected.names() == ["Roma"]
         assert _on_screen(again, "Roma")
         assert credentials.load_token("Milano") is None
+        # ...and its token is revoked on Milano's server (the call runs in the background).
+        qtbot.waitUntil(
+            lambda: server_accepts(milano.base_url, milano_token, qtbot) == 401, timeout=WAIT_MS
+        )
         qtbot.waitUntil(
             lambda: "not connected" in again.desktop.switcher.buttons["Milano"].toolTip(),
             timeout=WAIT_MS,

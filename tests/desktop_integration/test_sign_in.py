@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_driver import AppUnderTest, add_operator, office_server, run
+from app_driver import AppUnderTest, add_operator, office_server, run, server_accepts
 from local_harness import files_containing, free_port
 from PySide6.QtCore import Qt
 
@@ -59,10 +59,13 @@ def test_first_run_sign_in_keeps_the_token_in_the_keyring_only(home, qapp, qtbot
         assert files_containing([home.config, home.data, home.cache], token) == []
         assert files_containing([home.config, home.data, home.cache], PASSWORD) == []
 
-        # Log out: the token is gone, the dialog comes back prefilled for this server.
+        # Log out: the token is gone, here and on the server (a copy of it stops working);
+        # the dialog comes back prefilled for this server.
+        assert server_accepts(office.base_url, token, qtbot) == 200
         app.desktop.menus.logout_action.trigger()
         dialog = app.wait_dialog()
         assert credentials.load_token("Ufficio") is None
+        assert server_accepts(office.base_url, token, qtbot) == 401
         assert dialog.url.text() == office.base_url and dialog.username.text() == "giulia"
         assert dialog.password.text() == ""
         assert app.quit() == 0

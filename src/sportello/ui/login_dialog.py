@@ -312,8 +312,15 @@ def session_ended_notice() -> str:
 
 
 def logout(preferences: Preferences, profile_name: str) -> None:
-    """Forget the profile's token (the profile itself stays, for the next login)."""
+    """Forget the profile's token (the profile itself stays, for the next login), and
+    revoke it on its server in the background (client/sign_out.py)."""
+    from sportello.client.sign_out import end_session_soon
+
+    token = credentials.load_token(profile_name)
+    record = preferences.profile(profile_name)
     credentials.delete_token(profile_name)
+    if token and record is not None and record.url:
+        end_session_soon(record.url, token)
     if preferences.last_profile == profile_name:
         preferences.last_profile = ""
 
