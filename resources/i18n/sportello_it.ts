@@ -547,34 +547,6 @@
         <translation>Finestra di 24 ore: restano %1 per rispondere</translation>
     </message>
     <message>
-        <source>WhatsApp gateway disconnected: check that the business phone is online and WPPConnect Server is running.</source>
-        <translation>Gateway WhatsApp disconnesso: verifica che il telefono aziendale sia connesso e che WPPConnect Server sia in funzione.</translation>
-    </message>
-    <message>
-        <source>WhatsApp gateway logged out: scan the QR code again in WPPConnect Server with the business phone.</source>
-        <translation>Il gateway WhatsApp è uscito dall&apos;account: inquadra di nuovo il codice QR in WPPConnect Server con il telefono aziendale.</translation>
-    </message>
-    <message>
-        <source>WhatsApp is open elsewhere (another WhatsApp Web): close it there to receive messages here.</source>
-        <translation>WhatsApp è aperto altrove (un altro WhatsApp Web): chiudilo lì per ricevere i messaggi qui.</translation>
-    </message>
-    <message>
-        <source>The WhatsApp number is blocked: check the business phone.</source>
-        <translation>Il numero WhatsApp è bloccato: controlla il telefono aziendale.</translation>
-    </message>
-    <message>
-        <source>The WhatsApp gateway refused the access token: an administrator must renew it. Replies are not sent.</source>
-        <translation>Il gateway WhatsApp ha rifiutato il token di accesso: un amministratore deve rinnovarlo. Le risposte non vengono inviate.</translation>
-    </message>
-    <message>
-        <source>The server cannot reach WPPConnect Server: check that it is running and that the server&apos;s --wppconnect-url is right.</source>
-        <translation>Il server non raggiunge WPPConnect Server: controlla che sia avviato e che --wppconnect-url del server sia corretto.</translation>
-    </message>
-    <message>
-        <source>WhatsApp gateway down (%1)</source>
-        <translation>Gateway WhatsApp non raggiungibile (%1)</translation>
-    </message>
-    <message>
         <source>(+%1 more)</source>
         <translation>(altri %1)</translation>
     </message>
@@ -644,42 +616,6 @@
         <translation>Nessuno li ha ancora aperti.</translation>
     </message>
     <message>
-        <source>check that the business phone is online and that WPPConnect Server is running.</source>
-        <translation>controlla che il telefono aziendale sia connesso e che WPPConnect Server sia in funzione.</translation>
-    </message>
-    <message>
-        <source>scan the QR code again in WPPConnect Server with the business phone.</source>
-        <translation>scansiona di nuovo il codice QR in WPPConnect Server con il telefono aziendale.</translation>
-    </message>
-    <message>
-        <source>WhatsApp is open elsewhere (another WhatsApp Web): close it there.</source>
-        <translation>WhatsApp è aperto altrove (un altro WhatsApp Web): chiudilo lì.</translation>
-    </message>
-    <message>
-        <source>the number is blocked: check the business phone.</source>
-        <translation>il numero è bloccato: controlla il telefono aziendale.</translation>
-    </message>
-    <message>
-        <source>the gateway refused the access token: an administrator must renew it. Replies are not sent.</source>
-        <translation>il gateway ha rifiutato il token di accesso: un amministratore deve rinnovarlo. Le risposte non partono.</translation>
-    </message>
-    <message>
-        <source>check the gateway connection.</source>
-        <translation>controlla la connessione del gateway.</translation>
-    </message>
-    <message>
-        <source>WhatsApp gateway down (%1, %2): %3</source>
-        <translation>Gateway WhatsApp non attivo (%1, %2): %3</translation>
-    </message>
-    <message>
-        <source>WhatsApp not authorized</source>
-        <translation>WhatsApp non autorizzato</translation>
-    </message>
-    <message>
-        <source>WhatsApp disconnected</source>
-        <translation>WhatsApp disconnesso</translation>
-    </message>
-    <message>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
@@ -696,6 +632,73 @@
             <numerusform>%n ticket in attesa di essere aperto, da %1</numerusform>
             <numerusform>%n ticket in attesa di essere aperti, il più vecchio da %1</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>GatewayAdvice</name>
+    <message>
+        <source>WhatsApp gateway disconnected</source>
+        <translation>Gateway WhatsApp disconnesso</translation>
+    </message>
+    <message>
+        <source>WhatsApp gateway logged out</source>
+        <translation>Il gateway WhatsApp è uscito dall&apos;account</translation>
+    </message>
+    <message>
+        <source>WhatsApp is open elsewhere (another WhatsApp Web)</source>
+        <translation>WhatsApp è aperto altrove (un altro WhatsApp Web)</translation>
+    </message>
+    <message>
+        <source>The WhatsApp number is blocked</source>
+        <translation>Il numero WhatsApp è bloccato</translation>
+    </message>
+    <message>
+        <source>The WhatsApp gateway refused the access token</source>
+        <translation>Il gateway WhatsApp ha rifiutato il token di accesso</translation>
+    </message>
+    <message>
+        <source>The server cannot reach WPPConnect Server</source>
+        <translation>Il server non raggiunge WPPConnect Server</translation>
+    </message>
+    <message>
+        <source>WhatsApp gateway down (%1)</source>
+        <translation>Gateway WhatsApp non attivo (%1)</translation>
+    </message>
+    <message>
+        <source>check that the business phone is online and that WPPConnect Server is running.</source>
+        <translation>verifica che il telefono aziendale sia connesso e che WPPConnect Server sia in funzione.</translation>
+    </message>
+    <message>
+        <source>scan the QR code again in WPPConnect Server with the business phone.</source>
+        <translation>inquadra di nuovo il codice QR in WPPConnect Server con il telefono aziendale.</translation>
+    </message>
+    <message>
+        <source>close it there to receive messages here.</source>
+        <translation>chiudilo lì per ricevere i messaggi qui.</translation>
+    </message>
+    <message>
+        <source>check the business phone.</source>
+        <translation>controlla il telefono aziendale.</translation>
+    </message>
+    <message>
+        <source>an administrator must renew it. Replies are not sent.</source>
+        <translation>un amministratore deve rinnovarlo. Le risposte non vengono inviate.</translation>
+    </message>
+    <message>
+        <source>check that it is running and that the server&apos;s --wppconnect-url is right.</source>
+        <translation>controlla che sia avviato e che --wppconnect-url del server sia corretto.</translation>
+    </message>
+    <message>
+        <source>check the gateway connection.</source>
+        <translation>controlla la connessione del gateway.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>%1 (%2, %3): %4</source>
+        <translation>%1 (%2, %3): %4</translation>
     </message>
 </context>
 <context>

@@ -147,7 +147,7 @@ def test_gateway_down_turns_the_tray_and_warns_once_per_outage(
         running.post("/webhooks/wppconnect", event)
 
     def warnings() -> list[NotifyCall]:
-        return [c for c in monitor.snapshot() if c.title == "WhatsApp disconnesso"]
+        return [c for c in monitor.snapshot() if c.title == "Gateway WhatsApp disconnesso"]
 
     def tray_after(value: str, down: bool) -> dict[str, Any]:
         """Post the state event, then the first tray report that shows it."""
@@ -160,10 +160,10 @@ def test_gateway_down_turns_the_tray_and_warns_once_per_outage(
 
     up = app.wait_for("tray", gateway_down=False)
     down = tray_after("DISCONNECTED", True)
-    assert "Gateway WhatsApp non attivo (sportello, DISCONNECTED)" in down["tooltip"]
+    assert "Gateway WhatsApp disconnesso (sportello, DISCONNECTED)" in down["tooltip"]
     assert "WPPConnect Server" in down["tooltip"]  # what to do
     assert down["top_left"] != up["top_left"]  # the warning triangle over the icon
-    warning = monitor.wait_for(lambda c: c.title == "WhatsApp disconnesso")
+    warning = monitor.wait_for(lambda c: c.title == "Gateway WhatsApp disconnesso")
     assert warning.body.startswith("sportello: ") and "telefono" in warning.body
     assert warning.urgency == 2 and "mark-read" not in warning.action_labels()
     assert warning.hints["category"][1] == "network.disconnected"

@@ -29,6 +29,7 @@ from sportello.client.desk_records import GatewayInfo
 from sportello.client.state import ClientState
 from sportello.domain.service_window import WindowState, format_left
 from sportello.domain.values import utc_now
+from sportello.ui.gateway_advice import gateway_text
 from sportello.ui.thread_pane import ThreadPane
 
 CONFIRM_S = 10.0
@@ -224,21 +225,8 @@ class DeskAwarenessView(QObject):
             self._block_changed()
 
     def gateway_text(self, info: GatewayInfo) -> str:
-        what = {
-            "DISCONNECTED": self.tr("WhatsApp gateway disconnected: check that the business"
-                                    " phone is online and WPPConnect Server is running."),
-            "UNPAIRED": self.tr("WhatsApp gateway logged out: scan the QR code again in"
-                                " WPPConnect Server with the business phone."),
-            "CONFLICT": self.tr("WhatsApp is open elsewhere (another WhatsApp Web): close it"
-                                " there to receive messages here."),
-            "BLOCKED": self.tr("The WhatsApp number is blocked: check the business phone."),
-            "UNAUTHORIZED": self.tr("The WhatsApp gateway refused the access token: an"
-                                    " administrator must renew it. Replies are not sent."),
-            "UNREACHABLE": self.tr("The server cannot reach WPPConnect Server: check that it"
-                                   " is running and that the server's --wppconnect-url is"
-                                   " right."),
-        }  # fmt: skip
-        return what.get(info.state, self.tr("WhatsApp gateway down (%1)").replace("%1", info.state))
+        """The status bar's sentence: the same words as the tray and the notification."""
+        return gateway_text(info)
 
     def _render_gateways(self) -> None:
         down = self._awareness.gateways_down

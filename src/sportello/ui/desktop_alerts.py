@@ -68,6 +68,7 @@ from sportello.ui import labels
 from sportello.ui.alert_resources import icon_files
 from sportello.ui.conversation_model import shown_preview
 from sportello.ui.escalation import EscalationController, wait_text
+from sportello.ui.gateway_advice import gateway_advice, gateway_line, gateway_problem
 from sportello.ui.notifications.balloon import TrayBalloonNotifier
 from sportello.ui.notifications.base import NotificationView, Notifier
 from sportello.ui.notifications.toast import ToastNotifier
@@ -594,27 +595,11 @@ class DesktopAlerts(QObject):
 
     def gateway_advice(self, info: GatewayInfo) -> str:
         """What to do about a gateway that is down, in the operator's language."""
-        advice = {
-            "DISCONNECTED": self.tr("check that the business phone is online and that"
-                                    " WPPConnect Server is running."),
-            "UNPAIRED": self.tr("scan the QR code again in WPPConnect Server with the"
-                                " business phone."),
-            "CONFLICT": self.tr("WhatsApp is open elsewhere (another WhatsApp Web): close it"
-                                " there."),
-            "BLOCKED": self.tr("the number is blocked: check the business phone."),
-            "UNAUTHORIZED": self.tr("the gateway refused the access token: an administrator"
-                                    " must renew it. Replies are not sent."),
-        }  # fmt: skip
-        return advice.get(info.state) or info.action or self.tr("check the gateway connection.")
+        return gateway_advice(info)
 
     def gateway_line(self, info: GatewayInfo) -> str:
         """The tray's tooltip line for a gateway that is down."""
-        return (
-            self.tr("WhatsApp gateway down (%1, %2): %3")
-            .replace("%1", info.account or info.gateway or info.key)
-            .replace("%2", info.state)
-            .replace("%3", self.gateway_advice(info))
-        )
+        return gateway_line(info)
 
     def _gateways(self, gateways: tuple[GatewayInfo, ...]) -> None:
         down = [g for g in gateways if g.down]
@@ -630,10 +615,7 @@ class DesktopAlerts(QObject):
             return
         for key in went_down:
             info = by_key[key]
-            title = (
-                self.tr("WhatsApp not authorized") if info.state == "UNAUTHORIZED"
-                else self.tr("WhatsApp disconnected")
-            )  # fmt: skip
+            title = gateway_problem(info)
             files = icon_files(alert=True)
             icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
             self._show(NotificationView(
