@@ -63,3 +63,18 @@ def test_a_damaged_stored_interval_keeps_its_default(tmp_path: Path, qtbot: QtBo
     dialog = SettingsDialog(preferences(tmp_path))  # shows something sane, not the damage
     qtbot.addWidget(dialog)
     assert dialog.remind["remind_high"].value() == 120  # the default, which is what applies
+
+
+def test_interval_fields_are_as_wide_as_a_day_in_seconds_not_the_whole_dialog(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    dialog = SettingsDialog(preferences(tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.resize(680, 500)
+    dialog.tabs.setCurrentIndex(1)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for box in dialog.remind.values():
+        box.setValue(MAX_INTERVAL)  # the widest value it can show: "86400 s"
+        assert box.fontMetrics().horizontalAdvance(box.text()) < box.width()
+        assert box.width() < dialog.width() // 4

@@ -196,6 +196,10 @@ class SettingsDialog(QDialog):
             default = getattr(NotificationPreferences(), field)
             box.setValue(value if interval_problem(value) is None else default)
             box.setAccessibleName(label)
+            # As wide as "86400 s" needs, in every style: a number of seconds does not
+            # deserve the dialog's whole width; right-aligned, the values line up.
+            box.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            box.setFixedWidth(box.sizeHint().width())
             form.addRow(label, box)
             self.remind[field] = box
         self.urgent_ignores_quiet = QCheckBox(
