@@ -107,6 +107,29 @@ def test_inactive_operator_cannot_log_in_or_use_tokens(db: Database) -> None:
         assert operator_for_token(session, token) is None
 
 
+def test_deactivating_revokes_the_tokens_so_reactivating_does_not_revive_them(
+    db: Database,
+) -> None:
+    from sportello.store.operators import deactivate_operator
+
+    with db.session() as session:
+        create_operator(session, "ex2", Role.OPERATOR, "password-1")
+        token = create_token(session, "ex2")
+        session.commit()
+    with db.session() as session:
+        assert deactivate_operator(session, "ex2") is True
+        assert deactivate_operator(session, "ex2") is False
+        session.commit()
+    with db.session() as session:  # an administrator sets it back by hand
+        operator = session.scalars(select(Operator).where(Operator.name == "ex2")).one()
+        operator.active = True
+        session.commit()
+    with db.session() as session:
+        assert operator_for_token(session, token) is None
+        assert verify_password(session, "ex2", "password-1") is not None
+        assert operator_for_token(session, create_token(session, "ex2")) is not None
+
+
 def test_token_for_unknown_operator_is_refused(db: Database) -> None:
     with db.session() as session, pytest.raises(OperatorNotFound, match="ghost"):
         create_token(session, "ghost")

@@ -197,6 +197,13 @@ def deactivate_operator(session: Session, operator_name: str) -> bool:
     if not operator.active:
         return False
     operator.active = False
+    # Its tokens are revoked too: setting `active` back by hand must not revive old tokens
+    # (the operator signs in again and gets new ones).
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.operator_id == operator.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
+    )
     session.flush()
     return True
 
