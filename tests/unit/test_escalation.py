@@ -221,3 +221,19 @@ def test_a_burst_in_quiet_hours_rings_only_if_an_urgent_one_rings_through() -> N
     loud = group_reminders(plan.due(at(6), QUIET_NOW))
     assert isinstance(loud, ReminderBurst) and loud.sound is SoundCue.URGENT
     assert loud.lead.ticket.ticket_id == "t3"
+
+
+def test_a_reconnect_rings_once_for_the_tickets_it_found_and_those_due_with_them() -> None:
+    plan = EscalationPlan(EscalationSettings({Priority.URGENT: 30.0, Priority.HIGH: 120.0}))
+    plan.replace_all([ticket(1, Priority.URGENT), ticket(2, Priority.HIGH, since=at(-119))], at(0))
+    assert [r.ticket.ticket_id for r in plan.due(at(1))] == ["t2"]  # alone: its own reminder
+    # Offline from 1 s to 29 s: two tickets arrived meanwhile, long overdue at the reconnect.
+    plan.replace_all([
+        ticket(1, Priority.URGENT), ticket(2, Priority.HIGH, since=at(-119)),
+        ticket(3, Priority.HIGH, since=at(-300)), ticket(4, Priority.HIGH, since=at(-200)),
+    ], at(29))  # fmt: skip
+    burst = group_reminders(plan.due(at(29)))
+    assert isinstance(burst, ReminderBurst)
+    # t1 (due at 30 s) joins them; t2 (due at 121 s) does not.
+    assert [r.ticket.ticket_id for r in burst.reminders] == ["t1", "t3", "t4"]
+    assert plan.due(at(30)) == []  # t1 rang with the others, not again a second later
