@@ -327,3 +327,105 @@ def test_an_unopened_urgent_ticket_on_a_background_server_rings_until_opened(
         escalation = app.desktop.connected.escalation("Roma")
         qtbot.waitUntil(lambda: escalation.plan.waiting == [], timeout=WAIT_MS)
         assert app.quit() == 0
+
+
+def test_overdue_tickets_on_a_background_server_ring_as_one_notification(
+    home, qapp, qtbot, qt_loop
+):
+    from dataclasses import replace
+
+    with (
+        office_server(home.root / "milano", free_port(), qtbot) as milano,
+        office_server(home.root / "roma", free_port(), qtbot) as roma,
+    ):
+        add_operator(milano.config.database_url, "sara", PASSWORD)
+        add_operator(roma.config.database_url, "sara", PASSWORD)
+        _sign_in(qtbot, "Milano", milano.base_url, "sara")
+        _sign_in(qtbot, "Roma", roma.base_url, "sara")
+        prefs = Preferences()
+        prefs.save_notifications(replace(prefs.notifications(), remind_urgent=1))
+        prefs.connected_profiles = ["Milano", "Roma"]  # Roma reconnects in the background
+
+        # Two customers write to Roma while the app is not running: two URGENT tickets
+        # nobody opens, overdue by the time the app connects Roma in the background.
+        first = "Perdita d'acqua urgente in cucina, allagamento"
+        second = "Urgente: caldaia guasta, niente riscaldamento"
+        assert run(qtbot, _post(roma.base_url, 1, first, "393401110021")) == 200
+        assert run(qtbot, _post(roma.base_url, 2, second, "393401110022")) == 200
+
+        app = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
+        attach_desktop_alerts(app.desktop)
+        qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
+        toast = _toast_notifier(app, qtbot)
+        shown: list[tuple[str, str, str]] = []
+        toast.shown.connect(
+            lambda key: shown.append((key, toast.toast.title.text(), toast.toast.body.text()))
+        )
+        qtbot.waitUntil(lambda: _online(app, "Roma"), timeout=WAIT_MS)
+
+        # The reminders fall due together: ONE notification named after Roma lists both
+        # tickets; no ticket rings on its own.
+        def grouped() -> list[tuple[str, str, str]]:
+            return [s for s in shown if s[1].startswith("Roma: 2 ticket")]
+
+        qtbot.waitUntil(lambda: len(grouped()) >= 1, timeout=WAIT_MS)
+        _key, title, body = grouped()[0]
+        assert "waiting to be opened" in title
+        assert body.count("waiting for") == 2 and "Nobody has opened them yet." in body
+        assert not [s for s in shown if s[1].startswith("Roma: Ticket #")]
+        assert len({s[0] for s in grouped()}) == 1  # the next burst replaces it in place
+        assert "#c62828" in toast.toast.styleSheet()  # URGENT: shown as critical
+        roma_state = app.desktop.connected.client("Roma").state
+        lead = next(c.id for c in roma_state.conversations if "acqua" in c.last_preview)
+
+        # "Open": Roma comes forward on the most pressing ticket (the one waiting longest).
+        qtbot.mouseClick(toast.toast.open_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: roma_state.open_conversation_id == lead, timeout=WAIT_MS)
+        assert app.quit() == 0
+
+
+def test_a_gateway_down_on_a_background_server_is_told_once_naming_the_profile(
+    home, qapp, qtbot, qt_loop
+):
+    with (
+        office_server(home.root / "milano", free_port(), qtbot) as milano,
+        office_server(home.root / "roma", free_port(), qtbot) as roma,
+    ):
+        add_operator(milano.config.database_url, "pia", PASSWORD)
+        add_operator(roma.config.database_url, "pia", PASSWORD)
+        _sign_in(qtbot, "Milano", milano.base_url, "pia")
+        _sign_in(qtbot, "Roma", roma.base_url, "pia")
+        Preferences().connected_profiles = ["Milano", "Roma"]
+        app = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
+        attach_desktop_alerts(app.desktop)
+        qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
+        toast = _toast_notifier(app, qtbot)
+        shown: list[tuple[str, str]] = []
+        toast.shown.connect(
+            lambda _key: shown.append((toast.toast.title.text(), toast.toast.body.text()))
+        )
+        qtbot.waitUntil(lambda: _online(app, "Roma"), timeout=WAIT_MS)
+        roma_awareness = app.desktop.connected.client("Roma").awareness
+
+        async def state_webhook(state: str) -> int:
+            payload = {"event": "onstatechange", "session": "sportello", "state": state}
+            async with aiohttp.ClientSession() as http:
+                return await post_webhook(http, roma.base_url, SECRET, payload)
+
+        # Roma's WhatsApp session drops: one warning, named after Roma, saying what to do.
+        assert run(qtbot, state_webhook("DISCONNECTED")) == 200
+        qtbot.waitUntil(lambda: roma_awareness.gateways_down != [], timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: any(t.startswith("Roma: ") for t, _b in shown), timeout=WAIT_MS)
+        warnings = [(t, b) for t, b in shown if t.startswith("Roma: ")]
+        assert warnings[0][0] == "Roma: WhatsApp gateway disconnected"
+        assert "check that the business phone is online" in warnings[0][1]
+
+        # The same outage reported again (then a message, so both are surely handled) is
+        # not told twice.
+        assert run(qtbot, state_webhook("DISCONNECTED")) == 200
+        assert run(qtbot, _post(roma.base_url, 1, "Ci siete?", "393401110031")) == 200
+        qtbot.waitUntil(lambda: _badge(app, "Roma") == "Roma (1)", timeout=WAIT_MS)
+        assert len([t for t, _b in shown if "gateway" in t]) == 1
+        assert not any(t.startswith("Milano: ") for t, _b in shown)
+        assert app.quit() == 0

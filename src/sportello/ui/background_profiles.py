@@ -6,7 +6,9 @@ with its own cache file). It follows every client's state to keep an unread coun
 connection state per profile (the profile switcher draws them), raises native
 notifications for messages that reach a background profile (through the foreground
 console's notifier, named after the profile), rings the escalating reminders of tickets
-nobody has opened there, and reports a refused token on any of them.
+nobody has opened there (several due together are one notification and one chime, as on
+screen), warns once per outage when one of its WhatsApp gateways goes down, and reports a
+refused token on any of them.
 
 The app (`sportello.app.Desktop`) decides what a switch, a logout or a click means.
 """
@@ -28,24 +30,28 @@ from sportello.client.changes import (
     ConnectionStateChanged,
     ConversationChanged,
     ConversationsInserted,
+    GatewayHealthChanged,
     IncomingMessage,
     StateChange,
     TicketChanged,
     WaitingTicketsChanged,
 )
+from sportello.client.desk_records import GatewayInfo
 from sportello.client.errors import ClientError
 from sportello.client.records import Message, ServerProfile, Ticket, preview_text
 from sportello.domain.alerts import (
     AlertPolicy,
     AlertSettings,
+    GatewayWatch,
     IncomingFact,
     ServerHint,
     TicketFact,
 )
-from sportello.domain.escalation import EscalationSettings, Reminder
+from sportello.domain.escalation import EscalationSettings, Reminder, ReminderBurst
 from sportello.ui import labels
 from sportello.ui.alert_resources import icon_files
 from sportello.ui.escalation import EscalationController, wait_text
+from sportello.ui.gateway_advice import gateway_advice, gateway_problem
 from sportello.ui.notifications.base import NotificationView
 
 log = logging.getLogger(__name__)
@@ -53,6 +59,8 @@ log = logging.getLogger(__name__)
 REFRESH_MS = 50  # fold a burst of changes (a sync replay) into one repaint of the switcher
 KEY_PREFIX = "profile:"  # notification keys of background profiles: "profile:NAME\x1fKEY"
 _KEY_SEPARATOR = "\x1f"
+BURST_KEY = "remind:burst"  # a profile's one notification of reminders due together
+GATEWAY_KEY = "gateway:"  # a profile's one-time warning of a gateway that went down
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,12 @@ class _Tracked:
         # reminder schedule instead of ringing again at once with a fresh one.
         self.escalation: EscalationController | None = None
         self.reminder_keys: dict[str, str] = {}  # ticket id -> its reminder's key
+        # The tickets of the burst notification, most pressing first ("Open" goes to the
+        # first one still waiting); withdrawn when none of them waits any more.
+        self.burst: list[tuple[str, str]] = []  # (ticket id, conversation id)
+        # Followed on screen too: a gateway that went down while the console warned about
+        # it is not told again when the profile goes to the background.
+        self.gateway_watch = GatewayWatch()
 
 
 class ConnectedProfiles(QObject):
@@ -163,7 +177,7 @@ class ConnectedProfiles(QObject):
             tracked.escalation = EscalationController(
                 client.state, awareness, self._escalation_settings, self._alert_settings, self
             )
-            tracked.escalation.reminded.connect(lambda r, n=name: self._remind(n, r))
+            tracked.escalation.announced.connect(lambda told, n=name: self._announce(n, told))
         self._changed_soon()
 
     def set_foreground(self, name: str) -> None:
@@ -272,6 +286,9 @@ class ConnectedProfiles(QObject):
                 waiting = {t.ticket_id for t in change.waiting}
                 for ticket_id in [t for t in tracked.reminder_keys if t not in waiting]:
                     self._withdraw(self._key(name, tracked.reminder_keys.pop(ticket_id)))
+                self._burst_opened(tracked, waiting)
+            elif isinstance(change, GatewayHealthChanged):
+                self._gateways(tracked, change.gateways)
             elif isinstance(change, TicketChanged) and change.created:
                 ticket = _ticket_fact(change.ticket)
                 if ticket is not None and name != self.foreground:
@@ -328,6 +345,12 @@ class ConnectedProfiles(QObject):
         alerts = self._alerts_source()
         return alerts.settings() if alerts is not None else AlertSettings()
 
+    def _announce(self, name: str, told: Reminder | ReminderBurst) -> None:
+        if isinstance(told, ReminderBurst):
+            self._remind_burst(name, told)
+        else:
+            self._remind(name, told)
+
     def _remind(self, name: str, reminder: Reminder) -> None:
         """A ticket nobody opened on a background profile rings again (the console on
         screen rings its own): it replaces that conversation's notification."""
@@ -370,6 +393,82 @@ class ConnectedProfiles(QObject):
             body=body, critical=reminder.critical, icon=icon, open_label=self.tr("Open"),
             mark_read_label=self.tr("Mark as read"),
         )  # fmt: skip
+
+    def _remind_burst(self, name: str, burst: ReminderBurst) -> None:
+        """Several tickets of a background profile ring at once: one notification named
+        after the profile (the console's words), replaced in place by the next burst, and
+        one chime; "Open" brings the profile forward on the most pressing ticket."""
+        from sportello.ui.desktop_alerts import burst_text, notification_icon
+
+        tracked = self._profiles.get(name)
+        alerts = self._alerts_source()
+        notifier = getattr(alerts, "notifier", None)
+        if tracked is None or name == self.foreground or notifier is None:
+            return
+        tracked.burst = [(r.ticket.ticket_id, r.ticket.conversation_id) for r in burst.reminders]
+        key = self._key(name, BURST_KEY)
+        self._routes[key] = (name, burst.lead.ticket.conversation_id)
+        title, body = burst_text(burst, tracked.client.state)
+        self._listen_to(notifier)
+        notifier.show(NotificationView(
+            key=key, title=self.tr("%1: %2").replace("%1", name).replace("%2", title),
+            body=body, critical=burst.critical, icon=notification_icon(burst.critical),
+            open_label=self.tr("Open"), mark_read_label=self.tr("Mark as read"),
+        ))  # fmt: skip
+        if burst.sound is not None:
+            alerts.sound.play(burst.sound)
+        log.debug("background %s: reminder for %d tickets together", name, len(burst.reminders))
+
+    def _burst_opened(self, tracked: _Tracked, waiting: set[str]) -> None:
+        """Tickets of the burst were opened: "Open" goes to the next one still waiting; the
+        notification goes away when none waits."""
+        if not tracked.burst:
+            return
+        still = [(t, c) for t, c in tracked.burst if t in waiting]
+        if still == tracked.burst:
+            return
+        tracked.burst = still
+        key = self._key(tracked.name, BURST_KEY)
+        if not still:
+            self._withdraw(key)
+        elif key in self._routes:
+            self._routes[key] = (tracked.name, still[0][1])
+
+    # ---- gateway health of background profiles ------------------------------------------
+
+    def _gateways(self, tracked: _Tracked, gateways: tuple[GatewayInfo, ...]) -> None:
+        """A gateway of a background profile went down: one warning per outage naming the
+        profile and what to do, withdrawn when it comes back (the console on screen warns
+        for its own profile)."""
+        went_down, came_back = tracked.gateway_watch.update((g.key, g.down) for g in gateways)
+        for key in came_back:
+            self._withdraw(self._key(tracked.name, GATEWAY_KEY + key))
+        alerts = self._alerts_source()
+        notifier = getattr(alerts, "notifier", None)
+        if tracked.name == self.foreground or notifier is None or not went_down:
+            return
+        # Told through pause and quiet hours, as on screen: a channel that stops without
+        # anyone noticing is the failure this warning exists for.
+        if not self._alert_settings().notifications:
+            return
+        from sportello.ui.desktop_alerts import notification_icon
+
+        self._listen_to(notifier)
+        by_key = {g.key: g for g in gateways}
+        for gateway in went_down:
+            info = by_key[gateway]
+            key = self._key(tracked.name, GATEWAY_KEY + gateway)
+            self._routes[key] = (tracked.name, "")  # "Open": the profile, no conversation
+            title = self.tr("%1: %2").replace("%1", tracked.name)
+            body = self.tr("%1: %2").replace("%1", info.account or info.key)
+            notifier.show(NotificationView(
+                key=key, title=title.replace("%2", gateway_problem(info)),
+                body=body.replace("%2", gateway_advice(info)), critical=True,
+                icon=notification_icon(True), open_label=self.tr("Open"), mark_read_label="",
+                mark_read=False, category="network.disconnected",
+            ))  # fmt: skip
+            log.warning("background %s: gateway %s down (%s): told the operator",
+                        tracked.name, gateway, info.state)  # fmt: skip
 
     @staticmethod
     def _key(name: str, key: str) -> str:

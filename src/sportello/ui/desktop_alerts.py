@@ -24,9 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock_time
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from sportello.client.api import SportelloClient
@@ -42,6 +43,7 @@ from sportello.client.changes import (
 from sportello.client.desk_records import GatewayInfo
 from sportello.client.errors import ClientError
 from sportello.client.records import Message, Ticket, conversation_preview
+from sportello.client.state import ClientState
 from sportello.domain.alerts import (
     Alert,
     AlertPolicy,
@@ -135,6 +137,47 @@ def ticket_fact(ticket: Ticket | None) -> TicketFact | None:
     if ticket is None:
         return None
     return TicketFact(ticket.id, ticket.number, ticket.conversation_id, ticket.priority)
+
+
+def notification_icon(critical: bool) -> Path | None:
+    """The 128 px icon of a notification (the red one for an URGENT matter)."""
+    files = icon_files(alert=critical)
+    return next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+
+
+def burst_text(burst: ReminderBurst, state: ClientState) -> tuple[str, str]:
+    """Title and body of the one notification of reminders due together, shared with the
+    background profiles (ui/background_profiles.py): "3 ticket in attesa di essere aperti:
+    n. 12 Urgente, n. 15 Alta, …" and a line per ticket (who, how long). Translated in the
+    "DesktopAlerts" context, where these words have always been."""
+    translate = QCoreApplication.translate
+    reminders = burst.reminders
+    named = [
+        translate("DesktopAlerts", "#%1 %2")
+        .replace("%1", r.ticket.number)
+        .replace("%2", labels.priority_label(r.ticket.priority))
+        for r in reminders[:3]
+    ]
+    listing = ", ".join(named) + (", …" if len(reminders) > 3 else "")
+    title = translate(
+        "DesktopAlerts", "%n ticket(s) waiting to be opened: %1", "", len(reminders)
+    ).replace("%1", listing)
+    lines = []
+    for reminder in reminders[:BURST_LISTED]:
+        ticket = reminder.ticket
+        conv = state.conversation(ticket.conversation_id)
+        who = (conv.title if conv is not None else "") or ticket.title
+        lines.append(
+            translate("DesktopAlerts", "#%1 (%2) %3, waiting for %4")
+            .replace("%1", ticket.number)
+            .replace("%2", labels.priority_label(ticket.priority))
+            .replace("%3", who)
+            .replace("%4", wait_text(reminder.waited))
+        )
+    if len(reminders) > BURST_LISTED:
+        lines.append("…")
+    lines.append(translate("DesktopAlerts", "Nobody has opened them yet."))
+    return title, "\n".join(lines)
 
 
 class DesktopAlerts(QObject):
@@ -530,39 +573,12 @@ class DesktopAlerts(QObject):
         self.burst_shown.emit([r.ticket.ticket_id for r in burst.reminders])
 
     def burst_view(self, burst: ReminderBurst) -> NotificationView:
-        """ "3 ticket in attesa di essere aperti: n. 12 Urgente, n. 15 Alta, …" and a line
-        per ticket (who, how long)."""
-        reminders = burst.reminders
-        named = [
-            self.tr("#%1 %2")
-            .replace("%1", r.ticket.number)
-            .replace("%2", labels.priority_label(r.ticket.priority))
-            for r in reminders[:3]
-        ]
-        listing = ", ".join(named) + (", …" if len(reminders) > 3 else "")
-        title = self.tr("%n ticket(s) waiting to be opened: %1", "", len(reminders)).replace(
-            "%1", listing
-        )
-        lines = []
-        for reminder in reminders[:BURST_LISTED]:
-            ticket = reminder.ticket
-            conv = self.state.conversation(ticket.conversation_id)
-            who = (conv.title if conv is not None else "") or ticket.title
-            lines.append(
-                self.tr("#%1 (%2) %3, waiting for %4")
-                .replace("%1", ticket.number)
-                .replace("%2", labels.priority_label(ticket.priority))
-                .replace("%3", who)
-                .replace("%4", wait_text(reminder.waited))
-            )
-        if len(reminders) > BURST_LISTED:
-            lines.append("…")
-        lines.append(self.tr("Nobody has opened them yet."))
-        files = icon_files(alert=burst.critical)
-        icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+        """The one notification of reminders due together (texts: `burst_text`)."""
+        title, body = burst_text(burst, self.state)
         return NotificationView(
-            key=BURST_KEY, title=title, body="\n".join(lines), critical=burst.critical,
-            icon=icon, open_label=self.tr("Open"), mark_read_label=self.tr("Mark as read"),
+            key=BURST_KEY, title=title, body=body, critical=burst.critical,
+            icon=notification_icon(burst.critical), open_label=self.tr("Open"),
+            mark_read_label=self.tr("Mark as read"),
         )  # fmt: skip
 
     def _burst_opened(self, waiting: set[str]) -> None:
