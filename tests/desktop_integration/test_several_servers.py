@@ -429,3 +429,50 @@ def test_a_gateway_down_on_a_background_server_is_told_once_naming_the_profile(
         assert len([t for t, _b in shown if "gateway" in t]) == 1
         assert not any(t.startswith("Milano: ") for t, _b in shown)
         assert app.quit() == 0
+
+
+def test_switching_to_a_profile_continues_its_reminders_instead_of_ringing_anew(
+    home, qapp, qtbot, qt_loop
+):
+    from dataclasses import replace
+
+    with (
+        office_server(home.root / "milano", free_port(), qtbot) as milano,
+        office_server(home.root / "roma", free_port(), qtbot) as roma,
+    ):
+        add_operator(milano.config.database_url, "ada", PASSWORD)
+        add_operator(roma.config.database_url, "ada", PASSWORD)
+        _sign_in(qtbot, "Milano", milano.base_url, "ada")
+        _sign_in(qtbot, "Roma", roma.base_url, "ada")
+        prefs = Preferences()
+        prefs.save_notifications(replace(prefs.notifications(), remind_urgent=2))
+        prefs.connected_profiles = ["Milano", "Roma"]
+        app = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
+        attachment = attach_desktop_alerts(app.desktop)
+        qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: _online(app, "Roma"), timeout=WAIT_MS)
+
+        # An URGENT ticket on Roma, in the background, rings its first reminder there.
+        background = app.desktop.connected.escalation("Roma")
+        rung_behind: list[int] = []
+        background.reminded.connect(lambda r: rung_behind.append(r.count))
+        body = "Urgente: perdita d'acqua in bagno"
+        assert run(qtbot, _post(roma.base_url, 1, body, "393401110041")) == 200
+        qtbot.waitUntil(lambda: rung_behind != [], timeout=WAIT_MS)
+
+        # Roma comes on screen with that ticket still unopened: its console goes on with the
+        # same schedule, so its first reminder is the next one, not a fresh first ring.
+        rung_on_screen: list[int] = []
+
+        def follow_console(_window: object, _client: object) -> None:
+            # Runs right after the attachment made the console's alerts (connected later).
+            attachment.alerts.escalation.reminded.connect(
+                lambda r: rung_on_screen.append(r.count)
+            )
+
+        app.desktop.console_opened.connect(follow_console)
+        qtbot.mouseClick(app.desktop.switcher.buttons["Roma"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: rung_on_screen != [], timeout=WAIT_MS)
+        assert rung_on_screen[0] > rung_behind[0]
+        assert app.quit() == 0

@@ -237,3 +237,20 @@ def test_a_reconnect_rings_once_for_the_tickets_it_found_and_those_due_with_them
     # t1 (due at 30 s) joins them; t2 (due at 121 s) does not.
     assert [r.ticket.ticket_id for r in burst.reminders] == ["t1", "t3", "t4"]
     assert plan.due(at(30)) == []  # t1 rang with the others, not again a second later
+
+
+def test_a_console_continues_the_background_schedule_instead_of_ringing_anew() -> None:
+    # The profile rang its overdue ticket while in the background; its console opens a
+    # second later with a fresh plan that, alone, would ring that ticket again at once.
+    background = EscalationPlan(FAST)
+    background.replace_all([ticket(1, since=at(-60)), ticket(2, Priority.HIGH)], at(0))
+    assert [r.count for r in background.due(at(0))] == [1]
+    console = EscalationPlan(FAST)
+    console.replace_all([ticket(1, since=at(-60)), ticket(2, Priority.HIGH), ticket(3)], at(1))
+    console.continue_from(background)
+    assert console.due(at(1)) == []
+    assert console.seconds_to_next(at(1)) == 1.0  # t1: 2 s after it rang, not now
+    # The count goes on (second reminder); t3, unknown to the background, keeps its own
+    # schedule (due at 3, gathered with t1); t2 first rings at its own 5 s.
+    assert [(r.ticket.ticket_id, r.count) for r in console.due(at(2))] == [("t1", 2), ("t3", 1)]
+    assert ("t2", 1) in [(r.ticket.ticket_id, r.count) for r in console.due(at(5))]

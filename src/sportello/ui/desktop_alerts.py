@@ -727,6 +727,11 @@ class AlertsAttachment(QObject):
         if connected is not None:
             alerts.other_unread = connected.background_unread
             connected.changed.connect(alerts.refresh_tray)
+            # The reminders of this profile went on while it was in the background: the
+            # console continues that schedule instead of ringing every overdue ticket anew.
+            kept = connected.escalation(client.profile.name)
+            if kept is not None and alerts.escalation is not None:
+                alerts.escalation.continue_from(kept)
         self.alerts = alerts
 
     def _closed(self) -> None:

@@ -84,6 +84,12 @@ class EscalationController(QObject):
         self._timer.stop()
         self._tick.stop()
 
+    def continue_from(self, other: EscalationController) -> None:
+        """Go on with the schedule `other` kept for the same client (see
+        EscalationPlan.continue_from): switching profiles never rings a reminder twice."""
+        self.plan.continue_from(other.plan)
+        self._schedule()
+
     def summary_text(self) -> str:
         summary = self.plan.summary(local_now())
         if summary.count == 0 or summary.longest is None:
