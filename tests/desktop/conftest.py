@@ -25,6 +25,8 @@ from desktop.desktop_session import AUDIO, DesktopSession, missing_binaries
 from ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
 
 HERE = Path(__file__).resolve().parent
+EVENT_TIMEOUT = 30.0
+STARTUP_TIMEOUT = 90.0
 REPO = HERE.parents[1]
 
 
@@ -95,7 +97,13 @@ class AlertsApp:
         self.proc.stdin.write(word + "\n")
         self.proc.stdin.flush()
 
-    def wait_for(self, event: str, timeout: float = 30.0, **match: Any) -> dict[str, Any]:
+    def wait_for(
+        self, event: str, timeout: float | None = None, **match: Any
+    ) -> dict[str, Any]:
+        if timeout is None:
+            # "ready" comes after a cold start (PySide6 imports, connect and sync, D-Bus
+            # probing), which a loaded 2-core machine has been seen to stretch past 30 s.
+            timeout = STARTUP_TIMEOUT if event == "ready" else EVENT_TIMEOUT
         for seen in self.seen:
             if seen["event"] == event and all(seen.get(k) == v for k, v in match.items()):
                 self.seen.remove(seen)
@@ -111,7 +119,22 @@ class AlertsApp:
             if got["event"] == event and all(got.get(k) == v for k, v in match.items()):
                 return got
             self.seen.append(got)
-        raise AssertionError(f"no {event} {match} from the app; saw {self.seen}")
+        raise AssertionError(
+            f"no {event} {match} from the app in {timeout:g} s; saw {self.seen}; "
+            f"{self._whereabouts()}"
+        )
+
+    def _whereabouts(self) -> str:
+        """Whether the child is still running and the end of its log: a failure on CI
+        says what happened without the temp dir (gone by the time anyone looks)."""
+        code = self.proc.poll()
+        state = "still running" if code is None else f"exited with {code}"
+        self.log.flush()
+        try:
+            tail = Path(self.log.name).read_text(errors="replace").splitlines()[-25:]
+        except OSError as exc:
+            tail = [f"(log unreadable: {exc})"]
+        return f"the app is {state}; its log ends:\n" + "\n".join(tail)
 
     def drain(self, settle: float = 0.5) -> list[dict[str, Any]]:
         """Everything reported so far, after `settle` seconds of waiting."""
