@@ -175,7 +175,9 @@ def start_alerts_app(
     env["HOME"] = str(tmp)
     argv = [
         sys.executable, str(HERE / "alerts_child.py"), "--url", server.url,
-        "--token", operator.token, "--user-id", operator.id,
+        # "--token=…": a token may begin with "-" (URL-safe base64), which argparse would
+        # take for an option after a separate "--token" (1 start in 64 failed that way).
+        f"--token={operator.token}", "--user-id", operator.id,
         "--cache", str(tmp / "cache.sqlite3"), "--settings", str(tmp / "settings.ini"),
         *extra_args,
     ]  # fmt: skip
