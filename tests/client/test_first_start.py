@@ -365,3 +365,35 @@ async def test_a_first_start_cut_by_a_server_restart_starts_again_and_ends_like_
     await synced(replay, final)
     assert picture(fresh) == picture(replay)
     assert await fresh.cache.last_seq() >= final
+
+
+async def test_a_thread_opened_from_the_first_rows_waits_for_the_snapshot(
+    history: RestartableServer, make_client: MakeClient
+) -> None:
+    """The first rows are on screen before the snapshot is stored (the window paints
+    early); an operator who opens one at once must get its messages, not an empty thread
+    read from a cache the snapshot has not reached yet. The unread list is held back here
+    to keep that window open."""
+    cursor = server_cursor(history.db_url)
+    fresh = make_client(history.url, history.operators[0], cache="fresh.db")
+    release = asyncio.Event()
+    real = fresh.rest.unread_page
+
+    async def held(limit: int, before: str | None) -> tuple[list[Any], str | None]:
+        await release.wait()
+        return await real(limit, before)
+
+    fresh.rest.unread_page = held  # type: ignore[method-assign]
+    await fresh.start()
+    await wait_until(lambda: fresh.state.conversations, "the first rows of the snapshot")
+    row = fresh.state.conversations[0]
+    opening = asyncio.ensure_future(fresh.open_thread(row.id))
+    await asyncio.sleep(0.5)
+    assert not opening.done(), "the thread opened before the snapshot was stored"
+    release.set()
+    await asyncio.wait_for(opening, 30)
+    thread = fresh.state.thread
+    assert fresh.state.open_conversation_id == row.id
+    assert thread and all(m.conversation_id == row.id for m in thread)
+    assert len(thread) >= min(50, MESSAGES // CONTACTS)  # its newest page, from the server
+    await synced(fresh, cursor)

@@ -84,6 +84,10 @@ class SportelloClient:
         self._loader: asyncio.Task[None] | None = None
         self._started = False
         self._older_cursor: dict[str, str | None] = {}
+        # Clear while a first start reads the server's snapshot: its first rows are on
+        # screen before the snapshot is stored, and a thread opened then waits for it.
+        self._snapshot_settled = asyncio.Event()
+        self._snapshot_settled.set()
 
     # ---- lifecycle ----------------------------------------------------------------------
 
@@ -127,7 +131,13 @@ class SportelloClient:
         await self.cache.close()
 
     async def _read_snapshot(self, cursor: int) -> Snapshot:
-        return await read_snapshot(self.rest, cursor, self.state.preview_conversations)
+        self._snapshot_settled.clear()
+        try:
+            return await read_snapshot(self.rest, cursor, self.state.preview_conversations)
+        finally:
+            # Waiters resume after the session has stored and applied what this returns:
+            # it does so before its next await, and waking them is only scheduled here.
+            self._snapshot_settled.set()
 
     async def _load_rest(self, before: tuple[str, str]) -> None:
         while True:
@@ -174,11 +184,20 @@ class SportelloClient:
         A thread that came from a first start's snapshot holds only its last and unread
         messages: the first time it opens, its newest history is read from the server.
         """
-        if self.state.profile is ProtocolProfile.FULL and await self.cache.has_gap(
+        # The state runs ahead of the cache: a first start shows the server's first rows
+        # before its snapshot is stored, and writes are queued. Both must be on disk before
+        # the thread is read from there, or it would open empty or without its newest
+        # messages (an operator clicks a row the moment it appears).
+        await self._snapshot_settled.wait()
+        await self.cache.flush()
+        gap = self.state.profile is ProtocolProfile.FULL and await self.cache.has_gap(
             conversation_id
-        ):
+        )
+        if gap:
             await self._fill_gap(conversation_id, page_size)
         page = await self.cache.messages_page(conversation_id, page_size + 1)
+        log.debug("thread %s opens with %d cached messages%s", conversation_id, len(page),
+                  " (its gap was read from the server)" if gap else "")  # fmt: skip
         has_older = len(page) > page_size or self.state.profile is not ProtocolProfile.SEED
         self.state.open_thread(conversation_id, page[:page_size], has_older)
 
@@ -191,6 +210,7 @@ class SportelloClient:
         if conversation_id != self.state.open_conversation_id:
             return 0
         before = thread[0].sort_key if thread else None
+        await self.cache.flush()  # as in open_thread: read what the state already shows
         page = await self.cache.messages_page(conversation_id, page_size + 1, before)
         if len(page) > page_size:
             return self.state.prepend_messages(conversation_id, page[:page_size], True)
@@ -218,6 +238,7 @@ class SportelloClient:
                 return
             self.cache.put_messages(batch)
             fetched += len(batch)
+            log.debug("thread %s: %d messages read from the server", conversation_id, len(batch))
             reached = oldest is None or any(m.sort_key <= oldest for m in batch)
             if cursor is None or (reached and fetched >= page_size):
                 break
