@@ -178,7 +178,7 @@ class FakeGateway:
     def bad_status_next(
         self, n: int = 1, status: int = 200, text: str = "<html>oops</html>"
     ) -> None:
-        """The next n status requests answer `status` with this raw body (not JSON)."""
+        """The next n status-session requests answer `status` with this raw body."""
         with self._lock:
             self._bad_status.extend((status, text) for _ in range(n))
 
@@ -350,11 +350,13 @@ class FakeGateway:
             {"status": "success", "response": [sent], "mapper": "return"}, status=201
         )
 
-    def _status_gate(self, request: web.Request) -> web.Response | None:
-        """Token check and injected bad answers shared by both status endpoints."""
+    def _status_gate(self, request: web.Request, inject: bool = False) -> web.Response | None:
+        """Token check shared by both status endpoints, and the injected bad answers (on
+        status-session only, where every poll round begins: a test that queues them while
+        a round is between its two requests still gets them on the endpoint it expects)."""
         with self._lock:
             self.status_polls += 1
-            bad = self._bad_status.pop(0) if self._bad_status else None
+            bad = self._bad_status.pop(0) if inject and self._bad_status else None
         if bad is not None:
             return web.Response(status=bad[0], text=bad[1], content_type="text/html")
         if (
@@ -368,7 +370,7 @@ class FakeGateway:
         return None
 
     async def _wpp_status(self, request: web.Request) -> web.Response:
-        refused = self._status_gate(request)
+        refused = self._status_gate(request, inject=True)
         if refused is not None:
             return refused
         with self._lock:
