@@ -135,6 +135,15 @@ def pressing_order(reminder: Reminder) -> tuple[int, datetime, str]:
     return (ticket.priority.rank, ticket.since, ticket.number)
 
 
+def burst_still_waiting(
+    burst: list[tuple[str, str]], waiting: set[str]
+) -> list[tuple[str, str]] | None:
+    """The (ticket id, conversation id) pairs of a burst notification whose tickets still
+    wait, most pressing first; None when none of them was opened (nothing to change)."""
+    still = [(t, c) for t, c in burst if t in waiting]
+    return None if still == burst else still
+
+
 def group_reminders(reminders: Sequence[Reminder]) -> Reminder | ReminderBurst | None:
     """What one timer firing tells the operator: nothing, one ticket's own reminder (as
     before), or one burst for several tickets."""

@@ -47,7 +47,12 @@ from sportello.domain.alerts import (
     ServerHint,
     TicketFact,
 )
-from sportello.domain.escalation import EscalationSettings, Reminder, ReminderBurst
+from sportello.domain.escalation import (
+    EscalationSettings,
+    Reminder,
+    ReminderBurst,
+    burst_still_waiting,
+)
 from sportello.ui import labels
 from sportello.ui.alert_resources import icon_files
 from sportello.ui.escalation import EscalationController, wait_text
@@ -422,10 +427,8 @@ class ConnectedProfiles(QObject):
     def _burst_opened(self, tracked: _Tracked, waiting: set[str]) -> None:
         """Tickets of the burst were opened: "Open" goes to the next one still waiting; the
         notification goes away when none waits."""
-        if not tracked.burst:
-            return
-        still = [(t, c) for t, c in tracked.burst if t in waiting]
-        if still == tracked.burst:
+        still = burst_still_waiting(tracked.burst, waiting)
+        if still is None:
             return
         tracked.burst = still
         key = self._key(tracked.name, BURST_KEY)

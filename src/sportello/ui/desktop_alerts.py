@@ -63,6 +63,7 @@ from sportello.domain.escalation import (
     EscalationSettings,
     Reminder,
     ReminderBurst,
+    burst_still_waiting,
     escalation_settings,
 )
 from sportello.domain.values import Direction, Priority
@@ -584,10 +585,8 @@ class DesktopAlerts(QObject):
     def _burst_opened(self, waiting: set[str]) -> None:
         """Tickets of the burst were opened: "Apri" goes to the next one still waiting; the
         notification goes away when none waits."""
-        if not self._burst:
-            return
-        still = [(t, c) for t, c in self._burst if t in waiting]
-        if still == self._burst:
+        still = burst_still_waiting(self._burst, waiting)
+        if still is None:
             return
         self._burst = still
         if still:
