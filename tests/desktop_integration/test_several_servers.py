@@ -8,6 +8,10 @@ the conversation open. Logging out of one server disconnects only that one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import aiohttp
 import pytest
 from app_driver import WAIT_MS, AppUnderTest, add_operator, office_server, run, server_accepts
@@ -35,6 +39,20 @@ def _sign_in(qtbot, name: str, url: str, username: str) -> None:  # type: ignore
     result = run(qtbot, login(url, username, PASSWORD))
     credentials.save_token(name, result.token)  # type: ignore[attr-defined]
     Preferences().save_profile(ProfileRecord(name, url, username, result.user.id))  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _two_offices(home, qtbot, username: str) -> Iterator[tuple[Any, Any]]:  # type: ignore[no-untyped-def]
+    """Two real servers, Milano and Roma, with `username` on both and signed in to both."""
+    with (
+        office_server(home.root / "milano", free_port(), qtbot) as milano,
+        office_server(home.root / "roma", free_port(), qtbot) as roma,
+    ):
+        add_operator(milano.config.database_url, username, PASSWORD)
+        add_operator(roma.config.database_url, username, PASSWORD)
+        _sign_in(qtbot, "Milano", milano.base_url, username)
+        _sign_in(qtbot, "Roma", roma.base_url, username)
+        yield milano, roma
 
 
 async def _post(base_url: str, n: int, body: str, phone: str) -> int:
@@ -77,14 +95,7 @@ def _toast_notifier(app: AppUnderTest, qtbot) -> ToastNotifier:  # type: ignore[
 def test_two_servers_stay_connected_with_live_badges_and_notifications(
     home, qapp, qtbot, qt_loop
 ):
-    with (
-        office_server(home.root / "milano", free_port(), qtbot) as milano,
-        office_server(home.root / "roma", free_port(), qtbot) as roma,
-    ):
-        add_operator(milano.config.database_url, "giulia", PASSWORD)
-        add_operator(roma.config.database_url, "giulia", PASSWORD)
-        _sign_in(qtbot, "Milano", milano.base_url, "giulia")
-        _sign_in(qtbot, "Roma", roma.base_url, "giulia")
+    with _two_offices(home, qtbot, "giulia") as (milano, roma):
 
         app = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
         attach_desktop_alerts(app.desktop)
@@ -165,15 +176,7 @@ def test_two_servers_stay_connected_with_live_badges_and_notifications(
 def test_profiles_connected_at_quit_reconnect_and_one_can_log_out_from_settings(
     home, qapp, qtbot, qt_loop
 ):
-    with (
-        office_server(home.root / "milano", free_port(), qtbot) as milano,
-        office_server(home.root / "roma", free_port(), qtbot) as roma,
-    ):
-        add_operator(milano.config.database_url, "marco", PASSWORD)
-        add_operator(roma.config.database_url, "marco", PASSWORD)
-        _sign_in(qtbot, "Milano", milano.base_url, "marco")
-        _sign_in(qtbot, "Roma", roma.base_url, "marco")
-
+    with _two_offices(home, qtbot, "marco") as (milano, _roma):
         first = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
         qtbot.waitUntil(lambda: _on_screen(first, "Milano"), timeout=WAIT_MS)
         qtbot.mouseClick(first.desktop.switcher.buttons["Roma"], Qt.MouseButton.LeftButton)
@@ -223,14 +226,7 @@ def test_a_token_revoked_on_a_background_server_signs_out_only_that_profile(
     from sportello.store.database import Database
     from sportello.store.operators import revoke_token
 
-    with (
-        office_server(home.root / "milano", free_port(), qtbot) as milano,
-        office_server(home.root / "roma", free_port(), qtbot) as roma,
-    ):
-        add_operator(milano.config.database_url, "anna", PASSWORD)
-        add_operator(roma.config.database_url, "anna", PASSWORD)
-        _sign_in(qtbot, "Milano", milano.base_url, "anna")
-        _sign_in(qtbot, "Roma", roma.base_url, "anna")
+    with _two_offices(home, qtbot, "anna") as (_milano, roma):
         app = AppUnderTest(qapp, qtbot, OpenStored("Roma"))
         qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
         qtbot.mouseClick(app.desktop.switcher.buttons["Milano"], Qt.MouseButton.LeftButton)
@@ -287,14 +283,7 @@ def test_an_unopened_urgent_ticket_on_a_background_server_rings_until_opened(
 ):
     from dataclasses import replace
 
-    with (
-        office_server(home.root / "milano", free_port(), qtbot) as milano,
-        office_server(home.root / "roma", free_port(), qtbot) as roma,
-    ):
-        add_operator(milano.config.database_url, "luca", PASSWORD)
-        add_operator(roma.config.database_url, "luca", PASSWORD)
-        _sign_in(qtbot, "Milano", milano.base_url, "luca")
-        _sign_in(qtbot, "Roma", roma.base_url, "luca")
+    with _two_offices(home, qtbot, "luca") as (_milano, roma):
         prefs = Preferences()
         prefs.save_notifications(replace(prefs.notifications(), remind_urgent=1))
         app = AppUnderTest(qapp, qtbot, OpenStored("Roma"))
@@ -334,14 +323,7 @@ def test_overdue_tickets_on_a_background_server_ring_as_one_notification(
 ):
     from dataclasses import replace
 
-    with (
-        office_server(home.root / "milano", free_port(), qtbot) as milano,
-        office_server(home.root / "roma", free_port(), qtbot) as roma,
-    ):
-        add_operator(milano.config.database_url, "sara", PASSWORD)
-        add_operator(roma.config.database_url, "sara", PASSWORD)
-        _sign_in(qtbot, "Milano", milano.base_url, "sara")
-        _sign_in(qtbot, "Roma", roma.base_url, "sara")
+    with _two_offices(home, qtbot, "sara") as (_milano, roma):
         prefs = Preferences()
         prefs.save_notifications(replace(prefs.notifications(), remind_urgent=1))
         prefs.connected_profiles = ["Milano", "Roma"]  # Roma reconnects in the background
@@ -388,14 +370,7 @@ def test_overdue_tickets_on_a_background_server_ring_as_one_notification(
 def test_a_gateway_down_on_a_background_server_is_told_once_naming_the_profile(
     home, qapp, qtbot, qt_loop
 ):
-    with (
-        office_server(home.root / "milano", free_port(), qtbot) as milano,
-        office_server(home.root / "roma", free_port(), qtbot) as roma,
-    ):
-        add_operator(milano.config.database_url, "pia", PASSWORD)
-        add_operator(roma.config.database_url, "pia", PASSWORD)
-        _sign_in(qtbot, "Milano", milano.base_url, "pia")
-        _sign_in(qtbot, "Roma", roma.base_url, "pia")
+    with _two_offices(home, qtbot, "pia") as (_milano, roma):
         Preferences().connected_profiles = ["Milano", "Roma"]
         app = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
         attach_desktop_alerts(app.desktop)
@@ -436,14 +411,7 @@ def test_switching_to_a_profile_continues_its_reminders_instead_of_ringing_anew(
 ):
     from dataclasses import replace
 
-    with (
-        office_server(home.root / "milano", free_port(), qtbot) as milano,
-        office_server(home.root / "roma", free_port(), qtbot) as roma,
-    ):
-        add_operator(milano.config.database_url, "ada", PASSWORD)
-        add_operator(roma.config.database_url, "ada", PASSWORD)
-        _sign_in(qtbot, "Milano", milano.base_url, "ada")
-        _sign_in(qtbot, "Roma", roma.base_url, "ada")
+    with _two_offices(home, qtbot, "ada") as (_milano, roma):
         prefs = Preferences()
         prefs.save_notifications(replace(prefs.notifications(), remind_urgent=2))
         prefs.connected_profiles = ["Milano", "Roma"]
