@@ -47,6 +47,12 @@ def icon_files(alert: bool = False) -> list[Path]:
     return [f for f in files if f is not None]
 
 
+def notification_icon(critical: bool) -> Path | None:
+    """The 128 px icon of a notification (the red one for an URGENT matter)."""
+    files = icon_files(alert=critical)
+    return next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+
+
 def sound_file(cue: str) -> Path | None:
     """`resources/sounds/<cue>.wav`: "message" or "urgent"."""
     return resource_file("sounds", f"{cue}.wav")

@@ -54,7 +54,7 @@ from sportello.domain.escalation import (
     burst_still_waiting,
 )
 from sportello.ui import labels
-from sportello.ui.alert_resources import icon_files
+from sportello.ui.alert_resources import notification_icon
 from sportello.ui.escalation import EscalationController, wait_text
 from sportello.ui.gateway_advice import gateway_advice, gateway_problem
 from sportello.ui.notifications.base import NotificationView
@@ -391,8 +391,7 @@ class ConnectedProfiles(QObject):
         body = self.tr("Nobody has opened it yet.")
         if ticket.title and ticket.title != who:
             body = f"{ticket.title}\n{body}"
-        files = icon_files(alert=reminder.critical)
-        icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+        icon = notification_icon(reminder.critical)
         return NotificationView(
             key=key, title=self.tr("%1: %2").replace("%1", tracked.name).replace("%2", title),
             body=body, critical=reminder.critical, icon=icon, open_label=self.tr("Open"),
@@ -403,7 +402,7 @@ class ConnectedProfiles(QObject):
         """Several tickets of a background profile ring at once: one notification named
         after the profile (the console's words), replaced in place by the next burst, and
         one chime; "Open" brings the profile forward on the most pressing ticket."""
-        from sportello.ui.desktop_alerts import burst_text, notification_icon
+        from sportello.ui.desktop_alerts import burst_text
 
         tracked = self._profiles.get(name)
         alerts = self._alerts_source()
@@ -454,8 +453,6 @@ class ConnectedProfiles(QObject):
         # anyone noticing is the failure this warning exists for.
         if not self._alert_settings().notifications:
             return
-        from sportello.ui.desktop_alerts import notification_icon
-
         self._listen_to(notifier)
         by_key = {g.key: g for g in gateways}
         for gateway in went_down:

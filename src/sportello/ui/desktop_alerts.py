@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock_time
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
@@ -68,7 +67,7 @@ from sportello.domain.escalation import (
 )
 from sportello.domain.values import Direction, Priority
 from sportello.ui import labels
-from sportello.ui.alert_resources import icon_files
+from sportello.ui.alert_resources import notification_icon
 from sportello.ui.conversation_model import shown_preview
 from sportello.ui.escalation import EscalationController, wait_text
 from sportello.ui.gateway_advice import gateway_advice, gateway_line, gateway_problem
@@ -138,12 +137,6 @@ def ticket_fact(ticket: Ticket | None) -> TicketFact | None:
     if ticket is None:
         return None
     return TicketFact(ticket.id, ticket.number, ticket.conversation_id, ticket.priority)
-
-
-def notification_icon(critical: bool) -> Path | None:
-    """The 128 px icon of a notification (the red one for an URGENT matter)."""
-    files = icon_files(alert=critical)
-    return next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
 
 
 def burst_text(burst: ReminderBurst, state: ClientState) -> tuple[str, str]:
@@ -491,8 +484,7 @@ class DesktopAlerts(QObject):
             title = alert.server_title or alert.sender
             if critical:
                 title = self.tr("URGENT: %1").replace("%1", title)
-        files = icon_files(alert=critical)
-        icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+        icon = notification_icon(critical)
         return NotificationView(
             key=alert.key,
             title=title,
@@ -553,8 +545,7 @@ class DesktopAlerts(QObject):
         body = self.tr("Nobody has opened it yet.")
         if ticket.title and ticket.title != who:
             body = f"{ticket.title}\n{body}"
-        files = icon_files(alert=reminder.critical)
-        icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+        icon = notification_icon(reminder.critical)
         return NotificationView(
             key=key, title=title, body=body, critical=reminder.critical, icon=icon,
             open_label=self.tr("Open"), mark_read_label=self.tr("Mark as read"),
@@ -631,8 +622,7 @@ class DesktopAlerts(QObject):
         for key in went_down:
             info = by_key[key]
             title = gateway_problem(info)
-            files = icon_files(alert=True)
-            icon = next((f for f in files if f.stem.endswith("-128")), files[-1] if files else None)
+            icon = notification_icon(True)
             self._show(NotificationView(
                 key=GATEWAY_KEY + key, title=title,
                 body=self.tr("%1: %2").replace("%1", info.account or info.key)
