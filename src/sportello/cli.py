@@ -77,15 +77,26 @@ def _read_password(args: argparse.Namespace) -> str:
             raise CliError("passwords do not match")
     else:
         raise CliError("no password given: pipe it with --password-stdin", EXIT_USAGE)
-    if len(password) < 8:
-        raise CliError("password too short: use at least 8 characters", EXIT_USAGE)
+    from sportello.store.operators import password_problem
+
+    problem = password_problem(password)
+    if problem is not None:
+        raise CliError(problem, EXIT_USAGE)
     return password
 
 
 def _cmd_operator_add(args: argparse.Namespace) -> int:
     from sportello.domain.values import Role
-    from sportello.store.operators import OperatorExists, create_operator
+    from sportello.store.operators import (
+        OperatorExists,
+        create_operator,
+        display_name_problem,
+        name_problem,
+    )
 
+    problem = name_problem(args.name) or display_name_problem(args.display_name or "")
+    if problem is not None:
+        raise CliError(problem, EXIT_USAGE)
     password = _read_password(args)
     db = _open_db(_db_url(args.db))
     try:

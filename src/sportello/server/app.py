@@ -23,11 +23,13 @@ from sportello.server.broadcast import NAMESPACE, EventBroadcaster
 from sportello.server.config import ServerConfig
 from sportello.server.context import CONTEXT, ServerContext
 from sportello.server.db_executor import DbExecutor
+from sportello.server.desk_settings_routes import add_desk_settings_routes
 from sportello.server.fast_manager import make_client_manager
 from sportello.server.gateway_poller import poller_from_config
 from sportello.server.http_api import add_api_routes
 from sportello.server.ingest_batcher import IngestBatcher
 from sportello.server.logs import fields
+from sportello.server.operator_routes import add_operator_routes
 from sportello.server.realtime import RealtimeHub
 from sportello.server.responses import MAX_BODY_BYTES, error_middleware
 from sportello.server.revocation import RevocationWatch
@@ -90,6 +92,8 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
     sio.register_namespace(ctx.hub)
     app[CONTEXT] = ctx
     add_api_routes(app)
+    add_operator_routes(app)
+    add_desk_settings_routes(app)
     add_webhook_routes(app)
     app.on_shutdown.append(_stop_accepting)
     app.cleanup_ctx.append(_background_work)

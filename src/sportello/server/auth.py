@@ -69,6 +69,11 @@ class TokenAuthenticator:
         """Drop a revoked token (by its sha256 digest) from the cache: 401 from now on."""
         self._cache.pop(digest, None)
 
+    def forget_operator(self, operator_id: int) -> None:
+        """Drop every cached token of an operator whose access was withdrawn here."""
+        for key in [k for k, (_, info) in self._cache.items() if info and info.id == operator_id]:
+            del self._cache[key]
+
     def _lookup(self, token: str) -> OperatorInfo | None:
         with self._db.session() as session:
             operator = operator_for_token(session, token)

@@ -181,7 +181,10 @@ def parse_ticket_change(data: dict[str, Any]) -> TicketChange:
     return TicketChange(ticket_id, status, priority, assignee_id, unassign)
 
 
-def update_ticket(desk: DeskService, change: TicketChange, operator_id: int) -> Written:
+def update_ticket(
+    desk: DeskService, change: TicketChange, operator_id: int, reassign_refusal: str | None
+) -> Written:
+    """`reassign_refusal`: why this operator may not reassign tickets, None when it may."""
     try:
         result = desk.update_ticket(
             change.ticket_id,
@@ -190,6 +193,7 @@ def update_ticket(desk: DeskService, change: TicketChange, operator_id: int) -> 
             priority=change.priority,
             assignee_id=change.assignee_id,
             unassign=change.unassign,
+            reassign_refusal=reassign_refusal,
         )
     except DeskError as exc:
         raise CommandError(exc.code, exc.message) from None

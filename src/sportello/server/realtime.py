@@ -16,6 +16,7 @@ from typing import Any
 import socketio
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
+from sportello.domain import permissions
 from sportello.domain.phone import normalize_phone
 from sportello.domain.values import PresenceUpdate, iso_utc, utc_now
 from sportello.server import commands
@@ -217,10 +218,16 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
         operator = self._operator(sid)
         if operator is None:
             return _fail("unauthorized", "authenticate first")
+        # Under --assignee-only-replies an assignment is the right to reply: dispatching
+        # tickets between colleagues is then for admins (domain/permissions.py).
+        refusal = (
+            permissions.refusal(operator.role, permissions.DeskAction.REASSIGN_TICKETS)
+            if self.ctx.config.assignee_only_replies else None
+        )  # fmt: skip
         try:
             change = commands.parse_ticket_change(_payload(args))
             return await self.ctx.executor.write_events(
-                lambda: commands.update_ticket(self.ctx.desk, change, operator.id)
+                lambda: commands.update_ticket(self.ctx.desk, change, operator.id, refusal)
             )
         except CommandError as exc:
             return _fail(exc.code, exc.message)
