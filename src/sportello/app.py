@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from sportello.domain.permissions import DeskAction, allowed
+from sportello.domain.values import Role
 from sportello.ui.labels import tr
 
 if TYPE_CHECKING:
@@ -644,7 +646,10 @@ class Desktop(QObject):
         dialog = SettingsDialog(
             self.preferences, autostart=autostart.for_this_platform(),
             webhook_url=sup.webhook_url if sup else "",
-            webhook_secret=sup.webhook_secret if sup else "", login=self._login, parent=window,
+            webhook_secret=sup.webhook_secret if sup else "", login=self._login,
+            may_configure_local_server=allowed(console_role(window, step),
+                                               DeskAction.CONFIGURE_LOCAL_SERVER),
+            parent=window,
         )  # fmt: skip
         current = step.profile.name
 
@@ -718,6 +723,19 @@ class Desktop(QObject):
         supervisor, self.supervisor = self.supervisor, None
         if supervisor is not None:
             await supervisor.stop()
+
+
+def console_role(window: MainWindow, step: OpenConsole) -> str:
+    """The signed-in role the console offers actions for.
+
+    What the server said at `authenticated`; until then (or from a seed back end, which
+    never says) a plain operator, except in local-server mode, where the app created its
+    own operator as an admin (local_operator.py) and must let it fix a server that is down.
+    """
+    role = window.client.state.own_role
+    if role is not None:
+        return role
+    return Role.ADMIN.value if step.local else Role.OPERATOR.value
 
 
 def _forget_token(profile_name: str) -> None:

@@ -393,3 +393,69 @@ def test_the_list_names_a_message_by_its_type_never_by_its_text(
     assert shown["0002"].endswith(", Photo")
     assert shown["0003"].endswith(", Unsupported message (poll_creation)")
     assert shown["0004"].endswith(", [image]")  # typed by the customer: not a photo
+
+
+def test_the_console_hides_what_an_operators_role_may_not_do(
+    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot,
+    tmp_path: Path,
+) -> None:
+    """Roles (issue 11): the console learns its role from the server and offers only what
+    the server would accept; the admin of the same desk is offered everything."""
+    from PySide6.QtCore import QSettings
+
+    from sportello.app import OpenConsole, console_role
+    from sportello.domain.permissions import DeskAction, allowed
+    from sportello.ui.preferences import Preferences
+    from sportello.ui.settings_dialog import SettingsDialog
+
+    server, (giulia, marco) = desk
+    anna = create_operator(server.db_url, "anna", "admin")
+    server.customer_writes_wpp("Urgente: perdita d'acqua dal soffitto")
+    _g_window, g_client = consoles.open(giulia)
+    m_window, m_client = consoles.open(marco)
+    a_window, a_client = consoles.open(anna)
+    qtbot.waitUntil(lambda: bool(g_client.state.tickets), timeout=WAIT_MS)
+    ticket = next(iter(g_client.state.tickets.values()))
+    done = TaskRunner().run(g_client.update_ticket(ticket.id, assignee_id=giulia.id))
+    qtbot.waitUntil(done.done, timeout=WAIT_MS)
+    conversation = first_conversation(m_client, qtbot)
+    for window, client in ((m_window, m_client), (a_window, a_client)):
+        qtbot.waitUntil(lambda c=client: c.awareness.assignee_only_replies, timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda c=client: (c.state.tickets.get(ticket.id) or ticket).assignee_id == giulia.id,
+            timeout=WAIT_MS,
+        )
+        open_conversation(window, qtbot, conversation)
+    assert (m_client.state.own_role, a_client.state.own_role) == ("operator", "admin")
+
+    def offered(window: MainWindow) -> set[str]:
+        combo = window.ticket_pane.assignee_combo
+        return {combo.itemData(i) for i in range(combo.count())}
+
+    # Marco may not take Giulia's ticket here (--assignee-only-replies): the picker is
+    # locked and offers no colleague; Anna (admin) may dispatch it to anyone.
+    marco_combo = m_window.ticket_pane.assignee_combo
+    qtbot.waitUntil(lambda: not marco_combo.isEnabled(), timeout=WAIT_MS)
+    assert "administrator" in marco_combo.toolTip()
+    assert anna.id not in offered(m_window)
+    anna_combo = a_window.ticket_pane.assignee_combo
+    qtbot.waitUntil(lambda: marco.id in offered(a_window), timeout=WAIT_MS)
+    assert anna_combo.isEnabled() and {giulia.id, anna.id} <= offered(a_window)
+
+    # Settings: the local server's rules file, port and webhook secret are an admin's.
+    settings = Preferences(QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat))
+    for window, client, may in ((m_window, m_client, False), (a_window, a_client, True)):
+        role = console_role(window, OpenConsole(client.profile))
+        dialog = SettingsDialog(
+            settings, webhook_url="http://127.0.0.1:3200/webhooks/wppconnect",
+            webhook_secret="s3cret",
+            may_configure_local_server=allowed(role, DeskAction.CONFIGURE_LOCAL_SERVER),
+        )  # fmt: skip
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.tabs.setCurrentIndex(2)
+        assert dialog.rules_path.isVisible() is may
+        assert dialog.port.isVisible() is may
+        assert dialog.local_panel.isVisible() is may
+        assert dialog.local_restricted.isVisible() is not may
+        dialog.close()

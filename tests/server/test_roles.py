@@ -62,7 +62,9 @@ def admin(server: RunningServer) -> Operator:
     return anna
 
 
-async def _names(http: aiohttp.ClientSession, server: RunningServer, token: str) -> list[str]:
+async def _names(
+    http: aiohttp.ClientSession, server: RunningServer, token: str
+) -> list[tuple[str, bool]]:
     status, body = await _call(http, "GET", server, "/api/operators?all=true", token)
     assert status == 200, body
     return [(o["name"], o["active"]) for o in body["operators"]]
@@ -184,7 +186,7 @@ async def _ticket_priority(http, server: RunningServer, client: Client, body: st
     start = len(client.events)
     await post_wpp(http, server, wpp_message(from_number=number, body=body))
     await client.wait_for("newMessage", start=start)
-    status, page = await _call(http, "GET", server, "/api/conversations",
+    _status, page = await _call(http, "GET", server, "/api/conversations",
                                server.operators["giulia"].token)
     for item in page["conversations"]:
         if item["contact"]["phoneNumber"].endswith(number):

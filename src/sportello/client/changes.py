@@ -223,6 +223,13 @@ class DeskSettingsChanged:
     assignee_only_replies: bool
 
 
+@dataclass(frozen=True, slots=True)
+class OwnRoleChanged:
+    """The server said who we are: `role` ("admin", "operator", or a seed's own word)."""
+
+    role: str
+
+
 StateChange = (
     ConnectionStateChanged
     | ProfileChanged
@@ -245,6 +252,7 @@ StateChange = (
     | ServiceWindowChanged
     | WaitingTicketsChanged
     | DeskSettingsChanged
+    | OwnRoleChanged
 )
 
 Listener = Callable[[StateChange], None]

@@ -86,6 +86,8 @@ class Session:
     def on_authenticated(self, payload: Mapping[str, Any]) -> None:
         user = payload.get("user")
         self.user = user if isinstance(user, Mapping) else {}
+        role = self.user.get("role")
+        self.state.set_own_role(role if isinstance(role, str) and role else None)
         self.sequencer.reset_buffer()
         if "cursor" not in payload:
             self._become_seed("authenticated carries no cursor")

@@ -26,6 +26,7 @@ from sportello.client.changes import (
     MessageRemoved,
     MessagesPrepended,
     MissingFeature,
+    OwnRoleChanged,
     ProfileChanged,
     ProtocolProfile,
     StateChange,
@@ -101,6 +102,9 @@ class ClientState:
 
     def __init__(self, own_user_id: str = "") -> None:
         self.own_user_id = own_user_id
+        # From `authenticated.user.role`: what the UI offers (domain/permissions.py).
+        # None until the server said it (and for a seed back end, which never says it).
+        self.own_role: str | None = None
         self._listeners: list[Listener] = []
         self._keys: list[tuple[str, str]] = []
         self._by_id: dict[str, Conversation] = {}
@@ -129,6 +133,12 @@ class ClientState:
                 self._listeners.remove(listener)
 
         return unsubscribe
+
+    def set_own_role(self, role: str | None) -> None:
+        if role is None or role == self.own_role:
+            return
+        self.own_role = role
+        self._emit(OwnRoleChanged(role))
 
     def publish(self, change: StateChange) -> None:
         """Emit a change computed outside this class (client/awareness.py)."""

@@ -18,6 +18,8 @@ from sportello.client.changes import (
     ConnectionState,
     ConnectionStateChanged,
     ConversationChanged,
+    DeskSettingsChanged,
+    OwnRoleChanged,
     ProfileChanged,
     StateChange,
     SyncStateChanged,
@@ -34,6 +36,7 @@ from sportello.client.records import (
     Ticket,
     TicketEvent,
 )
+from sportello.domain.permissions import DeskAction, allowed
 from sportello.ui import labels
 from sportello.ui.conversation_pane import ConversationPane
 from sportello.ui.desk_awareness_view import DeskAwarenessView
@@ -108,6 +111,7 @@ class MainWindow(QMainWindow):
         self._install_shortcuts()
         self._unsubscribe = self.state.subscribe(self._on_change)
         self._render_connection()
+        self._update_permissions()
         self.status.set_missing_features(self.state.missing_features)
         self._update_composer()
         if self.state.connection_state is ConnectionState.ONLINE:
@@ -471,6 +475,16 @@ class MainWindow(QMainWindow):
             self._update_composer()
         elif isinstance(change, SyncStateChanged):
             self.status.set_syncing(change.syncing)
+        elif isinstance(change, OwnRoleChanged | DeskSettingsChanged):
+            self._update_permissions()
+
+    def _update_permissions(self) -> None:
+        """Offer only what the server would accept from this operator's role."""
+        awareness = getattr(self.client, "awareness", None)
+        assignee_only = bool(getattr(awareness, "assignee_only_replies", False))
+        self.ticket_pane.set_may_reassign(
+            not assignee_only or allowed(self.state.own_role, DeskAction.REASSIGN_TICKETS)
+        )
 
     def _render_connection(self) -> None:
         self.status.set_connection(self.state.connection_state, self.state.connection_detail)

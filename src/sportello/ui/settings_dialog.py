@@ -86,10 +86,13 @@ class SettingsDialog(QDialog):
         webhook_url: str = "",
         webhook_secret: str = "",
         login: LoginFunction | None = None,
+        may_configure_local_server: bool = True,
         parent: QWidget | None = None,
     ) -> None:
+        """`may_configure_local_server`: the signed-in role allows it (domain/permissions.py)."""
         super().__init__(parent)
         self.preferences = preferences
+        self.may_configure_local_server = may_configure_local_server
         self._autostart = autostart
         self._login = login
         self.setWindowTitle(self.tr("Sportello: settings"))
@@ -260,11 +263,23 @@ class SettingsDialog(QDialog):
         note.setWordWrap(True)
         self.local_panel = LocalServerPanel(webhook_url, secret, page)
         self.local_panel.setVisible(bool(webhook_url))
+        self.local_restricted = QLabel(
+            self.tr("Only an administrator can change the ticket rules, the port and the "
+                    "webhook secret of the local server."), page,
+        )  # fmt: skip
+        self.local_restricted.setWordWrap(True)
         layout = QVBoxLayout(page)
+        layout.addWidget(self.local_restricted)
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addWidget(self.local_panel)
         layout.addStretch(1)
+        self.local_restricted.setVisible(not self.may_configure_local_server)
+        if not self.may_configure_local_server:
+            for row in range(form.rowCount()):
+                form.setRowVisible(row, False)
+            note.setVisible(False)
+            self.local_panel.setVisible(False)  # it shows the webhook secret
         return page
 
     def _build_general(self) -> QWidget:
@@ -403,7 +418,7 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         """Validate, persist, apply start-at-login; stay open on any problem."""
         self._show_error("")
-        if not self._check_rules():
+        if self.may_configure_local_server and not self._check_rules():
             self.tabs.setCurrentIndex(2)
             self.rules_path.setFocus()
             return
@@ -448,12 +463,15 @@ class SettingsDialog(QDialog):
                 self.tabs.setCurrentIndex(3)
                 return
         prefs.start_at_login = want_autostart
-        text = self.rules_path.text().strip()
-        rules = Path(text) if text else None
-        rules_changed = rules != prefs.rules_file
-        prefs.rules_file = rules
-        port_changed = self.port.value() != prefs.local_port
-        prefs.local_port = self.port.value()
+        rules_changed = port_changed = False
+        rules: Path | None = None
+        if self.may_configure_local_server:
+            text = self.rules_path.text().strip()
+            rules = Path(text) if text else None
+            rules_changed = rules != prefs.rules_file
+            prefs.rules_file = rules
+            port_changed = self.port.value() != prefs.local_port
+            prefs.local_port = self.port.value()
         language = Language(self.language.currentData())
         language_changed = language != prefs.language
         prefs.language = language
