@@ -1150,6 +1150,10 @@
         <translation>Se cambi il file delle regole o la porta, il server locale si riavvia.</translation>
     </message>
     <message>
+        <source>Only an administrator can change the ticket rules, the port and the webhook secret of the local server.</source>
+        <translation>Solo un amministratore può cambiare le regole dei ticket, la porta e il segreto del webhook del server locale.</translation>
+    </message>
+    <message>
         <source>Start Sportello when I log in to this computer</source>
         <translation>Avvia Sportello quando accedo a questo computer</translation>
     </message>
@@ -1387,6 +1391,10 @@ Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;
     <message>
         <source>Me</source>
         <translation>Io</translation>
+    </message>
+    <message>
+        <source>Only an administrator can take a ticket from its assignee.</source>
+        <translation>Solo un amministratore può togliere un ticket a chi ne è assegnatario.</translation>
     </message>
     <message>
         <source>#%1 %2 (%3)</source>
