@@ -195,6 +195,66 @@
         <source>%1 · Ticket opened</source>
         <translation>%1 · Ticket aperto</translation>
     </message>
+    <message>
+        <source>Login name</source>
+        <translation>Nome di accesso</translation>
+    </message>
+    <message>
+        <source>Shown as</source>
+        <translation>Nome mostrato</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Ruolo</translation>
+    </message>
+    <message>
+        <source>Access</source>
+        <translation>Accesso</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>Amministratore</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Operatore</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Attivo</translation>
+    </message>
+    <message>
+        <source>Deactivated</source>
+        <translation>Disattivato</translation>
+    </message>
+    <message>
+        <source>Only an administrator can do this.</source>
+        <translation>Solo un amministratore può farlo.</translation>
+    </message>
+    <message>
+        <source>An operator with this login name already exists.</source>
+        <translation>Esiste già un operatore con questo nome di accesso.</translation>
+    </message>
+    <message>
+        <source>The login name must have 1 to 64 characters, without spaces at the start or the end.</source>
+        <translation>Il nome di accesso deve avere da 1 a 64 caratteri, senza spazi all&apos;inizio o alla fine.</translation>
+    </message>
+    <message>
+        <source>The password must have at least 8 characters.</source>
+        <translation>La password deve avere almeno 8 caratteri.</translation>
+    </message>
+    <message>
+        <source>You cannot deactivate your own account.</source>
+        <translation>Non puoi disattivare il tuo account.</translation>
+    </message>
+    <message>
+        <source>This operator no longer exists: the list is reloaded.</source>
+        <translation>Questo operatore non esiste più: ricarico l&apos;elenco.</translation>
+    </message>
+    <message>
+        <source>The server did not accept the change (%1).</source>
+        <translation>Il server non ha accettato la modifica (%1).</translation>
+    </message>
 </context>
 <context>
     <name>Composer</name>
@@ -263,6 +323,10 @@
     <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Impostazioni…</translation>
+    </message>
+    <message>
+        <source>&amp;Operators…</source>
+        <translation>&amp;Operatori…</translation>
     </message>
     <message>
         <source>Stop the local server and sign out</source>
@@ -947,6 +1011,85 @@
     <message>
         <source>Search failed: %1</source>
         <translation>Ricerca non riuscita: %1</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorsDialog</name>
+    <message>
+        <source>Sportello: operators</source>
+        <translation>Sportello: operatori</translation>
+    </message>
+    <message>
+        <source>Operators</source>
+        <translation>Operatori</translation>
+    </message>
+    <message>
+        <source>Deactivate…</source>
+        <translation>Disattiva…</translation>
+    </message>
+    <message>
+        <source>Sign out everywhere</source>
+        <translation>Disconnetti ovunque</translation>
+    </message>
+    <message>
+        <source>Revoke every access token: the operator must sign in again.</source>
+        <translation>Revoca tutti i token di accesso: l&apos;operatore deve accedere di nuovo.</translation>
+    </message>
+    <message>
+        <source>New operator</source>
+        <translation>Nuovo operatore</translation>
+    </message>
+    <message>
+        <source>Login name</source>
+        <translation>Nome di accesso</translation>
+    </message>
+    <message>
+        <source>Shown as</source>
+        <translation>Nome mostrato</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>Amministratore</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>Crea</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Esito</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Chiudi</translation>
+    </message>
+    <message>
+        <source>Give a login name and a password.</source>
+        <translation>Indica un nome di accesso e una password.</translation>
+    </message>
+    <message>
+        <source>Operator %1 created: they can sign in now.</source>
+        <translation>Operatore %1 creato: può accedere subito.</translation>
+    </message>
+    <message>
+        <source>Deactivate operator</source>
+        <translation>Disattiva operatore</translation>
+    </message>
+    <message>
+        <source>Deactivate %1? They are signed out at once and can no longer sign in.</source>
+        <translation>Disattivare %1? Viene disconnesso subito e non potrà più accedere.</translation>
+    </message>
+    <message>
+        <source>%1 is deactivated.</source>
+        <translation>%1 è disattivato.</translation>
+    </message>
+    <message>
+        <source>%1 is signed out everywhere (%2 access tokens revoked).</source>
+        <translation>%1 è disconnesso ovunque (%2 token di accesso revocati).</translation>
     </message>
 </context>
 <context>

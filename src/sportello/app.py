@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -405,6 +405,8 @@ class Desktop(QObject):
         menus.add_server_requested.connect(lambda: self._add_server(window))
         menus.settings_requested.connect(lambda: self._open_settings(window, menus, step))
         menus.local_server_requested.connect(lambda: self._show_local_details(window))
+        menus.operators_requested.connect(lambda: self._open_operators(window))
+        forget_role = follow_role(window, menus, step)
         switcher = ProfileSwitcher(
             window, self.connected, self.preferences.profiles(), profile.name
         )
@@ -448,6 +450,7 @@ class Desktop(QObject):
                 self.preferences.last_profile = profile.name  # the next start opens it
             end = await self._ended
         finally:
+            forget_role()
             self.app.lastWindowClosed.disconnect(last_window_closed)
             self.console_closed.emit()
             self.client = self.window = self.menus = self.switcher = None
@@ -691,6 +694,15 @@ class Desktop(QObject):
         dialog.finished.connect(lambda _code: dialog.deleteLater())
         dialog.open()
 
+    def _open_operators(self, window: MainWindow) -> None:
+        from sportello.ui.operators_dialog import OperatorsDialog
+
+        client = window.client
+        dialog = OperatorsDialog(client.admin, client.state.own_user_id, window.runner, window)
+        dialog.changed.connect(window.reload_operators)  # the assignee picker's names
+        dialog.finished.connect(lambda _code: dialog.deleteLater())
+        dialog.open()
+
     def _show_local_details(self, window: MainWindow) -> None:
         from sportello.ui.local_server_panel import LocalServerReadyDialog
 
@@ -736,6 +748,20 @@ def console_role(window: MainWindow, step: OpenConsole) -> str:
     if role is not None:
         return role
     return Role.ADMIN.value if step.local else Role.OPERATOR.value
+
+
+def follow_role(window: MainWindow, menus: Any, step: OpenConsole) -> Callable[[], None]:
+    """Show the admin-only menu actions while the console's role allows them; returns the
+    function that stops following."""
+    from sportello.client.changes import OwnRoleChanged
+
+    def apply(change: object = None) -> None:
+        if change is None or isinstance(change, OwnRoleChanged):
+            role = console_role(window, step)
+            menus.show_admin_actions(allowed(role, DeskAction.CREATE_OPERATOR))
+
+    apply()
+    return window.client.state.subscribe(apply)
 
 
 def _forget_token(profile_name: str) -> None:

@@ -459,3 +459,81 @@ def test_the_console_hides_what_an_operators_role_may_not_do(
         assert dialog.local_panel.isVisible() is may
         assert dialog.local_restricted.isVisible() is not may
         dialog.close()
+
+
+def test_an_admin_manages_operators_from_the_console_and_an_operator_is_not_offered_it(
+    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Roles (issue 11): the "Operators…" menu action and window of an admin's console."""
+    from PySide6.QtWidgets import QMainWindow, QMessageBox
+
+    from sportello.app import OpenConsole, follow_role
+    from sportello.ui.console_menus import ConsoleMenus
+    from sportello.ui.operators_dialog import OperatorsDialog
+
+    server, (giulia, marco) = desk
+    anna = create_operator(server.db_url, "anna", "admin")
+    m_window, m_client = consoles.open(marco)
+    a_window, a_client = consoles.open(anna)
+    _g_window, g_client = consoles.open(giulia)
+
+    # The menu action follows the role the server gave each console.
+    shown = {}
+    for name, window, client in (("marco", m_window, m_client), ("anna", a_window, a_client)):
+        host = QMainWindow()
+        qtbot.addWidget(host)
+        menus = ConsoleMenus(host, [], client.profile.name, local=False)
+        stop = follow_role(window, menus, OpenConsole(client.profile))
+        shown[name] = menus.operators_action.isVisible()
+        stop()
+    assert shown == {"marco": False, "anna": True}
+
+    # An operator who opened it anyway (an older console) gets the server's refusal.
+    refused = OperatorsDialog(m_client.admin, marco.id)
+    qtbot.addWidget(refused)
+    refused.show()
+    qtbot.waitUntil(refused.message.isVisible, timeout=WAIT_MS)
+    assert refused.message.text() == "Only an administrator can do this."
+    assert refused.model.rowCount() == 0
+
+    dialog = OperatorsDialog(a_client.admin, anna.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 3, timeout=WAIT_MS)
+
+    def row_of(name: str) -> int:
+        for row in range(dialog.model.rowCount()):
+            if dialog.model.index(row, 0).data() == name:
+                return row
+        return -1
+
+    def access(name: str) -> str:
+        return dialog.model.index(row_of(name), 3).data()
+
+    dialog.new_name.setText("paola")
+    dialog.new_password.setText("una-password-lunga")
+    dialog.new_admin.setChecked(True)
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: row_of("paola") >= 0, timeout=WAIT_MS)
+    assert dialog.model.index(row_of("paola"), 2).data() == "Administrator"
+    assert dialog.new_name.text() == "" and dialog.new_password.text() == ""
+
+    dialog.table.selectRow(row_of("anna"))
+    assert not dialog.deactivate_button.isEnabled()  # not oneself
+
+    dialog.table.selectRow(row_of("marco"))
+    qtbot.mouseClick(dialog.revoke_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: m_client.state.connection_state is ConnectionState.UNAUTHORIZED, timeout=WAIT_MS
+    )
+    assert access("marco") == "Active"
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
+    dialog.table.selectRow(row_of("giulia"))
+    qtbot.mouseClick(dialog.deactivate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: access("giulia") == "Deactivated", timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: g_client.state.connection_state is ConnectionState.UNAUTHORIZED, timeout=WAIT_MS
+    )

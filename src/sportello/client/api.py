@@ -17,6 +17,7 @@ from sportello.client import awareness
 from sportello.client.cache import Cache
 from sportello.client.changes import ConnectionState, Listener, ProtocolProfile
 from sportello.client.connection import Backoff, Connection
+from sportello.client.desk_admin import DeskAdmin
 from sportello.client.errors import (
     ClientError,
     FeatureUnavailable,
@@ -73,6 +74,7 @@ class SportelloClient:
         self.state = ClientState(own_user_id=profile.user_id)
         self.cache = Cache(self.cache_path)
         self.rest = RestApi(profile.url, profile.token)
+        self.admin = DeskAdmin(self.rest)  # an admin's console only (domain/permissions.py)
         self.connection = Connection(
             profile.url, profile.token, profile.user_id, _Deferred(self), self._on_connection,
             backoff=backoff, transports=transports,

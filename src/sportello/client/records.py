@@ -52,6 +52,7 @@ class Operator:
     name: str
     display_name: str
     role: str = "operator"
+    active: bool = True  # False only in an admin's list (GET /api/operators?all=true)
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,16 @@ class RestApi:
             await self._session.close()
             self._session = None
 
+    async def call(
+        self, method: str, path: str, *, what: str, json: object = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Any:
+        """One authenticated call to `path` (client/desk_admin.py); see `request_json`."""
+        return await request_json(
+            self._http(), method, f"{self.url}{path}", token=self.token, json=json,
+            params=params, what=what,
+        )  # fmt: skip
+
     async def messages_page(
         self, conversation_id: str, limit: int, before: str | None
     ) -> tuple[list[Message], str | None]:

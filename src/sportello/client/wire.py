@@ -265,7 +265,8 @@ def parse_operators(body: object) -> list[Operator] | WireError:
         name = _text(item, "name") or str(item["id"])
         found.append(Operator(id=str(item["id"]), name=name,
                               display_name=_text(item, "displayName") or name,
-                              role=_text(item, "role") or "operator"))  # fmt: skip
+                              role=_text(item, "role") or "operator",
+                              active=item.get("active") is not False))  # fmt: skip
     return found
 
 

@@ -352,6 +352,11 @@ class MainWindow(QMainWindow):
 
         self.runner.run(self.client.ticket_history(ticket_id), on_done=done, on_error=failed)
 
+    def reload_operators(self) -> None:
+        """The operators changed (an admin's Operators window): ask the server again."""
+        self._operators_loaded = False
+        self._load_operators()
+
     def _load_operators(self) -> None:
         if self._operators_loaded or not self._server_has_ticket_edits():
             return
