@@ -82,6 +82,11 @@ def test_database_from_environment_variable(db_url: str) -> None:
     [
         (("operator", "add", "x", "--role", "boss"), None, "invalid choice: 'boss'"),
         (("operator", "add", "x", "--password-stdin"), "corta\n", "password too short"),
+        # What login accepts: a longer name could be created but never sign in (issue 11).
+        (("operator", "add", "n" * 65, "--password-stdin"), "una-password-lunga\n",
+         "operator name longer than 64 characters"),
+        (("operator", "add", " anna", "--password-stdin"), "una-password-lunga\n",
+         "operator name starts or ends with a space"),
         (("token", "create", "nessuno"), None, "no operator named 'nessuno'"),
         (("frobnicate",), None, "invalid choice: 'frobnicate'"),
         (("db", "upgrade", "--db", "mysql://x/y"), None, "unsupported database"),
