@@ -33,3 +33,13 @@ class FeatureUnavailable(ClientError):
 
 class NotConnected(ClientError):
     """The action needs a live connection and there is none right now."""
+
+
+class NoAnswer(ClientError, TimeoutError):
+    """The server did not acknowledge a request in time (a TimeoutError too, for waits that
+    treat silence as an answer, such as `sync` telling the seed back end apart)."""
+
+
+class UnexpectedFailure(ClientError):
+    """A bug, not a condition: wrapped so that whoever waits for an outcome still gets one
+    (and releases what it holds) instead of waiting forever. Logged with its traceback."""

@@ -18,6 +18,7 @@ from sportello.client.changes import (
     ConnectionState,
     ConnectionStateChanged,
     ConversationChanged,
+    OperatorsTypingChanged,
     ProfileChanged,
     StateChange,
     SyncStateChanged,
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self._install_shortcuts()
         self._unsubscribe = self.state.subscribe(self._on_change)
         self._render_connection()
+        self.status.set_operators_typing(tuple(sorted(self.state.operators_typing)))
         self.status.set_missing_features(self.state.missing_features)
         self._update_composer()
         if self.state.connection_state is ConnectionState.ONLINE:
@@ -468,6 +470,8 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, self._load_operators)
         elif isinstance(change, ProfileChanged):
             self.status.set_missing_features(change.missing)
+        elif isinstance(change, OperatorsTypingChanged):
+            self.status.set_operators_typing(change.who)
             self._update_composer()
         elif isinstance(change, SyncStateChanged):
             self.status.set_syncing(change.syncing)
