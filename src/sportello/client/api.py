@@ -51,9 +51,12 @@ MAX_HISTORY_WALK = 50  # REST pages walked to find where the cache's history end
 GAP_PAGE = 200  # messages per REST page when a snapshot thread is first opened
 
 
-async def login(url: str, username: str, password: str) -> LoginResult:
-    """POST /api/auth/login. Raises ServerUnreachable, BadCredentials or ServerRejected."""
-    return await rest_login(url, username, password)
+async def login(
+    url: str, username: str, password: str, two_factor_code: str | None = None
+) -> LoginResult:
+    """POST /api/auth/login (ours, or the seed's with email and 2FA code). Raises
+    ServerUnreachable, BadCredentials, TwoFactorRequired or ServerRejected."""
+    return await rest_login(url, username, password, two_factor_code)
 
 
 class SportelloClient:

@@ -15,6 +15,14 @@ class BadCredentials(ClientError):
     """The server refused the username/password or the token (HTTP 401 / `unauthorized`)."""
 
 
+class TwoFactorRequired(ClientError):
+    """The password was right; the server (the seed back end) wants the 2FA code too."""
+
+
+class TwoFactorRejected(BadCredentials):
+    """The two-factor code was wrong or expired."""
+
+
 class ServerRejected(ClientError):
     """The server answered with an error: `code` is its snake_case code when it sent one."""
 

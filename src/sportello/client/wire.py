@@ -261,7 +261,7 @@ def parse_user(data: object) -> User | WireError:
     user_id = _text(data, "id", "userId")
     if user_id is None:
         return WireError("user", "missing id")
-    return User(id=user_id, name=_text(data, "name", "username") or user_id,
+    return User(id=user_id, name=_text(data, "name", "fullName", "username") or user_id,
                 role=_text(data, "role") or "operator")  # fmt: skip
 
 
