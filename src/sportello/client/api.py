@@ -300,10 +300,14 @@ class SportelloClient:
         The seed never acks `markAsRead` and reports as reader the `userId` we send.
         """
         if self.state.profile is ProtocolProfile.SEED:
+            sent = self.session.reads_sent if self.session is not None else set()
             for message_id in self.state.unread_ids(conversation_id):
+                if message_id in sent:
+                    continue
                 await self.connection.send(
                     "markAsRead", {"messageId": message_id, "userId": self.profile.user_id}
                 )
+                sent.add(message_id)
             return
         newest = self.state.newest_unread(conversation_id)
         if newest is None:

@@ -80,6 +80,9 @@ class Session:
         self._seen: OrderedDict[str, None] = OrderedDict()
         # Keyed (conversation id, who); conversation "" for an operator typing in none.
         self._typing_timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        # Seed markAsRead sent on this connection and not yet answered by messageRead: the
+        # seed never acks, so this is what keeps a second look from sending them again.
+        self.reads_sent: set[str] = set()
         # Other operators of a seed back end, newest seen last: whom our typing can reach.
         self.colleagues: OrderedDict[str, None] = OrderedDict()
         # (names, handler) of events handled outside the session (docs/protocol.md 4).
@@ -129,6 +132,7 @@ class Session:
     def on_disconnected(self) -> None:
         self.sequencer.abort_sync()
         self.state.set_syncing(False)
+        self.reads_sent.clear()  # the next connection may send them again
         for handle in self._typing_timers.values():
             handle.cancel()
         for conversation_id, who in list(self._typing_timers):
