@@ -470,9 +470,9 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, self._load_operators)
         elif isinstance(change, ProfileChanged):
             self.status.set_missing_features(change.missing)
+            self._update_composer()
         elif isinstance(change, OperatorsTypingChanged):
             self.status.set_operators_typing(change.who)
-            self._update_composer()
         elif isinstance(change, SyncStateChanged):
             self.status.set_syncing(change.syncing)
 
