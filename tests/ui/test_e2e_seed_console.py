@@ -167,7 +167,8 @@ def test_sign_in_to_the_seed_with_email_password_and_two_factor_code(
 
     qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.two_factor_asked, timeout=WAIT_MS)
-    assert dialog.two_factor.isVisible() and "two-factor code" in dialog.error.text()
+    assert dialog.two_factor.isVisible() and "two-factor code" in dialog.notice.text()
+    assert not dialog.error.isVisible()  # the password was right: not an error
     dialog.two_factor.setText("000000")
     qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "wrong" in dialog.error.text(), timeout=WAIT_MS)

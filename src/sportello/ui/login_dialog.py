@@ -291,9 +291,11 @@ class LoginDialog(QDialog):
             self._form.setRowVisible(self.two_factor, True)
             self.two_factor.clear()
             self.two_factor.setFocus()
-            self.show_error(
+            self.show_error("")  # not an error: the password was right, one step remains
+            self.notice.setText(
                 self.tr("This account needs its two-factor code: enter it, then Connect again.")
             )
+            self.notice.setVisible(True)
             return
         if isinstance(error, TwoFactorRejected):
             self.show_error(self.tr("The two-factor code is wrong or has expired."))
