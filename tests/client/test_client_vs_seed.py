@@ -228,3 +228,10 @@ async def test_login_refusals_of_the_seed_are_client_errors(seed: SeedServer) ->
     with pytest.raises(ServerRejected) as locked:
         await login(seed.url, SeedServer.LOCKED[1], SeedServer.LOCKED[2])
     assert locked.value.code == "account_locked"
+
+
+async def test_a_username_that_is_not_an_email_is_told_to_use_the_email(seed: SeedServer) -> None:
+    with pytest.raises(ServerRejected) as refused:
+        await login(seed.url, "giulia", SeedServer.ADMIN[2])
+    assert refused.value.code == "email_required"
+    assert "email address" in str(refused.value)

@@ -98,3 +98,9 @@ def test_seed_error_bodies_give_a_snake_case_code_and_the_message() -> None:
     assert _server_error(401, {"error": {"code": "bad_credentials", "message": "wrong"}}) == (
         "bad_credentials", "wrong"
     )
+
+
+def test_the_seeds_validation_error_names_its_fields() -> None:
+    body = {"error": "Validation error", "message": "Invalid request body",
+            "errors": [{"field": "email", "message": "Required"}]}  # fmt: skip
+    assert _server_error(400, body) == ("validation_error", "Validation error (email)")

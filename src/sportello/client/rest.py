@@ -57,6 +57,11 @@ def _server_error(status: int, body: object) -> tuple[str, str]:
         message = err.get("message") or body.get("message") or f"HTTP {status}"
         return str(err.get("code") or "").lower(), str(message)
     if isinstance(body, Mapping) and isinstance(body.get("error"), str):
+        fields = body.get("errors")
+        if isinstance(fields, list) and fields:
+            # The seed's body validation: {error: "Validation error", errors: [{field, ...}]}.
+            named = [str(f.get("field")) for f in fields if isinstance(f, Mapping)]
+            return "validation_error", f"{body['error']} ({', '.join(named)})"
         return "", str(body["error"])
     return "", f"HTTP {status}"
 
@@ -261,6 +266,14 @@ async def login(
             if two_factor_code:
                 raise TwoFactorRejected("login: the two-factor code is wrong or expired") from exc
             raise BadCredentials("login: wrong username or password") from exc
+        except ServerRejected as exc:
+            if exc.code == "validation_error" and "email" in str(exc):
+                # The seed's users sign in by email: say so rather than "Validation error".
+                raise ServerRejected(
+                    "login: this server signs in with an email address as the username",
+                    "email_required",
+                ) from exc
+            raise
     return _login_result(body)
 
 
