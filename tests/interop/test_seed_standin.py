@@ -372,6 +372,15 @@ def test_messages_list_and_send_route_need_the_bearer_token(seed_server: SeedSer
     assert status == 503 and body["success"] is False
 
 
+def test_logout_answers_success_and_the_token_stays_valid(seed_server: SeedServer) -> None:
+    _, login = post_login(seed_server, {"email": ADMIN[1], "password": ADMIN[2]})
+    bearer = {"Authorization": f"Bearer {login['data']['accessToken']}"}
+    status, body = http_json("POST", f"{seed_server.url}/api/auth/logout", {}, bearer)
+    assert status == 200 and body["success"] is True and body["data"] is None
+    status, _ = http_json("GET", f"{seed_server.url}/api/whatsapp/messages", headers=bearer)
+    assert status == 200  # stateless JWTs: nothing was revoked
+
+
 def test_the_seed_has_none_of_our_rest_api(seed_server: SeedServer) -> None:
     for path in ("/health", "/api/conversations", "/api/tickets", "/api/unread"):
         status, _ = http_json("GET", f"{seed_server.url}{path}")

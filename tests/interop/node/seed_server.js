@@ -3,7 +3,7 @@
 // as its code: ../../../../shared/SEED_BACKEND.md says what that code does, and this file
 // follows these files of the public repository 241luca/Richiesta-Assistenza:
 //   backend/src/services/whatsapp-realtime.service.ts   the /whatsapp namespace
-//   backend/src/routes/auth.routes.ts                     POST /api/auth/login
+//   backend/src/routes/auth.routes.ts                     POST /api/auth/login, /logout
 //   backend/src/utils/responseFormatter.ts                the {success, message, data, ...} shapes
 //   backend/src/middleware/auth.ts, validation.ts         Bearer checks, 400 on a bad body
 //   backend/src/routes/whatsapp.routes.ts                 GET /api/whatsapp/messages
@@ -296,6 +296,10 @@ const httpServer = http.createServer(async (req, res) => {
   const url = new URL(req.url, "http://seed.invalid");
   if (req.method === "POST" && url.pathname === "/api/auth/login") {
     return login(req, res, await readBody(req));
+  }
+  if (req.method === "POST" && url.pathname === "/api/auth/logout") {
+    // Stateless JWTs: the seed only logs it (optionalAuth), the token stays valid.
+    return send(res, 200, success(null, "Logout successful"));
   }
   if (req.method === "GET" && url.pathname === "/api/whatsapp/messages") {
     return listMessages(req, res, url);
