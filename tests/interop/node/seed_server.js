@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // A stand-in for the seed back end ("Richiesta Assistenza", Node.js, socket.io v4), as strict
 // as its code: ../../../../shared/SEED_BACKEND.md says what that code does, and this file
-// follows these files of the public repository 241luca/Richiesta-Assistenza:
-//   backend/src/services/whatsapp-realtime.service.ts   the /whatsapp namespace
-//   backend/src/routes/auth.routes.ts                     POST /api/auth/login, /logout
-//   backend/src/utils/responseFormatter.ts                the {success, message, data, ...} shapes
-//   backend/src/middleware/auth.ts, validation.ts         Bearer checks, 400 on a bad body
-//   backend/src/routes/whatsapp.routes.ts                 GET /api/whatsapp/messages
+// follows these files of the public repository 241luca/Richiesta-Assistenza (as read, at
+// the commit in brackets):
+//   backend/src/services/whatsapp-realtime.service.ts [595a55e7]  the /whatsapp namespace
+//   backend/src/routes/auth.routes.ts [595a55e7]           POST /api/auth/login, /logout
+//   backend/src/utils/responseFormatter.ts [984039aa]      {success, message, data, ...} shapes
+//   backend/src/middleware/auth.ts, validation.ts [595a55e7]  Bearer checks, 400 on a bad body
+//   backend/src/routes/whatsapp.routes.ts [300701f2]       GET /api/whatsapp/messages (that
+//        version pages by `page`; SEED_BACKEND.md says its web front end sends `offset`:
+//        both are read here)
 // A test double kinder than the real peer hides real bugs, so nothing here is kinder: no
 // acks, no `user` or `cursor` in `authenticated`, WPPConnect's type words (`chat`), typing
 // only to the room `user:<to>`, newMessage only to ADMIN/SUPER_ADMIN rooms.
