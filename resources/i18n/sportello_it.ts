@@ -380,12 +380,28 @@
         <translation>Indirizzo del server</translation>
     </message>
     <message>
+        <source>Operators typing</source>
+        <translation>Operatori che scrivono</translation>
+    </message>
+    <message>
         <source>Features this server lacks</source>
         <translation>Funzioni che mancano a questo server</translation>
     </message>
     <message>
         <source>Catching up…</source>
         <translation>Recupero dei messaggi…</translation>
+    </message>
+    <message>
+        <source>Operator %1</source>
+        <translation>Operatore %1</translation>
+    </message>
+    <message>
+        <source>%1 of this server is typing…</source>
+        <translation>%1 di questo server sta scrivendo…</translation>
+    </message>
+    <message>
+        <source>%1 of this server are typing…</source>
+        <translation>%1 di questo server stanno scrivendo…</translation>
     </message>
     <message>
         <source>Legacy server. Not available: %1.</source>
@@ -858,8 +874,20 @@
         <translation>Nome utente</translation>
     </message>
     <message>
+        <source>your username, or email address</source>
+        <translation>il tuo nome utente, o indirizzo email</translation>
+    </message>
+    <message>
         <source>Password</source>
         <translation>Password</translation>
+    </message>
+    <message>
+        <source>Two-factor code</source>
+        <translation>Codice di verifica in due passaggi</translation>
+    </message>
+    <message>
+        <source>the code from your authenticator app</source>
+        <translation>il codice della tua app di autenticazione</translation>
     </message>
     <message>
         <source>optional, e.g. Office</source>
@@ -910,8 +938,20 @@
         <translation>Inserisci nome utente e password.</translation>
     </message>
     <message>
+        <source>Enter the two-factor code from your authenticator app.</source>
+        <translation>Inserisci il codice di verifica della tua app di autenticazione.</translation>
+    </message>
+    <message>
         <source>Connecting…</source>
         <translation>Accesso in corso…</translation>
+    </message>
+    <message>
+        <source>This account needs its two-factor code: enter it, then Connect again.</source>
+        <translation>Questo account richiede il codice di verifica in due passaggi: inseriscilo, poi premi di nuovo Accedi.</translation>
+    </message>
+    <message>
+        <source>The two-factor code is wrong or has expired.</source>
+        <translation>Il codice di verifica è sbagliato o scaduto.</translation>
     </message>
     <message>
         <source>Cannot store the login safely: %1</source>

@@ -68,6 +68,28 @@ def test_opening_conversation_marks_read_and_shows_unread_marker(
     assert client.state.conversation("rossi").unread_count == 0
 
 
+def test_a_mark_read_that_fails_unexpectedly_does_not_stop_later_ones(
+    window: MainWindow, client: FakeClient, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not a ClientError (as the bare TimeoutError of an ack that never came used to be):
+    # the window must still hear that the action ended, or never mark anything read again.
+    real = client.mark_read
+    failures: list[str] = []
+
+    async def fails_once(conversation_id: str) -> None:
+        if not failures:
+            failures.append(conversation_id)
+            raise TimeoutError("the server did not answer markAsRead within 10 s")
+        await real(conversation_id)
+
+    monkeypatch.setattr(client, "mark_read", fails_once)
+    open_row(window, qtbot, "rossi")
+    qtbot.waitUntil(lambda: failures == ["rossi"])
+    open_row(window, qtbot, "bianchi")
+    qtbot.waitUntil(lambda: client.called("mark_read") == ["bianchi"])
+    assert client.state.conversation("bianchi").unread_count == 0  # type: ignore[union-attr]
+
+
 def test_day_separator_only_on_first_message_of_a_day(
     window: MainWindow, client: FakeClient, qtbot: QtBot
 ) -> None:

@@ -52,9 +52,12 @@ MAX_HISTORY_WALK = 50  # REST pages walked to find where the cache's history end
 GAP_PAGE = 200  # messages per REST page when a snapshot thread is first opened
 
 
-async def login(url: str, username: str, password: str) -> LoginResult:
-    """POST /api/auth/login. Raises ServerUnreachable, BadCredentials or ServerRejected."""
-    return await rest_login(url, username, password)
+async def login(
+    url: str, username: str, password: str, two_factor_code: str | None = None
+) -> LoginResult:
+    """POST /api/auth/login (ours, or the seed's with email and 2FA code). Raises
+    ServerUnreachable, BadCredentials, TwoFactorRequired or ServerRejected."""
+    return await rest_login(url, username, password, two_factor_code)
 
 
 class SportelloClient:
@@ -296,16 +299,24 @@ class SportelloClient:
 
         A Sportello server marks the earlier ones too; the seed back end marks one message a
         call, so each unread one is sent. The state changes when `messageRead` comes back.
+        The seed never acks `markAsRead` and reports as reader the `userId` we send.
         """
         if self.state.profile is ProtocolProfile.SEED:
-            targets = self.state.unread_ids(conversation_id)
-        else:
-            newest = self.state.newest_unread(conversation_id)
-            targets = [newest] if newest else []
-        for message_id in targets:
-            ack = await self.connection.call("markAsRead", {"messageId": message_id}, 10.0)
-            if isinstance(ack, dict) and ack.get("ok") is False:
-                raise ServerRejected(f"mark as read: {ack.get('error') or 'refused'}")
+            sent = self.session.reads_sent if self.session is not None else set()
+            for message_id in self.state.unread_ids(conversation_id):
+                if message_id in sent:
+                    continue
+                await self.connection.send(
+                    "markAsRead", {"messageId": message_id, "userId": self.profile.user_id}
+                )
+                sent.add(message_id)
+            return
+        newest = self.state.newest_unread(conversation_id)
+        if newest is None:
+            return
+        ack = await self.connection.call("markAsRead", {"messageId": newest}, 10.0)
+        if isinstance(ack, dict) and ack.get("ok") is False:
+            raise ServerRejected(f"mark as read: {ack.get('error') or 'refused'}")
 
     async def update_ticket(
         self,
@@ -380,17 +391,20 @@ class SportelloClient:
         return await self.rest.search(q)
 
     async def typing(self, conversation_id: str) -> None:
-        await self.connection.emit("typing", self._typing_payload(conversation_id))
+        await self._typing_event("typing", conversation_id)
 
     async def stop_typing(self, conversation_id: str) -> None:
-        await self.connection.emit("stopTyping", self._typing_payload(conversation_id))
+        await self._typing_event("stopTyping", conversation_id)
 
-    def _typing_payload(self, conversation_id: str) -> dict[str, Any]:
-        payload: dict[str, Any] = {"conversationId": conversation_id}
-        conv = self.state.conversation(conversation_id)
-        if conv is not None and conv.phone:
-            payload["to"] = conv.phone
-        return payload
+    async def _typing_event(self, event: str, conversation_id: str) -> None:
+        """Ours relays by conversation. The seed relays `typing {to, userId}` to the room of
+        user `to` only: each colleague we have seen on it gets one (a phone reaches nobody)."""
+        if self.state.profile is not ProtocolProfile.SEED:
+            await self.connection.emit(event, {"conversationId": conversation_id})
+            return
+        colleagues = list(self.session.colleagues) if self.session is not None else []
+        for colleague in colleagues:
+            await self.connection.emit(event, {"to": colleague, "userId": self.profile.user_id})
 
 
 class _Deferred:

@@ -183,6 +183,14 @@ class TypingStopped:
     who: str
 
 
+@dataclass(frozen=True, slots=True)
+class OperatorsTypingChanged:
+    """Operators of the back end typing in no conversation we know of: the seed's
+    `userTyping` has no `conversationId`, only the typist's user id (self excluded)."""
+
+    who: tuple[str, ...]
+
+
 # ---- desk awareness (client/awareness.py, docs/protocol.md section 4) ----------------------
 
 
@@ -247,6 +255,7 @@ StateChange = (
     | TicketChanged
     | TypingStarted
     | TypingStopped
+    | OperatorsTypingChanged
     | PresenceChanged
     | GatewayHealthChanged
     | ServiceWindowChanged

@@ -15,6 +15,14 @@ class BadCredentials(ClientError):
     """The server refused the username/password or the token (HTTP 401 / `unauthorized`)."""
 
 
+class TwoFactorRequired(ClientError):
+    """The password was right; the server (the seed back end) wants the 2FA code too."""
+
+
+class TwoFactorRejected(BadCredentials):
+    """The two-factor code was wrong or expired."""
+
+
 class ServerRejected(ClientError):
     """The server answered with an error: `code` is its snake_case code when it sent one."""
 
@@ -33,3 +41,13 @@ class FeatureUnavailable(ClientError):
 
 class NotConnected(ClientError):
     """The action needs a live connection and there is none right now."""
+
+
+class NoAnswer(ClientError, TimeoutError):
+    """The server did not acknowledge a request in time (a TimeoutError too, for waits that
+    treat silence as an answer, such as `sync` telling the seed back end apart)."""
+
+
+class UnexpectedFailure(ClientError):
+    """A bug, not a condition: wrapped so that whoever waits for an outcome still gets one
+    (and releases what it holds) instead of waiting forever. Logged with its traceback."""

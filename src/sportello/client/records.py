@@ -81,7 +81,7 @@ class NotificationHint:
     title: str | None = None
     body: str | None = None
     icon: str | None = None
-    sound: str | None = None
+    sound: str | None = None  # the chime's name (our `soundName`); None: the seed's `true`
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ from sportello.client.errors import (
     FeatureUnavailable,
     ServerRejected,
     ServerUnreachable,
+    TwoFactorRejected,
+    TwoFactorRequired,
 )
 from sportello.client.records import (
     LoginResult,
@@ -45,11 +47,21 @@ DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=8)
 
 
 def _server_error(status: int, body: object) -> tuple[str, str]:
-    """(code, message) from the contract's error body, or from the status alone."""
+    """(code, message) from the contract's error body, or from the status alone.
+
+    The seed's ResponseFormatter puts the message beside `error: {code, details}` and
+    spells codes in capitals (`ACCOUNT_LOCKED`): codes come out snake_case either way.
+    """
     if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
         err = body["error"]
-        return str(err.get("code") or ""), str(err.get("message") or f"HTTP {status}")
+        message = err.get("message") or body.get("message") or f"HTTP {status}"
+        return str(err.get("code") or "").lower(), str(message)
     if isinstance(body, Mapping) and isinstance(body.get("error"), str):
+        fields = body.get("errors")
+        if isinstance(fields, list) and fields:
+            # The seed's body validation: {error: "Validation error", errors: [{field, ...}]}.
+            named = [str(f.get("field")) for f in fields if isinstance(f, Mapping)]
+            return "validation_error", f"{body['error']} ({', '.join(named)})"
         return "", str(body["error"])
     return "", f"HTTP {status}"
 
@@ -236,29 +248,63 @@ def _with_conversation(message: Message, conversation_id: str) -> Message:
     return replace(message, conversation_id=conversation_id)
 
 
-async def login(url: str, username: str, password: str) -> LoginResult:
-    """POST /api/auth/login -> token and user. Raises ServerUnreachable/BadCredentials/..."""
+async def login(
+    url: str, username: str, password: str, two_factor_code: str | None = None
+) -> LoginResult:
+    """POST /api/auth/login -> token and user, from our server or from the seed back end.
+
+    Ours takes `username`; the seed takes `email` (and `twoFactorCode` when it asked for
+    one): both are sent, each server reads its own. Raises ServerUnreachable, BadCredentials
+    (TwoFactorRejected for a wrong code), TwoFactorRequired or ServerRejected.
+    """
     base = url.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ServerUnreachable(
             f"login: the server address must start with http:// or https://: {url}"
         )
+    request: dict[str, str] = {"username": username, "email": username, "password": password}
+    if two_factor_code:
+        request["twoFactorCode"] = two_factor_code
     async with aiohttp.ClientSession() as session:
         try:
             body = await request_json(
-                session, "POST", f"{base}/api/auth/login",
-                json={"username": username, "password": password}, what="login",
-            )  # fmt: skip
+                session, "POST", f"{base}/api/auth/login", json=request, what="login"
+            )
         except FeatureUnavailable as exc:
             raise ServerRejected(f"login: {base} does not look like a Sportello server") from exc
         except BadCredentials as exc:
+            if two_factor_code:
+                raise TwoFactorRejected("login: the two-factor code is wrong or expired") from exc
             raise BadCredentials("login: wrong username or password") from exc
-    if not isinstance(body, Mapping) or not isinstance(body.get("token"), str):
+        except ServerRejected as exc:
+            if exc.code == "validation_error" and "email" in str(exc):
+                # The seed's users sign in by email: say so rather than "Validation error".
+                raise ServerRejected(
+                    "login: this server signs in with an email address as the username",
+                    "email_required",
+                ) from exc
+            raise
+    return _login_result(body)
+
+
+def _login_result(body: object) -> LoginResult:
+    """Ours: `{token, user}`. The seed: `{success, data: {User, accessToken}}`, or
+    `data: {requiresTwoFactor: true}` when the password was right and a code is due."""
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if isinstance(data, Mapping):
+        if data.get("requiresTwoFactor") is True:
+            raise TwoFactorRequired("login: this account needs its two-factor code")
+        token, user_data = data.get("accessToken"), data.get("User")
+    elif isinstance(body, Mapping):
+        token, user_data = body.get("token"), body.get("user")
+    else:
+        token = user_data = None
+    if not isinstance(token, str) or not token:
         raise ServerRejected("login: the server's answer holds no token")
-    user = parse_user(body.get("user"))
+    user = parse_user(user_data)
     if isinstance(user, WireError):
         raise ServerRejected(f"login: {user}")
-    return LoginResult(token=body["token"], user=user)
+    return LoginResult(token=token, user=user)
 
 
 __all__ = ["ClientError", "RestApi", "login", "request_json"]

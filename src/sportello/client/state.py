@@ -26,6 +26,7 @@ from sportello.client.changes import (
     MessageRemoved,
     MessagesPrepended,
     MissingFeature,
+    OperatorsTypingChanged,
     OwnRoleChanged,
     ProfileChanged,
     ProtocolProfile,
@@ -121,6 +122,7 @@ class ClientState:
         self.profile = ProtocolProfile.UNKNOWN
         self.missing_features: tuple[MissingFeature, ...] = ()
         self.syncing = False
+        self.operators_typing: frozenset[str] = frozenset()
 
     # ---- observers ----------------------------------------------------------------------
 
@@ -563,6 +565,15 @@ class ClientState:
         conv = self._by_id.get(ticket.conversation_id or "")
         if conv is not None and newest:
             self._update_row(replace(conv, ticket=ticket))
+
+    def set_operator_typing(self, who: str, typing: bool) -> None:
+        """An operator of the back end typing in no known conversation (the seed's way)."""
+        if not who or who == self.own_user_id or (who in self.operators_typing) == typing:
+            return
+        self.operators_typing = (
+            self.operators_typing | {who} if typing else self.operators_typing - {who}
+        )
+        self._emit(OperatorsTypingChanged(tuple(sorted(self.operators_typing))))
 
     def set_typing(self, conversation_id: str, who: str, typing: bool) -> None:
         if who and who == self.own_user_id:

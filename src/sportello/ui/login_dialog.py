@@ -30,13 +30,21 @@ from PySide6.QtWidgets import (
 )
 
 from sportello import credentials
-from sportello.client.errors import BadCredentials, ClientError, ServerRejected, ServerUnreachable
+from sportello.client.errors import (
+    BadCredentials,
+    ClientError,
+    ServerRejected,
+    ServerUnreachable,
+    TwoFactorRejected,
+    TwoFactorRequired,
+)
 from sportello.client.records import LoginResult, ServerProfile
 from sportello.ui.preferences import Preferences, ProfileKind, ProfileRecord
 
 log = logging.getLogger(__name__)
 
-LoginFunction = Callable[[str, str, str], Awaitable[LoginResult]]
+# (url, username or email, password), and `two_factor_code=` once the server asked for it.
+LoginFunction = Callable[..., Awaitable[LoginResult]]
 
 ERROR_STYLE = "color: #9b1c1c; background: #fdecec; padding: 6px 8px; border-radius: 4px;"
 NOTICE_STYLE = "color: #6b4e00; background: #fff6d6; padding: 8px; border-radius: 4px;"
@@ -133,9 +141,15 @@ class LoginDialog(QDialog):
         self.url.setAccessibleName(self.tr("Server address"))
         self.username = QLineEdit(self)
         self.username.setAccessibleName(self.tr("Username"))
+        # The seed back end signs in by email address: the same field takes either.
+        self.username.setPlaceholderText(self.tr("your username, or email address"))
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName(self.tr("Password"))
+        # Shown only once a server answers that this account needs it (the seed's 2FA).
+        self.two_factor = QLineEdit(self)
+        self.two_factor.setAccessibleName(self.tr("Two-factor code"))
+        self.two_factor.setPlaceholderText(self.tr("the code from your authenticator app"))
         self.profile_name = QLineEdit(self)
         self.profile_name.setPlaceholderText(self.tr("optional, e.g. Office"))
         self.profile_name.setAccessibleName(self.tr("Profile name"))
@@ -148,7 +162,10 @@ class LoginDialog(QDialog):
         form.addRow(self.tr("Server address"), self.url)
         form.addRow(self.tr("Username"), self.username)
         form.addRow(self.tr("Password"), self.password)
+        form.addRow(self.tr("Two-factor code"), self.two_factor)
         form.addRow(self.tr("Profile name"), self.profile_name)
+        form.setRowVisible(self.two_factor, False)
+        self._form = form
 
         self.error = QLabel(self)
         self.error.setWordWrap(True)
@@ -214,6 +231,11 @@ class LoginDialog(QDialog):
 
     # ---- actions ------------------------------------------------------------------------
 
+    @property
+    def two_factor_asked(self) -> bool:
+        """True once the server answered that this account needs its two-factor code."""
+        return self._form.isRowVisible(self.two_factor)
+
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
@@ -237,14 +259,25 @@ class LoginDialog(QDialog):
             self.show_error(self.tr("Enter your username and password."))
             (self.username if not username else self.password).setFocus()
             return
+        code = self.two_factor.text().strip() if self.two_factor_asked else ""
+        if self.two_factor_asked and not code:
+            self.show_error(self.tr("Enter the two-factor code from your authenticator app."))
+            self.two_factor.setFocus()
+            return
         self.show_error("")
         self._set_busy(True)
-        self._task = asyncio.ensure_future(self._login(url, username, password))
+        attempt = (
+            self._login(url, username, password, two_factor_code=code)
+            if code
+            else self._login(url, username, password)
+        )
+        self._task = asyncio.ensure_future(attempt)
         self._task.add_done_callback(lambda task: self._finished(task, url, username))
 
     def _set_busy(self, busy: bool) -> None:
         for widget in (self.connect_button, self.local_button, self.url, self.username,
-                       self.password, self.profile_name, self.local_port):  # fmt: skip
+                       self.password, self.two_factor, self.profile_name,
+                       self.local_port):  # fmt: skip
             widget.setEnabled(not busy)
         self.connect_button.setText(self.tr("Connecting…") if busy else self.tr("Connect"))
 
@@ -254,6 +287,21 @@ class LoginDialog(QDialog):
         if task.cancelled():
             return
         error = task.exception()
+        if isinstance(error, TwoFactorRequired):
+            self._form.setRowVisible(self.two_factor, True)
+            self.two_factor.clear()
+            self.two_factor.setFocus()
+            self.show_error("")  # not an error: the password was right, one step remains
+            self.notice.setText(
+                self.tr("This account needs its two-factor code: enter it, then Connect again.")
+            )
+            self.notice.setVisible(True)
+            return
+        if isinstance(error, TwoFactorRejected):
+            self.show_error(self.tr("The two-factor code is wrong or has expired."))
+            self.two_factor.selectAll()
+            self.two_factor.setFocus()
+            return
         if error is not None:
             self.show_error(self._describe(error, url))
             if isinstance(error, BadCredentials):
@@ -272,6 +320,7 @@ class LoginDialog(QDialog):
         self.preferences.last_profile = name
         self.preferences.sync()
         self.password.clear()
+        self.two_factor.clear()  # one use only: never kept
         self.outcome = RemoteLogin(ServerProfile(url, result.token, result.user.id, name), record)
         self.accept()
 

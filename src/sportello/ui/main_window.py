@@ -19,6 +19,7 @@ from sportello.client.changes import (
     ConnectionStateChanged,
     ConversationChanged,
     DeskSettingsChanged,
+    OperatorsTypingChanged,
     OwnRoleChanged,
     ProfileChanged,
     StateChange,
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         self._unsubscribe = self.state.subscribe(self._on_change)
         self._render_connection()
         self._update_permissions()
+        self.status.set_operators_typing(tuple(sorted(self.state.operators_typing)))
         self.status.set_missing_features(self.state.missing_features)
         self._update_composer()
         if self.state.connection_state is ConnectionState.ONLINE:
@@ -478,6 +480,8 @@ class MainWindow(QMainWindow):
         elif isinstance(change, ProfileChanged):
             self.status.set_missing_features(change.missing)
             self._update_composer()
+        elif isinstance(change, OperatorsTypingChanged):
+            self.status.set_operators_typing(change.who)
         elif isinstance(change, SyncStateChanged):
             self.status.set_syncing(change.syncing)
         elif isinstance(change, OwnRoleChanged | DeskSettingsChanged):
