@@ -19,6 +19,7 @@ from sportello.ingest.generic import parse_generic
 from sportello.ingest.meta import parse_meta, verify_meta_signature
 from sportello.ingest.parsed import ParsedWebhook, WebhookError
 from sportello.ingest.service import IngestFailure, IngestResult, StatusApplied
+from sportello.ingest.webhook_body import parse_webhook_body
 from sportello.ingest.wppconnect import parse_wppconnect
 from sportello.server.context import CONTEXT, ServerContext
 from sportello.server.ingest_batcher import BatcherClosed
@@ -113,7 +114,7 @@ async def meta_verification(request: web.Request) -> web.Response:
 async def _handle(ctx: ServerContext, gateway: Gateway, parse: Parser, raw: bytes) -> web.Response:
     body = decode_json(raw)
     try:
-        parsed = parse(body)
+        parsed = parse_webhook_body(parse, body)
     except WebhookError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
     if parsed.is_empty:
@@ -162,6 +163,11 @@ async def _apply(ctx: ServerContext, gateway: Gateway, parsed: ParsedWebhook) ->
             await ctx.hub.gateway_state(state)
         log.info("gateway state", extra=fields(gateway=state.gateway.value,
                                                account=state.account, state=state.state))
+    if parsed.refused:
+        # The rest of the body is stored; only these are refused (a retry is harmless).
+        log.warning("webhook items refused", extra=fields(gateway=gateway.value,
+                                                          refused=list(parsed.refused)))
+        raise ApiError(422, "invalid_text", "; ".join(parsed.refused)[:500])
     return json_response(answer)
 
 
