@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import socketio
 from gateway_posts import fresh_ids, replaced, samples, webhook_request
 from server_harness import (
     META_APP_SECRET,
@@ -233,3 +234,32 @@ async def test_a_login_with_broken_text_is_refused_as_wrong_credentials(
 def test_payload_json_is_what_a_gateway_sends() -> None:
     _, raw, _ = webhook_request("generic", {"body": "\ud83d\x00"})
     assert json.loads(raw) == {"body": "\ud83d\x00"}
+
+
+class _AsciiJsonPacket(socketio.packet.Packet):  # type: ignore[misc]
+    """Packets JSON-encoded as a browser or another client would: `\\ud83d` escapes kept."""
+
+    json = json
+
+
+async def test_an_operator_reply_with_broken_text_is_stored_repaired(
+    any_db_server: RunningServer, http: aiohttp.ClientSession
+) -> None:
+    server = any_db_server
+    status, _ = await post_wpp(http, server, wpp_message(body="Salve"))
+    assert status == 200
+    giulia = await connect_operator(server, server.operators["giulia"])
+    giulia.sio.packet_class = _AsciiJsonPacket
+    try:
+        ack = await giulia.call("sendMessage", {
+            "clientId": "c-broken", "conversationId": "1", "body": "Arrivo \ud83d alle 10\x00",
+        })
+
+        assert ack["ok"] is True, ack
+        assert ack["message"]["message"] == f"Arrivo {FFFD} alle 10{FFFD}"
+        stored = {body for body, _ in stored_messages(server).values()}
+        assert f"Arrivo {FFFD} alle 10{FFFD}" in stored
+        synced = await giulia.call("sync", {"since": 0})
+        assert synced["events"]
+    finally:
+        await giulia.close()
