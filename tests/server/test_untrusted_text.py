@@ -25,7 +25,7 @@ from server_harness import (
 )
 from sqlalchemy import select, text
 
-from fakes.fake_gateway import sign_meta
+from fakes.fake_gateway import FakeGateway, sign_meta
 from sportello.domain.values import Gateway, InboundMessage
 from sportello.ingest.service import IngestFailure, IngestResult
 from sportello.ingest.webhook_body import RAW_REPAIRS_KEY
@@ -263,3 +263,30 @@ async def test_an_operator_reply_with_broken_text_is_stored_repaired(
         assert synced["events"]
     finally:
         await giulia.close()
+
+
+async def test_a_gateway_answer_with_broken_text_still_settles_the_reply(
+    make_server: Any, http: aiohttp.ClientSession
+) -> None:
+    """A gateway's answer to our send is untrusted input too: its error text is stored."""
+    async with FakeGateway() as gateway:
+        server = await make_server(wppconnect_url=gateway.wpp_base_url,
+                                   wppconnect_session=gateway.session,
+                                   wppconnect_token=gateway.wpp_token)
+        giulia = await connect_operator(server, server.operators["giulia"])
+        try:
+            status, _ = await post_wpp(http, server, wpp_message(body="Salve"))
+            assert status == 200
+            gateway.fail_next(1, 400, body={"status": "error",
+                                            "message": "numero \ud83d non valido\x00"})
+            ack = await giulia.call("sendMessage", {"clientId": "c-gw", "conversationId": "1",
+                                                    "body": "Arrivo"})
+
+            failed = await giulia.wait_for(
+                "messageStatusUpdate",
+                lambda u: u["messageId"] == ack["message"]["id"] and u["status"] == "failed")
+
+            assert "\ud83d" not in failed["error"] and "\x00" not in failed["error"]
+            assert FFFD in failed["error"], failed
+        finally:
+            await giulia.close()
