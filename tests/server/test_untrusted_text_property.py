@@ -36,6 +36,9 @@ from server_harness import (
 
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
+# CI (.ci/run sets CI=true) runs the 2,000 examples the issue asks for, about 30-40 s on
+# two cores; a developer's run of the suite takes a quicker sample of the same property.
+EXAMPLES = 2000 if os.environ.get("CI", "").lower() in ("1", "true", "yes") else 300
 
 SAMPLES = [(gateway, body) for gateway in GATEWAYS for body in samples(gateway).values()]
 # Characters no store can hold and their neighbours, then anything at all. Plain
@@ -224,7 +227,7 @@ async def _one_moment(desk: Desk, broken: list[tuple[str, Any]], goods: int) -> 
         assert status == 200, thread
 
 
-@settings(max_examples=2000, deadline=None,
+@settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(broken=st.lists(broken_payload(), min_size=1, max_size=4), goods=st.integers(1, 2))
 def test_random_text_in_any_field_never_answers_500_nor_loses_a_good_message(
