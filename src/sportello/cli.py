@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from sportello import __version__
+from sportello.domain.text_repair import needs_repair
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -66,6 +67,14 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     print(f"database is up to date: {redact_url(url)}")
     return EXIT_OK
+
+
+def _text(value: str) -> str:
+    """An argument stored as text: bytes that are not UTF-8 (kept by Python as lone
+    surrogates) would make the database raise, so they are refused in one line."""
+    if needs_repair(value):
+        raise argparse.ArgumentTypeError(f"{value!a} is not UTF-8 text")
+    return value
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -251,9 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="op_command", metavar="ACTION", required=True, parser_class=OneLineParser
     )
     op_add = op_sub.add_parser("add", help="create an operator")
-    op_add.add_argument("name", help="login name")
+    op_add.add_argument("name", type=_text, help="login name")
     op_add.add_argument("--role", choices=["admin", "operator"], default="operator")
-    op_add.add_argument("--display-name", help="name shown to colleagues (default: NAME)")
+    op_add.add_argument(
+        "--display-name", type=_text, help="name shown to colleagues (default: NAME)"
+    )
     op_add.add_argument(
         "--password-stdin",
         action="store_true",
@@ -264,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     op_off = op_sub.add_parser(
         "deactivate", help="withdraw an operator's access (running servers end its sessions)"
     )
-    op_off.add_argument("name", help="login name")
+    op_off.add_argument("name", type=_text, help="login name")
     op_off.add_argument("--db", help=db_help)
     op_off.set_defaults(handler=_cmd_operator_deactivate)
 
@@ -273,13 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="tok_command", metavar="ACTION", required=True, parser_class=OneLineParser
     )
     tok_create = tok_sub.add_parser("create", help="print a new API token for an operator")
-    tok_create.add_argument("name", help="operator login name")
+    tok_create.add_argument("name", type=_text, help="operator login name")
     tok_create.add_argument("--db", help=db_help)
     tok_create.set_defaults(handler=_cmd_token_create)
     tok_revoke = tok_sub.add_parser(
         "revoke", help="revoke every token of an operator (running servers end its sessions)"
     )
-    tok_revoke.add_argument("name", help="operator login name")
+    tok_revoke.add_argument("name", type=_text, help="operator login name")
     tok_revoke.add_argument("--db", help=db_help)
     tok_revoke.set_defaults(handler=_cmd_token_revoke)
 

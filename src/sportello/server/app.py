@@ -6,7 +6,6 @@ cleanup context, so it starts with the app and is drained when the app stops.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -34,21 +33,10 @@ from sportello.server.realtime import RealtimeHub
 from sportello.server.responses import MAX_BODY_BYTES, error_middleware
 from sportello.server.revocation import RevocationWatch
 from sportello.server.webhooks import add_webhook_routes
+from sportello.server.wire_json import SocketJson
 from sportello.store.database import Database
 
 log = logging.getLogger(__name__)
-
-
-class _CompactJson:
-    """The JSON module python-socketio uses: compact separators, UTF-8 kept as is."""
-
-    @staticmethod
-    def dumps(value: object, **kwargs: object) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-    @staticmethod
-    def loads(text: str | bytes, **kwargs: object) -> object:
-        return json.loads(text)
 
 
 def _default_gateway(config: ServerConfig) -> Gateway:
@@ -65,7 +53,7 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
         async_mode="aiohttp",
         client_manager=make_client_manager(config.redis, config.redis_channel),
         cors_allowed_origins=origins,
-        json=_CompactJson,
+        json=SocketJson,
         logger=False,
         engineio_logger=False,
         max_http_buffer_size=MAX_BODY_BYTES,

@@ -1,14 +1,15 @@
 """Gateway webhooks: authenticate, parse, store (group commit), answer 200 after commit.
 
 Order of checks on every POST: size (413), secret or signature (401), JSON (400), shape
-(4xx from the parser). Only then is anything stored, so bad input changes nothing.
+(4xx from the parser, after `ingest/webhook_body` made its text storable). Only then is
+anything stored, so bad input changes nothing.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,6 +20,7 @@ from sportello.ingest.generic import parse_generic
 from sportello.ingest.meta import parse_meta, verify_meta_signature
 from sportello.ingest.parsed import ParsedWebhook, WebhookError
 from sportello.ingest.service import IngestFailure, IngestResult, StatusApplied
+from sportello.ingest.webhook_body import Parser, parse_webhook_body
 from sportello.ingest.wppconnect import parse_wppconnect
 from sportello.server.context import CONTEXT, ServerContext
 from sportello.server.ingest_batcher import BatcherClosed
@@ -26,9 +28,6 @@ from sportello.server.logs import fields
 from sportello.server.responses import ApiError, decode_json, json_response, read_body
 
 log = logging.getLogger(__name__)
-
-Parser = Callable[[object], ParsedWebhook]
-
 
 def _secret_matches(given: str | None, expected: str | None) -> bool:
     if not given or not expected:
@@ -113,7 +112,7 @@ async def meta_verification(request: web.Request) -> web.Response:
 async def _handle(ctx: ServerContext, gateway: Gateway, parse: Parser, raw: bytes) -> web.Response:
     body = decode_json(raw)
     try:
-        parsed = parse(body)
+        parsed = parse_webhook_body(parse, body)
     except WebhookError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
     if parsed.is_empty:
@@ -162,6 +161,11 @@ async def _apply(ctx: ServerContext, gateway: Gateway, parsed: ParsedWebhook) ->
             await ctx.hub.gateway_state(state)
         log.info("gateway state", extra=fields(gateway=state.gateway.value,
                                                account=state.account, state=state.state))
+    if parsed.refused:
+        # The rest of the body is stored; only these are refused (a retry is harmless).
+        log.warning("webhook items refused", extra=fields(gateway=gateway.value,
+                                                          refused=list(parsed.refused)))
+        raise ApiError(422, "invalid_text", "; ".join(parsed.refused)[:500])
     return json_response(answer)
 
 

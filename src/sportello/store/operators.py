@@ -19,6 +19,7 @@ from functools import cache
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from sportello.domain.text_repair import needs_repair
 from sportello.domain.values import Role, utc_now
 from sportello.store.models import ApiToken, Operator
 
@@ -66,6 +67,8 @@ def display_name_problem(display_name: str) -> str | None:
 
 def password_problem(password: str) -> str | None:
     """Why this password is refused, or None (CLI and REST alike)."""
+    if needs_repair(password):
+        return "the password is not UTF-8 text"
     if len(password) < MIN_PASSWORD_CHARS:
         return f"password too short: use at least {MIN_PASSWORD_CHARS} characters"
     if len(password) > MAX_PASSWORD_CHARS:
