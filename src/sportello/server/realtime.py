@@ -22,7 +22,7 @@ from sportello.server import commands
 from sportello.server.auth import OperatorInfo, is_loopback
 from sportello.server.broadcast import NAMESPACE, OPERATORS_ROOM, operator_room
 from sportello.server.client_events import event_label, is_client_command, library_connect
-from sportello.server.client_events import library_disconnect
+from sportello.server.client_events import clean_args, library_disconnect
 from sportello.server.client_events import refused as _fail
 from sportello.server.commands import CommandError
 from sportello.server.context import ServerContext
@@ -90,7 +90,7 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
                 sid=sid, event=event_label(event)))  # fmt: skip
             return _fail("unknown_event", f"{event_label(event)} is not a command of this server")
         try:
-            return await getattr(self, f"on_{event}")(*args)
+            return await getattr(self, f"on_{event}")(sid, *clean_args(args[1:]))
         except Exception:  # an ack for every command, as REST answers every request
             log.exception("command failed", extra=fields(sid=sid, event=event))
             return _fail("internal_error", "internal error, see the server log")
