@@ -76,7 +76,8 @@ class RawSocket:
                     if predicate(frame):
                         return frame
         except TimeoutError:
-            raise AssertionError(f"no such frame within {timeout} s; got {self.frames[-5:]}") from None
+            seen = self.frames[-5:]
+            raise AssertionError(f"no such frame within {timeout} s; got {seen}") from None
 
     async def until_event(self, name: str, timeout: float = TIMEOUT) -> Any:
         """The first argument of the next event `name` pushed by the server."""

@@ -12,14 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from raw_socket import RawSocket
-from server_harness import TIMEOUT, WEBHOOK_SECRET, Client, add_operator, open_db, post
-from server_harness import wpp_message
+from server_harness import TIMEOUT, WEBHOOK_SECRET, Client, add_operator, open_db, post, wpp_message
 from test_revocation import ServerProcess, cli
 
 from sportello.server.client_events import CLIENT_COMMANDS

@@ -21,8 +21,13 @@ from sportello.domain.values import PresenceUpdate, iso_utc, utc_now
 from sportello.server import commands
 from sportello.server.auth import OperatorInfo, is_loopback
 from sportello.server.broadcast import NAMESPACE, OPERATORS_ROOM, operator_room
-from sportello.server.client_events import event_label, is_client_command, library_connect
-from sportello.server.client_events import clean_args, library_disconnect
+from sportello.server.client_events import (
+    clean_args,
+    event_label,
+    is_client_command,
+    library_connect,
+    library_disconnect,
+)
 from sportello.server.client_events import refused as _fail
 from sportello.server.commands import CommandError
 from sportello.server.context import ServerContext
