@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from raw_socket import RawSocket
-from server_harness import Client, post_wpp, wpp_message
+from server_harness import Client, connect_operator, post_wpp, wpp_message
 
 # JSON can carry each of these; python-socketio's client sends NaN as NaN (Python's
 # json accepts it, so the server sees a float nan).
@@ -42,10 +42,11 @@ def _assert_clear(command: str, sent: Any, ack: Any) -> None:
 
 
 @pytest.fixture
-async def desk(server, clients, http) -> AsyncIterator[tuple[RawSocket, Client, dict[str, str]]]:
-    """Giulia (bare frames) and Marco connected, and the ids of a real message,
-    conversation and ticket."""
-    marco = await clients("marco")
+async def desk(any_db_server, http) -> AsyncIterator[tuple[RawSocket, Client, dict[str, str]]]:
+    """On SQLite and on PostgreSQL (which refuses NUL): Giulia (bare frames) and Marco
+    connected, and the ids of a real message, conversation and ticket."""
+    server = any_db_server
+    marco = await connect_operator(server, server.operators["marco"])
     giulia = RawSocket(http, server.url)
     assert (await giulia.open({"token": server.operators["giulia"].token})).startswith("40/")
     await post_wpp(http, server, wpp_message(body="Caldaia rotta, aiuto"))
@@ -59,6 +60,7 @@ async def desk(server, clients, http) -> AsyncIterator[tuple[RawSocket, Client, 
     }
     yield giulia, marco, ids
     await giulia.close()
+    await marco.close()
 
 
 def _valid(command: str, ids: dict[str, str]) -> dict[str, Any]:
@@ -177,3 +179,16 @@ async def test_sync_accepts_zero_and_the_largest_seq(desk) -> None:
     top = 2**63 - 1
     assert await giulia.call("sync", {"since": top}) == {"events": [], "cursor": top,
                                                          "more": False}
+
+
+async def test_a_reply_with_nul_and_a_lone_surrogate_is_stored_the_same_on_both_engines(
+    desk,
+) -> None:
+    giulia, marco, ids = desk
+    ack = await giulia.call("sendMessage", {"clientId": "cut-emoji", "body": "Arrivo\x00 ora\ud83d",
+                                            "conversationId": ids["conversation"]})
+    assert ack["ok"] is True and ack["message"]["message"] == "Arrivo\ufffd ora\ufffd", ack
+    seen = await marco.wait_for("newMessage", lambda m: m["id"] == ack["message"]["id"])
+    assert seen["message"] == "Arrivo\ufffd ora\ufffd"
+    page = await marco.call("sync", {"since": 0})
+    assert "Arrivo\ufffd ora\ufffd" in [e["data"].get("message") for e in page["events"]]
