@@ -25,7 +25,7 @@ from sportello.server.realtime import RealtimeHub
 from sportello.server.revocation import SESSION_ENDED
 from sportello.store.operators import create_token
 
-AUTH_TIMEOUT = "1.0"  # seconds: the deadline test waits for the drop, this keeps it short
+AUTH_TIMEOUT = "2.0"  # seconds: short, and still ample for the few frames sent before it
 
 # Names the library reserves or routes specially (socketio base_server/base_client
 # reserved_events, the `*` catch-all, AsyncNamespace's documented on_message/on_json),
