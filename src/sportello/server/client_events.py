@@ -17,7 +17,8 @@ import re
 from typing import Any, Protocol
 
 # What JSON can carry but neither UTF-8 nor PostgreSQL can: lone UTF-16 surrogates
-# ("\ud83d", a name cut inside an emoji) and NUL. Replaced, as the gateways' texts are.
+# ("\ud83d", a text cut inside an emoji) and NUL. Replaced by U+FFFD, not refused: the
+# same text is then stored on SQLite and PostgreSQL and relayed to every console.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _MAX_DEPTH = 8  # commands read top-level fields; deeper values are passed on untouched
 
