@@ -54,7 +54,10 @@ class TokenAuthenticator:
     async def operator_for_token(self, token: object) -> OperatorInfo | None:
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             return None
-        key = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        try:
+            key = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        except UnicodeEncodeError:  # a lone surrogate: JSON can carry it, no token holds it
+            return None
         now = time.monotonic()
         cached = self._cache.get(key)
         if cached is not None and cached[0] > now:
