@@ -13,14 +13,7 @@ pending disconnection, and in both states it drops the socket's client events.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol
-
-# What JSON can carry but neither UTF-8 nor PostgreSQL can: lone UTF-16 surrogates
-# ("\ud83d", a text cut inside an emoji) and NUL. Replaced by U+FFFD, not refused: the
-# same text is then stored on SQLite and PostgreSQL and relayed to every console.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_MAX_DEPTH = 8  # commands read top-level fields; deeper values are passed on untouched
 
 # Every event a client may send; each is the hub's `on_<name>` method. A command added
 # to the hub must be added here too (tests/server/test_reserved_events.py checks both).
@@ -62,24 +55,6 @@ def library_disconnect(manager: SocketManager, sid: object, namespace: str) -> b
     socket state (it pops it).
     """
     return isinstance(sid, str) and not manager.is_connected(sid, namespace)
-
-
-def clean_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A client event's arguments with every string storable and sendable (U+FFFD for
-    lone surrogates and NUL), so no command can store or broadcast text that fails later."""
-    return tuple(_clean(value, 0) for value in args)
-
-
-def _clean(value: Any, depth: int) -> Any:
-    if isinstance(value, str):
-        return _UNSTORABLE.sub("\ufffd", value)
-    if depth >= _MAX_DEPTH:
-        return value
-    if isinstance(value, dict):
-        return {_clean(k, depth + 1): _clean(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(item, depth + 1) for item in value]
-    return value
 
 
 def refused(code: str, message: str) -> dict[str, Any]:

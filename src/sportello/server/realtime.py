@@ -23,7 +23,6 @@ from sportello.server import commands
 from sportello.server.auth import OperatorInfo, is_loopback
 from sportello.server.broadcast import NAMESPACE, OPERATORS_ROOM, operator_room
 from sportello.server.client_events import (
-    clean_args,
     event_label,
     is_client_command,
     library_connect,
@@ -96,7 +95,7 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
                 sid=sid, event=event_label(event)))  # fmt: skip
             return _fail("unknown_event", f"{event_label(event)} is not a command of this server")
         try:
-            return await getattr(self, f"on_{event}")(sid, *clean_args(args[1:]))
+            return await getattr(self, f"on_{event}")(sid, *args[1:])
         except Exception:  # an ack for every command, as REST answers every request
             log.exception("command failed", extra=fields(sid=sid, event=event))
             return _fail("internal_error", "internal error, see the server log")
