@@ -60,11 +60,11 @@ def _open_db(url: str) -> object:
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
-    url = _db_url(args.db)
-    _open_db(url)
+    db = _open_db(_db_url(args.db))
     from sportello.store.database import redact_url
 
-    print(f"database is up to date: {redact_url(url)}")
+    # The URL as resolved: a relative SQLite path shows the file it really is.
+    print(f"database is up to date: {redact_url(db.url)}")  # type: ignore[attr-defined]
     return EXIT_OK
 
 

@@ -36,6 +36,13 @@ from typing import Any
 
 import aiohttp
 
+from sportello.private_files import (
+    make_private_dir,
+    open_private,
+    tighten_private_file,
+    write_private_text,
+)
+
 log = logging.getLogger(__name__)
 
 EXIT_USAGE = 2  # `sportello server`: bad flags, unreachable database, port in use
@@ -230,7 +237,7 @@ class LocalServerSupervisor:
         """
         self._stopping = False
         self.crashes = 0
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.config.data_dir)  # the database, its logs and state live here
         self._set(LocalServerState.STARTING, "")
         try:
             if not await self._adopt():
@@ -353,12 +360,14 @@ class LocalServerSupervisor:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         log_path = self.log_path
-        log_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(log_path.parent)  # server logs quote customers' names and numbers
+        rotated = log_path.with_suffix(".log.1")
         if log_path.exists() and log_path.stat().st_size > LOG_ROTATE_BYTES:
-            log_path.replace(log_path.with_suffix(".log.1"))
+            log_path.replace(rotated)
+        tighten_private_file(rotated)  # one an older version left readable
         # The child's output goes to a file, not a pipe: a pipe would break (and could
         # block the server) once the UI that reads it is gone.
-        with open(log_path, "ab") as out:
+        with open_private(log_path, "ab") as out:
             self._log_offset = out.tell()
             kwargs: dict[str, Any] = {}
             if os.name == "nt":
@@ -492,9 +501,7 @@ class LocalServerSupervisor:
             "db": self.config.database_url,
             "started_at": time.time(),
         }
-        tmp = self.state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(info), encoding="utf-8")
-        tmp.replace(self.state_path)
+        write_private_text(self.state_path, json.dumps(info))
 
     def _remove_state_file(self) -> None:
         with contextlib.suppress(FileNotFoundError):
