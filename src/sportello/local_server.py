@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -42,6 +41,7 @@ from sportello.private_files import (
     tighten_private_file,
     write_private_text,
 )
+from sportello.server.listen_check import cannot_listen_reason
 
 log = logging.getLogger(__name__)
 
@@ -122,16 +122,8 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def port_is_free(host: str, port: int) -> bool:
-    """True when nothing listens on host:port (same SO_REUSEADDR as the server's socket)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        if os.name != "nt":  # Windows' SO_REUSEADDR would let us bind over a live listener
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+    """True when nothing listens on host:port (probed as the server's own listener binds)."""
+    return cannot_listen_reason(host, port) is None
 
 
 def _pid_alive(pid: int) -> bool:

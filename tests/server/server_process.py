@@ -28,10 +28,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server_process(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start_server_process(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = REPO
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "sportello.cli", "server", *args],
-        cwd=REPO, env=env or server_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=cwd, env=env or server_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
 

@@ -12,7 +12,14 @@ import time
 import urllib.request
 
 import pytest
-from server_process import REPO, free_port, server_env, start_server_process, wait_healthy
+from server_process import (
+    REPO,
+    LogLines,
+    free_port,
+    server_env,
+    start_server_process,
+    wait_healthy,
+)
 
 
 def _server(*args: str) -> subprocess.Popen[str]:
@@ -86,14 +93,48 @@ def test_bad_flag_is_one_line_and_exit_2():
     assert "--port" in line
 
 
-def test_port_in_use_is_one_line_and_exit_2(tmp_path):
+def test_port_in_use_is_one_line_and_exit_2_before_any_database_is_made(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         line = _one_error_line(_server("--port", str(port), "--db",
                                        f"sqlite:///{tmp_path / 'p.db'}", "--log-level", "error"))
-    assert str(port) in line
+    assert line == (f"sportello server: error: cannot listen on 127.0.0.1:{port}: "
+                    "Address already in use")
+    assert list(tmp_path.iterdir()) == []  # no database created, none migrated
+
+
+def test_without_a_webhook_secret_the_server_warns_at_start(tmp_path):
+    port = free_port()
+    proc = _server("--port", str(port), "--db", f"sqlite:///{tmp_path / 'w.db'}",
+                   "--log-format", "json")
+    logs = LogLines(proc)
+    try:
+        logs.wait_for("listening")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    [warning] = [e for e in logs.entries() if "webhook secret" in e["msg"]]
+    assert warning["level"] == "warning"
+    assert "every WPPConnect and generic webhook will be refused" in warning["msg"]
+    assert "SPORTELLO_WEBHOOK_SECRET" in warning["msg"]
+
+
+def test_a_relative_sqlite_path_is_logged_as_the_file_it_resolved_to(tmp_path):
+    port = free_port()
+    proc = start_server_process("--port", str(port), "--db", "sqlite:///relative.db",
+                                "--webhook-secret", "s3", "--log-format", "json", cwd=tmp_path)
+    logs = LogLines(proc)
+    try:
+        listening = logs.wait_for("listening")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    absolute = (tmp_path / "relative.db").as_posix()
+    assert f"SQLite path relative.db resolved to {absolute}" in logs.text()
+    assert listening["db"] == f"sqlite:///{absolute}"
+    assert (tmp_path / "relative.db").is_file()
 
 
 @pytest.mark.postgres

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from sportello import __version__
 from sportello.server.config import EXIT_USAGE, ServerConfig
+from sportello.server.listen_check import cannot_listen_reason
 from sportello.server.logs import configure_logging, fields
 
 if TYPE_CHECKING:
@@ -85,6 +86,21 @@ def _open_database(url: str | None):  # type: ignore[no-untyped-def]
     return db
 
 
+def _warn_about_missing_secrets(config: ServerConfig) -> None:
+    """Said once at start: without its secret a gateway's every webhook is refused (401)."""
+    if not config.webhook_secret:
+        log.warning(
+            "no webhook secret: every WPPConnect and generic webhook will be refused (401); "
+            "set SPORTELLO_WEBHOOK_SECRET (or --webhook-secret)"
+        )
+    meta_in_use = config.meta_phone_number_id or config.meta_access_token
+    if meta_in_use and not config.meta_app_secret:
+        log.warning(
+            "no Meta app secret: every Cloud API webhook will be refused (401); "
+            "set SPORTELLO_META_APP_SECRET (or --meta-app-secret)"
+        )
+
+
 async def _check_redis(url: str) -> None:
     import redis.asyncio as aioredis
     from redis.exceptions import RedisError
@@ -105,6 +121,11 @@ async def _serve(config: ServerConfig) -> int:
     from sportello.server.app import create_app
 
     rules = _load_rules(config.rules)
+    # Before the database: a port that is taken must not leave a new database behind.
+    reason = cannot_listen_reason(config.host, config.port)
+    if reason is not None:
+        raise StartupError(f"cannot listen on {config.host}:{config.port}: {reason}")
+    _warn_about_missing_secrets(config)
     loop = asyncio.get_running_loop()
     db = await loop.run_in_executor(None, _open_database, config.db)
     try:
