@@ -177,8 +177,8 @@ async def _serve(config: ServerConfig) -> int:
 _STRAGGLER_GRACE = 0.2
 # Kept out of the drain's waits so the whole process is gone within --drain-timeout:
 # aiohttp's grace twice, the background work's last flush and the interpreter's own exit
-# (about 0.5 s on a busy 2-core machine). Never more than a third of a short timeout.
-_EXIT_RESERVE = 1.0
+# (0.5 to 1 s on a busy 2-core machine). Never more than a third of a short timeout.
+_EXIT_RESERVE = 1.5
 
 
 async def _drain(
