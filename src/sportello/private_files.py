@@ -98,7 +98,9 @@ def prepare_private_sqlite(database: Path) -> None:
 def _open_fd(path: Path, flags: int) -> int:
     # Created as 0600 (the umask can only take bits away), then set to exactly 0600: a
     # file that already existed with a looser mode is tightened too.
-    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), PRIVATE_FILE_MODE)
+    # O_BINARY: Windows would otherwise translate newlines in what is written.
+    extra = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags | extra, PRIVATE_FILE_MODE)
     if _POSIX:
         try:
             if stat.S_IMODE(os.fstat(fd).st_mode) != PRIVATE_FILE_MODE:

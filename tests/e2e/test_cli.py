@@ -226,3 +226,12 @@ def test_db_upgrade_of_a_relative_sqlite_path_names_the_file_it_made(tmp_path: P
     assert done.returncode == 0, done.stderr
     absolute = (tmp_path / "relative.db").as_posix()
     assert done.stdout.strip() == f"database is up to date: sqlite:///{absolute}"
+
+
+def test_a_sqlite_path_that_cannot_be_made_is_one_line_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    target = tmp_path / "a-file" / "sportello.db"
+    result = sportello("db", "upgrade", "--db", f"sqlite:///{target}")
+    assert result.returncode == 2
+    expected = f"sportello: error: cannot open {target}: Not a directory"
+    assert result.stderr.splitlines() == [expected]
