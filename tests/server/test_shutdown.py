@@ -57,8 +57,13 @@ async def test_sigterm_with_an_idle_console_connected_closes_it_and_exits_zero(t
     console.on("disconnect", on_disconnect, namespace=NAMESPACE)
     try:
         await asyncio.to_thread(wait_healthy, url, proc)
-        await console.connect(url, namespaces=[NAMESPACE], auth={"token": token},
-                              transports=["websocket"], wait_timeout=15)
+        await console.connect(
+            url,
+            namespaces=[NAMESPACE],
+            auth={"token": token},
+            transports=["websocket"],
+            wait_timeout=15,
+        )
         logs.wait_for("operator connected")
         proc.send_signal(signal.SIGTERM)
         async with asyncio.timeout(GONE_WITHIN):
