@@ -58,6 +58,11 @@ class ServerContext:
         if self.drain_deadline is None:
             self.drain_deadline = asyncio.get_running_loop().time() + timeout
 
+    def cut_drain_short(self) -> None:
+        """A second stop signal: what still waits for the drain's deadline waits no more."""
+        self.draining = True
+        self.drain_deadline = asyncio.get_running_loop().time()
+
     def drain_time_left(self) -> float:
         """Seconds left of the shutdown's --drain-timeout (all of it before one began)."""
         if self.drain_deadline is None:

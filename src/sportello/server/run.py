@@ -119,6 +119,7 @@ async def _check_redis(url: str) -> None:
 
 async def _serve(config: ServerConfig) -> int:
     from sportello.server.app import create_app
+    from sportello.server.context import CONTEXT
 
     rules = _load_rules(config.rules)
     # Before the database: a port that is taken must not leave a new database behind.
@@ -152,9 +153,9 @@ async def _serve(config: ServerConfig) -> int:
         stop, hurry = asyncio.Event(), asyncio.Event()
 
         def on_signal() -> None:
-            if stop.is_set():
-                if not hurry.is_set():
-                    log.warning("second stop signal: cutting the drain short")
+            if stop.is_set() and not hurry.is_set():
+                log.warning("second stop signal: cutting the drain short")
+                app[CONTEXT].cut_drain_short()  # the outbox worker's wait too
                 hurry.set()
             stop.set()
 
