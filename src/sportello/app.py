@@ -75,9 +75,10 @@ def cache_path_for(url: str, user_id: str) -> Path:
     """One cache file per server and operator, in the user's cache directory."""
     from platformdirs import user_cache_dir
 
+    from sportello.private_files import make_private_dir
+
     key = hashlib.sha256(f"{url}|{user_id}".encode()).hexdigest()[:16]
-    folder = Path(user_cache_dir("sportello", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_private_dir(Path(user_cache_dir("sportello", appauthor=False)))
     return folder / f"cache-{key}.sqlite3"
 
 

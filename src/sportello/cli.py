@@ -61,11 +61,11 @@ def _open_db(url: str) -> object:
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
-    url = _db_url(args.db)
-    _open_db(url)
+    db = _open_db(_db_url(args.db))
     from sportello.store.database import redact_url
 
-    print(f"database is up to date: {redact_url(url)}")
+    # The URL as resolved: a relative SQLite path shows the file it really is.
+    print(f"database is up to date: {redact_url(db.url)}")  # type: ignore[attr-defined]
     return EXIT_OK
 
 
@@ -202,8 +202,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         raise CliError(
             "no webhook secret: pass --webhook-secret or set SPORTELLO_WEBHOOK_SECRET", 2
         )
+    from sportello.server.demo import default_server_url
+
+    url = args.url or default_server_url(os.environ)
     try:
-        asyncio.run(run_demo(args.url, None, secret, args.speed))
+        asyncio.run(run_demo(url, None, secret, args.speed))
     except DemoError as exc:
         raise CliError(str(exc)) from exc
     return EXIT_OK
@@ -311,7 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_up.set_defaults(handler=_cmd_db_upgrade)
 
     demo = sub.add_parser("demo", help="post sample WhatsApp webhooks to a running server")
-    demo.add_argument("--url", default="http://127.0.0.1:3200", help="server base URL")
+    demo.add_argument(
+        "--url",
+        help="server base URL (default http://127.0.0.1:3200, or the host and port that "
+        "SPORTELLO_HOST/SPORTELLO_PORT give the server)",
+    )
     demo.add_argument("--webhook-secret", help="the server's --webhook-secret")
     demo.add_argument("--speed", type=float, default=1.0, help="time compression factor")
     demo.set_defaults(handler=_cmd_demo)

@@ -26,6 +26,7 @@ from sportello.server.desk_settings_routes import add_desk_settings_routes
 from sportello.server.fast_manager import make_client_manager
 from sportello.server.gateway_poller import poller_from_config
 from sportello.server.http_api import add_api_routes
+from sportello.server.in_flight import InFlightRequests
 from sportello.server.ingest_batcher import IngestBatcher
 from sportello.server.logs import fields
 from sportello.server.operator_routes import add_operator_routes
@@ -47,7 +48,10 @@ def _default_gateway(config: ServerConfig) -> Gateway:
 
 def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Application:
     """Build the app; `db` must be migrated already (run.py does it before listening)."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
+    requests = InFlightRequests()
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[requests.middleware, error_middleware]
+    )
     origins: str | list[str] = "*" if "*" in config.cors_origins else list(config.cors_origins)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -75,6 +79,7 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
         login_limiter=LoginLimiter(config.login_attempts, config.login_window),
         sio=sio,
         broadcaster=EventBroadcaster(sio),
+        requests=requests,
     )
     ctx.hub = RealtimeHub(ctx)
     sio.register_namespace(ctx.hub)
@@ -107,7 +112,7 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
         ctx.revocations.start()
     yield
     # aiohttp has already waited for in-flight requests (webhooks) at this point.
-    ctx.draining = True
+    ctx.begin_drain(ctx.config.drain_timeout)
     if ctx.gateway_poller is not None:
         await ctx.gateway_poller.stop()
     if ctx.revocations is not None:
@@ -122,9 +127,12 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _stop_accepting(app: web.Application) -> None:
-    """First step of a shutdown: refuse new webhooks, close the operator sockets."""
+    """aiohttp's shutdown step: refuse new webhooks, stop engine.io's ping task.
+
+    The sockets are closed before this (run.py), while their connections are still read.
+    """
     ctx = app[CONTEXT]
-    ctx.draining = True
+    ctx.begin_drain(ctx.config.drain_timeout)
     await ctx.sio.shutdown()
     # Events already committed still go out to sockets of other nodes via the manager;
     # local clients resume with sync when they reconnect to whichever node is up.

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from aiohttp import web
@@ -54,37 +52,26 @@ def _check_not_draining(ctx: ServerContext) -> None:
                        headers={"Retry-After": "5"})
 
 
-@contextmanager
-def _in_flight(ctx: ServerContext) -> Iterator[None]:
-    """Count a webhook from its first byte to its answer: shutdown waits for these."""
-    _check_not_draining(ctx)
-    ctx.in_flight_webhooks += 1
-    try:
-        yield
-    finally:
-        ctx.in_flight_webhooks -= 1
-
-
 async def wppconnect_webhook(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    with _in_flight(ctx):
-        raw = await read_body(request)
-        _check_token(request, ctx, query_allowed=True)
-        return await _handle(ctx, Gateway.WPPCONNECT, parse_wppconnect, raw)
+    _check_not_draining(ctx)
+    raw = await read_body(request)
+    _check_token(request, ctx, query_allowed=True)
+    return await _handle(ctx, Gateway.WPPCONNECT, parse_wppconnect, raw)
 
 
 async def generic_webhook(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    with _in_flight(ctx):
-        raw = await read_body(request)
-        _check_token(request, ctx, query_allowed=True)
-        return await _handle(ctx, Gateway.GENERIC, parse_generic, raw)
+    _check_not_draining(ctx)
+    raw = await read_body(request)
+    _check_token(request, ctx, query_allowed=True)
+    return await _handle(ctx, Gateway.GENERIC, parse_generic, raw)
 
 
 async def meta_webhook(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    with _in_flight(ctx):
-        return await _meta_webhook(request, ctx)
+    _check_not_draining(ctx)
+    return await _meta_webhook(request, ctx)
 
 
 async def _meta_webhook(request: web.Request, ctx: ServerContext) -> web.Response:
