@@ -228,7 +228,8 @@ def test_ticket_priority_edit_calls_client_and_failure_reverts(
     status.setCurrentIndex(status.findData(TicketStatus.CLOSED))
     status.activated.emit(status.currentIndex())
     qtbot.waitUntil(lambda: pane.error.isVisible())
-    assert "the server refused the change" in pane.error.text()
+    # The client's English detail stays in the log; the pane says it in its own words.
+    assert pane.error.text() == "The ticket was not changed: the server refused it."
     assert status.currentData() == TicketStatus.PENDING
 
 

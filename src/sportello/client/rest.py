@@ -78,7 +78,7 @@ async def request_json(
                 return body
             code, message = _server_error(response.status, body)
             if response.status == 401:
-                raise BadCredentials(f"{what}: {message}")
+                raise BadCredentials(f"{what}: {message}", code)
             if response.status == 404 and not code:
                 raise FeatureUnavailable(what, f"{what}: this server does not offer it")
             raise ServerRejected(f"{what}: {message}", code)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from sportello import autostart as autostart_module
 from sportello import credentials
 from sportello.domain.escalation import MAX_INTERVAL, interval_problem
+from sportello.ui.error_texts import keyring_missing_text, reason, sentence
 from sportello.ui.local_server_panel import LocalServerPanel
 from sportello.ui.login_dialog import LoginDialog, LoginFunction, logout
 from sportello.ui.preferences import (
@@ -140,16 +141,32 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.profiles_view, 1)
         row.addLayout(buttons)
-        hint = QLabel(
-            self.tr("Passwords are never stored; access tokens are kept in the system keyring."),
-            page,
-        )
-        hint.setWordWrap(True)
+        self.secrets_hint = QLabel(self._where_sign_ins_are_kept(), page)
+        self.secrets_hint.setWordWrap(True)
+        self.secrets_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        hint = self.secrets_hint
         layout = QVBoxLayout(page)
         layout.addLayout(row)
         layout.addWidget(hint)
         self._refresh_profiles()
         return page
+
+    def _where_sign_ins_are_kept(self) -> str:
+        """Where tokens are, said plainly: the keyring, or the local file when none works."""
+        local_file = credentials.local_secrets_file()
+        if local_file is None and credentials.keyring_available():
+            return self.tr(
+                "Passwords are never stored; access tokens are kept in the system keyring."
+            )
+        parts = [self.tr("Passwords are never stored.")]
+        if local_file is not None:
+            parts.append(self.tr(
+                "No system keyring works here, so the sign-in to the server on this computer "
+                "is kept in the file %1, readable only by you, beside the local database "
+                "(which holds all its messages anyway)."
+            ).replace("%1", str(local_file)))
+        parts.append(sentence(keyring_missing_text()))
+        return " ".join(parts)
 
     def _build_notifications(self) -> QWidget:
         page = QWidget(self)
@@ -345,7 +362,7 @@ class SettingsDialog(QDialog):
         try:
             logout(self.preferences, record.name)
         except credentials.CredentialsUnavailable as exc:
-            self._show_error(str(exc))
+            self._show_error(self.tr("Cannot log out: %1.").replace("%1", reason(exc)))
             return
         self._refresh_profiles()
         self.profile_logged_out.emit(record.name)
@@ -444,7 +461,7 @@ class SettingsDialog(QDialog):
                     else:
                         self._autostart.disable()
             except (autostart_module.AutostartError, OSError) as exc:
-                self._show_error(self.tr("Start at login: %1").replace("%1", str(exc)))
+                self._show_error(self.tr("Start at login: %1.").replace("%1", reason(exc)))
                 self.tabs.setCurrentIndex(3)
                 return
         prefs.start_at_login = want_autostart

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from sportello.client.errors import ClientError
+from sportello.ui.error_texts import reason, sentence
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +67,10 @@ class TaskRunner(QObject):
                 if on_error is not None:
                     on_error(error)
                 else:
-                    self.failed.emit(str(error))
+                    self.failed.emit(sentence(reason(error)))
                 return
-            # A bug, not a condition the user can act on: log it with its traceback once.
-            log.error("background action failed", exc_info=error)
-            self.failed.emit(self.tr("Something went wrong: %1").replace("%1", str(error)))
+            # A bug, not a condition the user can act on: reason() logs its traceback once.
+            self.failed.emit(sentence(reason(error)))
 
         task.add_done_callback(finished)
         return task
