@@ -100,10 +100,7 @@ def test_signing_in_to_a_server_without_a_keyring_lasts_the_session_and_says_wha
         add_operator(office.config.database_url, "sara", PASSWORD)
         app = AppUnderTest(qapp, qtbot)
         dialog = app.wait_dialog()
-        dialog.url.setText(office.base_url)
-        dialog.username.setText("sara")
-        dialog.password.setText(PASSWORD)
-        dialog.profile_name.setText("Ufficio")
+        _fill(dialog, office.base_url, "Ufficio")
         qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
         window = app.wait_console()
         message = window.status.currentMessage()
@@ -119,3 +116,66 @@ def test_signing_in_to_a_server_without_a_keyring_lasts_the_session_and_says_wha
         # The profile is remembered (without its token): the next start asks the password.
         assert Preferences().profile("Ufficio").kind is ProfileKind.REMOTE
         assert app.quit() == 0
+
+
+def test_a_server_added_without_a_keyring_opens_at_once_without_asking_twice(
+    home, no_keyring, qapp, qtbot, qt_loop
+):
+    from sportello.client.changes import ConnectionState
+    from sportello.ui.login_dialog import LoginDialog
+
+    with (
+        office_server(home.root / "milano", free_port(), qtbot) as milano,
+        office_server(home.root / "roma", free_port(), qtbot) as roma,
+    ):
+        for office in (milano, roma):
+            add_operator(office.config.database_url, "sara", PASSWORD)
+        app = AppUnderTest(qapp, qtbot)
+        first = app.wait_dialog()
+        _fill(first, milano.base_url, "Milano")
+        qtbot.mouseClick(first.connect_button, Qt.MouseButton.LeftButton)
+        window = app.wait_console()
+
+        app.desktop._add_server(window)  # menu Server -> Add a server
+        qtbot.waitUntil(lambda: window.findChild(LoginDialog) is not None, timeout=30_000)
+        added = window.findChild(LoginDialog)
+        _fill(added, roma.base_url, "Roma")
+        qtbot.mouseClick(added.connect_button, Qt.MouseButton.LeftButton)
+
+        def roma_on_screen() -> bool:
+            client = app.desktop.client
+            return (
+                client is not None and client.profile.name == "Roma"
+                and client.connection_state is ConnectionState.ONLINE
+            )  # fmt: skip
+
+        qtbot.waitUntil(lambda: roma_on_screen() or app.desktop.dialog is not None,
+                        timeout=60_000)  # fmt: skip
+        assert app.desktop.dialog is None  # not asked for the password a second time
+        assert roma_on_screen()
+        assert app.quit() == 0
+
+
+def _fill(dialog: object, url: str, name: str) -> None:
+    dialog.url.setText(url)  # type: ignore[attr-defined]
+    dialog.username.setText("sara")  # type: ignore[attr-defined]
+    dialog.password.setText(PASSWORD)  # type: ignore[attr-defined]
+    dialog.profile_name.setText(name)  # type: ignore[attr-defined]
+
+
+def test_only_the_local_servers_secrets_fall_back_to_the_file_and_they_move_back(home):
+    from file_keyring import FileKeyring
+
+    keyring.set_keyring(NoKeyring())
+    credentials.save_token(credentials.LOCAL_PROFILE, "local-token-1")
+    assert credentials.load_token(credentials.LOCAL_PROFILE) == "local-token-1"
+    with pytest.raises(credentials.CredentialsUnavailable):
+        credentials.save_token("Ufficio", "remote-token")  # never to a file
+    assert "remote-token" not in credentials.local_secrets_file().read_text(encoding="utf-8")
+
+    # The keyring works again: the next write goes there and the file's copy is removed.
+    keyring.set_keyring(FileKeyring(home.keyring_file))
+    credentials.save_token(credentials.LOCAL_PROFILE, "local-token-2")
+    assert credentials.local_secrets_file() is None
+    assert credentials.load_token(credentials.LOCAL_PROFILE) == "local-token-2"
+    assert credentials.delete_token(credentials.LOCAL_PROFILE) is True
