@@ -1218,8 +1218,12 @@
         <translation>Le password non vengono mai salvate.</translation>
     </message>
     <message>
-        <source>No system keyring works here, so the sign-in to the server on this computer is kept in the file %1, readable only by you, beside the local database (which holds all its messages anyway).</source>
-        <translation>Qui non funziona nessun portachiavi di sistema, quindi l&apos;accesso al server di questo computer è conservato nel file %1, leggibile solo da te, accanto al database locale (che contiene comunque tutti i suoi messaggi).</translation>
+        <source>The sign-in to the server on this computer is kept in the file %1, readable only by you, beside the local database (which holds all its messages anyway), because no system keyring could keep it.</source>
+        <translation>L&apos;accesso al server di questo computer è conservato nel file %1, leggibile solo da te, accanto al database locale (che contiene comunque tutti i suoi messaggi), perché nessun portachiavi di sistema poteva custodirlo.</translation>
+    </message>
+    <message>
+        <source>Access tokens of other servers are kept in the system keyring.</source>
+        <translation>I token di accesso degli altri server sono custoditi nel portachiavi di sistema.</translation>
     </message>
     <message>
         <source>Show a desktop notification for new messages</source>

@@ -161,11 +161,14 @@ class SettingsDialog(QDialog):
         parts = [self.tr("Passwords are never stored.")]
         if local_file is not None:
             parts.append(self.tr(
-                "No system keyring works here, so the sign-in to the server on this computer "
-                "is kept in the file %1, readable only by you, beside the local database "
-                "(which holds all its messages anyway)."
+                "The sign-in to the server on this computer is kept in the file %1, readable "
+                "only by you, beside the local database (which holds all its messages anyway), "
+                "because no system keyring could keep it."
             ).replace("%1", str(local_file)))
-        parts.append(sentence(keyring_missing_text()))
+        if credentials.keyring_available():
+            parts.append(self.tr("Access tokens of other servers are kept in the system keyring."))
+        else:
+            parts.append(sentence(keyring_missing_text()))
         return " ".join(parts)
 
     def _build_notifications(self) -> QWidget:
