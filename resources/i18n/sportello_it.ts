@@ -232,6 +232,10 @@
         <translation>il server l&apos;ha rifiutato</translation>
     </message>
     <message>
+        <source>the server&apos;s answer is not what Sportello expects (is it a Sportello server?)</source>
+        <translation>la risposta del server non è quella che Sportello si aspetta (è un server Sportello?)</translation>
+    </message>
+    <message>
         <source>the server no longer accepts your access: sign in again</source>
         <translation>il server non accetta più il tuo accesso: accedi di nuovo</translation>
     </message>

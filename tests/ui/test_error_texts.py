@@ -95,6 +95,10 @@ def test_client_failures_have_italian_words_too(italian: None) -> None:
     assert reason(TimeoutError()) == "il server non ha risposto in tempo"
     assert reason_for_code("missing_ticket_id") == reason_for_code("invalid_json")
     assert reason(ServerRejected("x", "forbidden")).startswith("il tuo ruolo non lo consente")
+    not_ours = ServerRejected("login: http://x does not look like a Sportello server")
+    assert reason(not_ours).endswith("(è un server Sportello?)")
+    seed_refusal = refused("mark as read", {"ok": False, "error": "Message not found"})
+    assert reason(seed_refusal) == "il server l'ha rifiutato"
 
 
 def test_a_reply_the_gateway_refused_is_named_without_its_english_text(italian: None) -> None:

@@ -33,7 +33,12 @@ class BadCredentials(ClientError):
 
 
 class ServerRejected(ClientError):
-    """The server answered with an error: `code` is its snake_case code when it sent one."""
+    """The server answered with an error: `code` is its snake_case code when it sent one.
+
+    Without one, the answer was not what the client expects (`unexpected_answer`).
+    """
+
+    default_code = "unexpected_answer"
 
 
 class FeatureUnavailable(ClientError):
@@ -72,4 +77,6 @@ def ack_code_and_detail(ack: object) -> tuple[str, str]:
 def refused(what: str, ack: object) -> ServerRejected:
     """The ServerRejected for a refused ack of `what` (e.g. "update ticket 7")."""
     code, detail = ack_code_and_detail(ack)
+    if not code and isinstance(ack, Mapping):
+        code = "refused"  # a peer that refuses without saying why (the seed back end)
     return ServerRejected(f"{what}: {detail}", code)

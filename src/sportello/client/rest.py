@@ -44,14 +44,24 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=8)
 
 
+# The code an error answer without one gets (a seed back end, a proxy), from its status.
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 413: "body_too_large", 429: "too_many_requests", 500: "internal_error",
+                 502: "unavailable", 503: "unavailable", 504: "unavailable"}  # fmt: skip
+
+
 def _server_error(status: int, body: object) -> tuple[str, str]:
-    """(code, message) from the contract's error body, or from the status alone."""
+    """(code, message) from the contract's error body, or from the status alone.
+
+    The code is "" only when neither the body nor the status says anything we know.
+    """
+    code, message = "", f"HTTP {status}"
     if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
         err = body["error"]
-        return str(err.get("code") or ""), str(err.get("message") or f"HTTP {status}")
-    if isinstance(body, Mapping) and isinstance(body.get("error"), str):
-        return "", str(body["error"])
-    return "", f"HTTP {status}"
+        code, message = str(err.get("code") or ""), str(err.get("message") or message)
+    elif isinstance(body, Mapping) and isinstance(body.get("error"), str):
+        message = str(body["error"])
+    return code, message
 
 
 async def request_json(
@@ -81,7 +91,9 @@ async def request_json(
                 raise BadCredentials(f"{what}: {message}", code)
             if response.status == 404 and not code:
                 raise FeatureUnavailable(what, f"{what}: this server does not offer it")
-            raise ServerRejected(f"{what}: {message}", code)
+            raise ServerRejected(
+                f"{what}: {message}", code or _STATUS_CODES.get(response.status, "refused")
+            )
     except (aiohttp.ClientConnectionError, TimeoutError) as exc:
         raise ServerUnreachable(
             f"{what}: cannot reach {url} ({exc or type(exc).__name__})"

@@ -38,6 +38,9 @@ def _texts() -> dict[str, Callable[[], str]]:
         ),
         "file_error": lambda: tr("a file cannot be read or written (see the log for which)"),
         "refused": lambda: tr("the server refused it"),
+        "unexpected_answer": lambda: tr(
+            "the server's answer is not what Sportello expects (is it a Sportello server?)"
+        ),
         # sign-in and access
         "unauthorized": lambda: tr("the server no longer accepts your access: sign in again"),
         "bad_credentials": lambda: tr("wrong username or password"),

@@ -287,6 +287,7 @@ class LoginDialog(QDialog):
 
     def _describe(self, error: BaseException, url: str) -> str:
         if isinstance(error, ServerUnreachable):
+            log.info("login to %s: %s", url, error)
             return self.tr(
                 "Cannot reach the server at %1. Check the address and that the server is running."
             ).replace("%1", url)
