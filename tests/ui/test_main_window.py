@@ -298,6 +298,8 @@ def test_composer_blocked_with_reason_on_seed_server_but_not_offline(
 def test_status_bar_counts_down_reconnection(window: MainWindow, client: FakeClient) -> None:
     client.state.set_connection(ConnectionState.RECONNECTING, "connection refused", 5.0)
     assert "Reconnecting in 5 s" in window.status.connection_text
+    # Why it dropped is the client's log's (English): not pasted into the status bar.
+    assert "connection refused" not in window.status.connection_label.toolTip()
     client.state.set_connection(ConnectionState.ONLINE)
     assert "Online" in window.status.connection_text
 
