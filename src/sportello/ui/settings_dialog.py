@@ -38,7 +38,7 @@ from sportello import credentials
 from sportello.domain.escalation import MAX_INTERVAL, interval_problem
 from sportello.ui.error_texts import keyring_missing_text, reason, sentence
 from sportello.ui.local_server_panel import LocalServerPanel
-from sportello.ui.login_dialog import LoginDialog, LoginFunction, logout
+from sportello.ui.login_dialog import LoginDialog, LoginFunction, RemoteLogin, logout
 from sportello.ui.preferences import (
     Language,
     NotificationPreferences,
@@ -350,13 +350,17 @@ class SettingsDialog(QDialog):
     def _add_profile(self) -> None:
         dialog = LoginDialog(self.preferences, login=self._login, allow_local=False, parent=self)
         dialog.setWindowTitle(self.tr("Add a server"))
-        dialog.finished.connect(lambda _code: self._after_add())
+        dialog.finished.connect(lambda _code: self._after_add(dialog))
         dialog.open()
         self._add_dialog = dialog
 
-    def _after_add(self) -> None:
+    def _after_add(self, dialog: LoginDialog) -> None:
         self._refresh_profiles()
         self.profiles_changed.emit()
+        outcome = dialog.outcome
+        if isinstance(outcome, RemoteLogin) and outcome.unsaved_notice:
+            # No keyring kept it: say so here, the profile will ask for the password.
+            self._show_error(outcome.unsaved_notice)
 
     def _logout_selected(self) -> None:
         record = self._selected()
