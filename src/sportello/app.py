@@ -29,6 +29,8 @@ from PySide6.QtCore import QObject, Signal
 
 from sportello.domain.permissions import DeskAction, allowed
 from sportello.domain.values import Role
+from sportello.local_paths import local_data_dir
+from sportello.ui.error_texts import reason, sentence
 from sportello.ui.labels import tr
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from sportello.client.records import ServerProfile
     from sportello.local_server import LocalServerState, LocalServerSupervisor
     from sportello.ui.console_menus import ConsoleMenus
-    from sportello.ui.login_dialog import LoginDialog, LoginFunction
+    from sportello.ui.login_dialog import LoginDialog, LoginFunction, RemoteLogin
     from sportello.ui.main_window import MainWindow
     from sportello.ui.preferences import Preferences, ProfileRecord
     from sportello.ui.profile_switcher import ProfileSwitcher
@@ -46,7 +48,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SMOKE_TEST_SECONDS = 1.5
-APP_DIR_NAME = "Sportello"
 
 
 class ProfileProblem(Exception):
@@ -67,7 +68,9 @@ def resolve_profile(name: str | None, env: Mapping[str, str] = os.environ) -> Se
             name=name or env.get("SPORTELLO_PROFILE", "") or url,
         )
     if url and not token:
-        raise ProfileProblem("SPORTELLO_URL is set but SPORTELLO_TOKEN is not: both are needed")
+        raise ProfileProblem(
+            tr("SPORTELLO_URL is set but SPORTELLO_TOKEN is not: both are needed.")
+        )
     return None
 
 
@@ -80,13 +83,6 @@ def cache_path_for(url: str, user_id: str) -> Path:
     key = hashlib.sha256(f"{url}|{user_id}".encode()).hexdigest()[:16]
     folder = make_private_dir(Path(user_cache_dir("sportello", appauthor=False)))
     return folder / f"cache-{key}.sqlite3"
-
-
-def local_data_dir() -> Path:
-    """Where local-server mode keeps its SQLite database and logs."""
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_DIR_NAME, appauthor=False))
 
 
 # ---- steps: what the app does next --------------------------------------------------------
@@ -117,6 +113,7 @@ class OpenConsole:
     local: bool = False
     from_env: bool = False
     conversation_id: str = ""
+    notice: str = ""  # shown in the status bar once the console opens (e.g. sign-in not saved)
 
 
 Step = AskSignIn | OpenStored | StartLocal | OpenConsole
@@ -186,6 +183,8 @@ class Desktop(QObject):
         self.connected.use_alerts_from(self._foreground_alerts)
         self._reconnected_others = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Sign-ins whose token no keyring could keep: valid for this run only, never on disk.
+        self._session_only: dict[str, ServerProfile] = {}
 
     # ---- public -------------------------------------------------------------------------
 
@@ -278,7 +277,8 @@ class Desktop(QObject):
             dialog.deleteLater()
         outcome = dialog.outcome
         if isinstance(outcome, RemoteLogin):
-            return OpenConsole(outcome.profile)
+            self._keep_for_session(outcome)
+            return OpenConsole(outcome.profile, notice=outcome.unsaved_notice)
         if isinstance(outcome, LocalModeChosen):
             self.preferences.local_port = outcome.port
             return StartLocal(outcome.port)
@@ -297,10 +297,13 @@ class Desktop(QObject):
         running = self.connected.client(name)
         if running is not None and running.profile.url == record.url:
             return OpenConsole(running.profile, conversation_id=conversation_id)
+        unsaved = self._session_only.get(name)
+        if unsaved is not None and unsaved.url == record.url:
+            return OpenConsole(unsaved, conversation_id=conversation_id)
         try:
             token = credentials.load_token(name)
         except credentials.CredentialsUnavailable as exc:
-            return AskSignIn(record, str(exc))
+            return AskSignIn(record, sentence(reason(exc)))
         if not token:
             return AskSignIn(record, tr("Sign in to %1 to continue.").replace("%1", record.name))
         return OpenConsole(
@@ -319,6 +322,7 @@ class Desktop(QObject):
             provision_local_profile,
         )
         from sportello.local_server import (
+            LOG_FILE,
             LocalServerConfig,
             LocalServerError,
             LocalServerSupervisor,
@@ -350,10 +354,17 @@ class Desktop(QObject):
             )
             log.error("local server: %s", exc)
             return AskSignIn(notice=text.replace("%1", str(exc.port)), local_port=step.port)
-        except (LocalServerError, ClientError, credentials.CredentialsUnavailable) as exc:
+        except LocalServerError as exc:
             log.error("local server: %s", exc)
             await self._stop_local()
-            text = tr("The local server could not start: %1").replace("%1", str(exc))
+            # Its one English line (the child's last error) is in our log; its own log has all.
+            text = tr("The local server could not start. Its log says why: %1").replace(
+                "%1", str(config.data_dir / "logs" / LOG_FILE)
+            )
+            return AskSignIn(notice=text, local_port=step.port)
+        except (ClientError, credentials.CredentialsUnavailable, OSError) as exc:
+            await self._stop_local()
+            text = tr("The local server could not start: %1.").replace("%1", reason(exc))
             return AskSignIn(notice=text, local_port=step.port)
         finally:
             busy.close()
@@ -424,12 +435,13 @@ class Desktop(QObject):
             try:
                 await client.start()
             except ClientError as exc:
-                window.status.showMessage(str(exc))
-                log.error("client did not start: %s", exc)
+                window.status.showMessage(sentence(reason(exc)))
             hidden = self.start_hidden and _tray_available()
             self.start_hidden = False
             if not hidden:
                 window.show()
+            if step.notice:
+                window.status.showMessage(step.notice, 0)
             log.info("console open: %s (%s)", profile.name, profile.url)
             self.console_opened.emit(window, client)
             if step.conversation_id:
@@ -572,6 +584,13 @@ class Desktop(QObject):
                 log.error("background profile %s did not start: %s", name, exc)
             log.info("profile %s connected in the background", name)
 
+    def _keep_for_session(self, outcome: RemoteLogin) -> None:
+        """A sign-in the keyring could not keep stays usable (switching back) until quit."""
+        if outcome.unsaved_notice:
+            self._session_only[outcome.record.name] = outcome.profile
+        else:
+            self._session_only.pop(outcome.record.name, None)
+
     def _remember_connected(self) -> None:
         from sportello.ui.preferences import ProfileKind
 
@@ -582,6 +601,7 @@ class Desktop(QObject):
         self.preferences.connected_profiles = names
 
     def _forget_connected(self, name: str) -> None:
+        self._session_only.pop(name, None)
         remembered = self.preferences.connected_profiles
         if name in remembered:
             self.preferences.connected_profiles = [n for n in remembered if n != name]
@@ -622,6 +642,7 @@ class Desktop(QObject):
 
         def done(_code: int) -> None:
             if isinstance(dialog.outcome, RemoteLogin):
+                self._keep_for_session(dialog.outcome)
                 self._end(End.SWITCH, dialog.outcome.record.name)
             dialog.deleteLater()
 
@@ -636,6 +657,7 @@ class Desktop(QObject):
 
         def done(_code: int) -> None:
             if isinstance(dialog.outcome, RemoteLogin):
+                self._keep_for_session(dialog.outcome)
                 self._end(End.SWITCH, dialog.outcome.record.name)
             dialog.deleteLater()
 

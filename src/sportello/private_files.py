@@ -78,6 +78,8 @@ def write_private_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open_private(tmp, "wb") as handle:
         handle.write(text.encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())  # a crash right after the rename finds the new text
     tmp.replace(path)
 
 

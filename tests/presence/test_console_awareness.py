@@ -224,8 +224,7 @@ def test_assignee_only_mode_refuses_bs_reply_with_a_clear_error(
         timeout=WAIT_MS,
     )  # fmt: skip
     failed = next(m for m in b_client.state.thread if m.body == "Ci penso io")
-    assert failed.error is not None and "assignee" in failed.error
-    assert "giulia" in failed.error.lower()
+    assert failed.error == "not_assignee"  # the server's code; its detail is in the log
 
 
 def test_cloud_api_conversation_25_hours_old_refuses_free_form_in_ack_and_ui(
@@ -263,7 +262,7 @@ def test_cloud_api_conversation_25_hours_old_refuses_free_form_in_ack_and_ui(
         timeout=WAIT_MS,
     )  # fmt: skip
     failed = next(m for m in client.state.thread if m.body == "Eccoci")
-    assert failed.error is not None and "24-hour" in failed.error
+    assert failed.error == "window_closed"
 
 
 def test_disconnected_wppconnect_session_turns_the_status_bar_to_gateway_down(

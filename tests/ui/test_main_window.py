@@ -250,7 +250,8 @@ def test_ticket_priority_edit_calls_client_and_failure_reverts(
     status.setCurrentIndex(status.findData(TicketStatus.CLOSED))
     status.activated.emit(status.currentIndex())
     qtbot.waitUntil(lambda: pane.error.isVisible())
-    assert "the server refused the change" in pane.error.text()
+    # The client's English detail stays in the log; the pane says it in its own words.
+    assert pane.error.text() == "The ticket was not changed: the server refused it."
     assert status.currentData() == TicketStatus.PENDING
 
 
@@ -319,6 +320,8 @@ def test_composer_blocked_with_reason_on_seed_server_but_not_offline(
 def test_status_bar_counts_down_reconnection(window: MainWindow, client: FakeClient) -> None:
     client.state.set_connection(ConnectionState.RECONNECTING, "connection refused", 5.0)
     assert "Reconnecting in 5 s" in window.status.connection_text
+    # Why it dropped is the client's log's (English): not pasted into the status bar.
+    assert "connection refused" not in window.status.connection_label.toolTip()
     client.state.set_connection(ConnectionState.ONLINE)
     assert "Online" in window.status.connection_text
 

@@ -24,6 +24,7 @@ from sportello.client.errors import (
     NotConnected,
     ServerRejected,
     ServerUnreachable,
+    refused,
 )
 from sportello.client.features import SEARCH, SENDING, TICKET_EDITS
 from sportello.client.outbox import Outbox
@@ -316,7 +317,7 @@ class SportelloClient:
             return
         ack = await self.connection.call("markAsRead", {"messageId": newest}, 10.0)
         if isinstance(ack, dict) and ack.get("ok") is False:
-            raise ServerRejected(f"mark as read: {ack.get('error') or 'refused'}")
+            raise refused("mark as read", ack)
 
     async def update_ticket(
         self,
@@ -337,10 +338,7 @@ class SportelloClient:
             payload["assigneeId"] = assignee_id
         ack = await self.connection.call("updateTicket", payload, 15.0)
         if not isinstance(ack, dict) or ack.get("ok") is not True:
-            error = ack.get("error") if isinstance(ack, dict) else None
-            if isinstance(error, dict):
-                error = error.get("message")
-            raise ServerRejected(f"update ticket {ticket_id}: {error or 'refused'}")
+            raise refused(f"update ticket {ticket_id}", ack)
         ticket = parse_ticket(ack.get("ticket"), "updateTicket ack")
         if isinstance(ticket, WireError):
             raise ServerRejected(f"update ticket {ticket_id}: {ticket}")
@@ -365,9 +363,7 @@ class SportelloClient:
             # Also what a server without the event does: it never acks an unknown event.
             raise ServerUnreachable(f"create ticket: {exc}") from exc
         if not isinstance(ack, dict) or ack.get("ok") is not True:
-            error = ack.get("error") if isinstance(ack, dict) else None
-            raise ServerRejected(f"create ticket: {error or 'refused'}",
-                                 str(ack.get("code") or "") if isinstance(ack, dict) else "")
+            raise refused("create ticket", ack)
         ticket = parse_ticket(ack.get("ticket"), "createTicket ack")
         if isinstance(ticket, WireError):
             raise ServerRejected(f"create ticket: {ticket}")

@@ -106,6 +106,7 @@ class Connection:
         self.transports = transports if transports is not None else ["websocket"]
         self.auth_timeout = auth_timeout
         self.state = ConnectionState.STOPPED
+        self._logged_detail = ""
         self._sio: socketio.AsyncClient | None = None
         self._online = False
         self._disconnected = asyncio.Event()
@@ -199,6 +200,10 @@ class Connection:
         self, state: ConnectionState, detail: str, retry_in: float | None = None
     ) -> None:
         self.state = state
+        if detail and detail != self._logged_detail:
+            # The console words the state itself; why it came (English) is kept here.
+            log.info("connection %s: %s", state.value, detail)
+        self._logged_detail = detail
         self.on_state(state, detail, retry_in)
 
     async def _run(self) -> None:

@@ -46,11 +46,18 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=8)
 
 
+# The code an error answer without one gets (a seed back end, a proxy), from its status.
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 413: "body_too_large", 429: "too_many_requests", 500: "internal_error",
+                 502: "unavailable", 503: "unavailable", 504: "unavailable"}  # fmt: skip
+
+
 def _server_error(status: int, body: object) -> tuple[str, str]:
     """(code, message) from the contract's error body, or from the status alone.
 
     The seed's ResponseFormatter puts the message beside `error: {code, details}` and
-    spells codes in capitals (`ACCOUNT_LOCKED`): codes come out snake_case either way.
+    spells codes in capitals (`ACCOUNT_LOCKED`): codes come out snake_case either way. The
+    code is "" when the body says none: the caller takes the status's.
     """
     if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
         err = body["error"]
@@ -90,10 +97,12 @@ async def request_json(
                 return body
             code, message = _server_error(response.status, body)
             if response.status == 401:
-                raise BadCredentials(f"{what}: {message}")
+                raise BadCredentials(f"{what}: {message}", code)
             if response.status == 404 and not code:
                 raise FeatureUnavailable(what, f"{what}: this server does not offer it")
-            raise ServerRejected(f"{what}: {message}", code)
+            raise ServerRejected(
+                f"{what}: {message}", code or _STATUS_CODES.get(response.status, "refused")
+            )
     except (aiohttp.ClientConnectionError, TimeoutError) as exc:
         raise ServerUnreachable(
             f"{what}: cannot reach {url} ({exc or type(exc).__name__})"

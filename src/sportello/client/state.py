@@ -482,6 +482,9 @@ class ClientState:
         self, message_id: str, status: DeliveryStatus, error: str | None = None
     ) -> None:
         """A delivery status for a message we sent (or read for an incoming one)."""
+        if status is DeliveryStatus.FAILED and error:
+            # The console shows its own words for it (ui/error_texts.py): the detail is here.
+            log.info("message %s not delivered: %s", message_id, error)
         if status is DeliveryStatus.READ and message_id in self._unread_owner:
             self.apply_read(message_id, cascade=False)
             return

@@ -33,12 +33,12 @@ from sportello import credentials
 from sportello.client.errors import (
     BadCredentials,
     ClientError,
-    ServerRejected,
     ServerUnreachable,
     TwoFactorRejected,
     TwoFactorRequired,
 )
 from sportello.client.records import LoginResult, ServerProfile
+from sportello.ui.error_texts import reason
 from sportello.ui.preferences import Preferences, ProfileKind, ProfileRecord
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,9 @@ class RemoteLogin:
 
     profile: ServerProfile
     record: ProfileRecord
+    # Not empty when the token could not be stored (no keyring): the sign-in lasts for this
+    # session only, and this says why and what to install.
+    unsaved_notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,33 +313,38 @@ class LoginDialog(QDialog):
             return
         result = task.result()
         name = self.profile_name.text().strip() or _default_profile_name(url)
+        unsaved = ""
         try:
             credentials.save_token(name, result.token)
         except credentials.CredentialsUnavailable as exc:
-            self.show_error(self.tr("Cannot store the login safely: %1").replace("%1", str(exc)))
-            return
+            # Signed in all the same, for this session only: the token stays in memory and
+            # never goes to a file; the next start asks for the password again.
+            unsaved = self.tr(
+                "Signed in for this session only, the sign-in is not saved: %1."
+            ).replace("%1", reason(exc))
         record = ProfileRecord(name, url, username, result.user.id, ProfileKind.REMOTE)
         self.preferences.save_profile(record)
         self.preferences.last_profile = name
         self.preferences.sync()
         self.password.clear()
         self.two_factor.clear()  # one use only: never kept
-        self.outcome = RemoteLogin(ServerProfile(url, result.token, result.user.id, name), record)
+        self.outcome = RemoteLogin(
+            ServerProfile(url, result.token, result.user.id, name), record, unsaved
+        )
         self.accept()
 
     def _describe(self, error: BaseException, url: str) -> str:
         if isinstance(error, ServerUnreachable):
+            log.info("login to %s: %s", url, error)
             return self.tr(
                 "Cannot reach the server at %1. Check the address and that the server is running."
             ).replace("%1", url)
-        if isinstance(error, BadCredentials):
+        if isinstance(error, BadCredentials) and error.code in ("bad_credentials", "unauthorized"):
+            log.info("login to %s refused: %s", url, error)
             return self.tr("Wrong username or password.")
-        if isinstance(error, ServerRejected):
-            return self.tr("The server refused the login: %1").replace("%1", str(error))
         if isinstance(error, ClientError):
-            return str(error)
-        log.error("login failed unexpectedly", exc_info=error)
-        return self.tr("Login failed: %1").replace("%1", str(error))
+            return self.tr("The server refused the login: %1.").replace("%1", reason(error))
+        return self.tr("Login failed: %1.").replace("%1", reason(error))
 
     def reject(self) -> None:
         if self._task is not None:
@@ -365,9 +373,15 @@ def logout(preferences: Preferences, profile_name: str) -> None:
     revoke it on its server in the background (client/sign_out.py)."""
     from sportello.client.sign_out import end_session_soon
 
-    token = credentials.load_token(profile_name)
     record = preferences.profile(profile_name)
-    credentials.delete_token(profile_name)
+    try:
+        token = credentials.load_token(profile_name)
+        credentials.delete_token(profile_name)
+    except credentials.CredentialsUnavailable as exc:
+        # No keyring: nothing was stored (a session-only sign-in ends with the app's own
+        # logout, which revokes the token it holds in memory).
+        log.info("logout of %s: %s", profile_name, exc)
+        token = None
     if token and record is not None and record.url:
         end_session_soon(record.url, token)
     if preferences.last_profile == profile_name:

@@ -41,6 +41,7 @@ from sportello.domain.permissions import DeskAction, allowed
 from sportello.ui import labels
 from sportello.ui.conversation_pane import ConversationPane
 from sportello.ui.desk_awareness_view import DeskAwarenessView
+from sportello.ui.error_texts import reason, sentence
 from sportello.ui.status_bar import ConsoleStatusBar
 from sportello.ui.tasks import TaskRunner
 from sportello.ui.thread_pane import ThreadPane
@@ -223,7 +224,7 @@ class MainWindow(QMainWindow):
             self.thread_pane.loading.setText(
                 self.tr("Older messages cannot be loaded right now. Scroll up again to retry.")
             )
-            self.thread_pane.loading.setToolTip(str(error))
+            self.thread_pane.loading.setToolTip(sentence(reason(error)))
             # Do not ask again at once: the next scroll to the top retries.
             QTimer.singleShot(5000, lambda: self.thread_pane.view.set_loading_older(False))
 
@@ -242,13 +243,15 @@ class MainWindow(QMainWindow):
                 self.thread_pane.composer.set_text(text)
             else:
                 self._drafts[conv_id] = text
-            self.status.showMessage(self.tr("Not sent: %1").replace("%1", str(error)), 10_000)
+            self.status.showMessage(self.tr("Not sent: %1.").replace("%1", reason(error)), 10_000)
 
         self.runner.run(self.client.send_message(conv_id, text), on_error=failed)
 
     def retry(self, message: Message) -> None:
         def failed(error: ClientError) -> None:
-            self.status.showMessage(self.tr("Retry failed: %1").replace("%1", str(error)), 10_000)
+            self.status.showMessage(
+                self.tr("Retry failed: %1.").replace("%1", reason(error)), 10_000
+            )
 
         self.runner.run(self.client.retry(message), on_error=failed)
 
@@ -386,7 +389,7 @@ class MainWindow(QMainWindow):
 
         def failed(error: ClientError) -> None:
             self.ticket_pane.show_error(
-                self.tr("The ticket was not changed: %1").replace("%1", str(error))
+                self.tr("The ticket was not changed: %1.").replace("%1", reason(error))
             )
 
         self.runner.run(
@@ -418,7 +421,7 @@ class MainWindow(QMainWindow):
 
         def failed(error: ClientError) -> None:
             self.ticket_pane.show_error(
-                self.tr("No ticket was created: %1").replace("%1", str(error))
+                self.tr("No ticket was created: %1.").replace("%1", reason(error))
             )
 
         self.runner.run(
@@ -445,7 +448,7 @@ class MainWindow(QMainWindow):
 
         def failed(error: ClientError) -> None:
             self.conversations.show_search_error(
-                self.tr("Search failed: %1").replace("%1", str(error))
+                self.tr("Search failed: %1.").replace("%1", reason(error))
             )
 
         self.runner.run(self.client.search(query), on_done=done, on_error=failed)

@@ -53,7 +53,6 @@ class ConsoleStatusBar(QStatusBar):
         self.addWidget(self.features_label, 1)
         self.addPermanentWidget(self.url_label)
         self._state = ConnectionState.STOPPED
-        self._detail = ""
         self._retry_at: float | None = None
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
@@ -70,8 +69,9 @@ class ConsoleStatusBar(QStatusBar):
     def set_connection(
         self, state: ConnectionState, detail: str = "", retry_in: float | None = None
     ) -> None:
+        """Show the state in the operator's words; `detail` (English) is the client's log's."""
+        del detail
         self._state = state
-        self._detail = detail
         self._retry_at = time.monotonic() + retry_in if retry_in is not None else None
         if self._retry_at is not None:
             self._countdown.start()
@@ -139,7 +139,8 @@ class ConsoleStatusBar(QStatusBar):
         else:
             text = self.tr("Not connected")
         self.connection_label.setText(f"<span style='color:{_DOT[state]}'>●</span> {_escape(text)}")
-        self.connection_label.setToolTip(self._detail)
+        # The detail (why it is offline, in English) is in the log, not in the operator's way.
+        self.connection_label.setToolTip(text)
         self.connection_label.setAccessibleDescription(text)
 
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from sportello.client.errors import ClientError, UnexpectedFailure
+from sportello.ui.error_texts import reason, sentence
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +68,11 @@ class TaskRunner(QObject):
                 # once, and still report it: a caller that holds a flag until its action
                 # ends (one mark-as-read at a time) must hear of the end, or wedge for good.
                 log.error("background action failed", exc_info=error)
-                error = UnexpectedFailure(
-                    self.tr("Something went wrong: %1").replace("%1", str(error))
-                )
+                error = UnexpectedFailure(f"{type(error).__name__}: {error}")
             if on_error is not None:
                 on_error(error)
             else:
-                self.failed.emit(str(error))
+                self.failed.emit(sentence(reason(error)))
 
         task.add_done_callback(finished)
         return task
