@@ -1,13 +1,12 @@
 """Who is asking, and may they: the bearer check of every REST route and the role check
-of admin-only actions, for REST (401/403) and Socket.IO acks alike.
+of admin-only actions on REST (401/403). Socket.IO commands ask
+`sportello.domain.permissions.refusal` directly and ack its reason as `forbidden`.
 
 What is admin-only is decided in `sportello.domain.permissions`; this module only applies
-that table to a request or a socket command.
+that table to a request.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from aiohttp import web
 
@@ -42,11 +41,3 @@ async def admin_caller(request: web.Request, action: DeskAction) -> OperatorInfo
     operator = await caller(request)
     require(operator, action)
     return operator
-
-
-def forbidden_ack(operator: OperatorInfo, action: DeskAction) -> dict[str, Any] | None:
-    """The Socket.IO ack refusing the action, or None when allowed."""
-    reason = refusal(operator.role, action)
-    if reason is None:
-        return None
-    return {"ok": False, "error": reason, "code": FORBIDDEN}
