@@ -270,7 +270,8 @@ async def test_with_assignee_only_replies_only_an_admin_dispatches_tickets(make_
                                                    "assigneeId": marco_op.id})
 
         assert given["ok"] is False and given["code"] == "forbidden"
-        assert "administrator" in given["error"]
+        assert given["error"]["code"] == "forbidden"
+        assert "administrator" in given["error"]["message"]
         page = await giulia.call("sync", {"since": 0})
         assert [e for e in page["events"] if e["event"] == "ticketUpdated"] == []
 

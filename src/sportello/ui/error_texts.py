@@ -80,6 +80,7 @@ def _texts() -> dict[str, Callable[[], str]]:
         "query_too_long": lambda: tr("the search is too long (at most 200 characters)"),
         # requests the client built wrong: a fault of ours, not of the operator
         "invalid_since": fault,
+        "unknown_event": fault,
         "invalid_json": fault,
         "invalid_body": fault,
         "invalid_limit": fault,
