@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from sportello.client.api import SportelloClient
     from sportello.client.records import ServerProfile
     from sportello.local_server import LocalServerState, LocalServerSupervisor
+    from sportello.signal_wakeup import SignalWakeup
     from sportello.ui.console_menus import ConsoleMenus
     from sportello.ui.login_dialog import LoginDialog, LoginFunction
     from sportello.ui.main_window import MainWindow
@@ -268,6 +269,7 @@ class Desktop(QObject):
         dialog.finished.connect(dialog_finished)
         dialog.open()
         dialog.raise_()
+        log.info("sign-in dialog open")
         try:
             await finished
         finally:
@@ -744,16 +746,20 @@ def _busy_dialog(text: str) -> Any:
     return busy
 
 
-def _quit_on_signals(desktop: Desktop) -> None:
-    """Ctrl+C and SIGTERM (session logout, `kill`) quit cleanly, stopping the local server."""
-    import signal
+def _quit_on_signals(desktop: Desktop) -> SignalWakeup:
+    """Ctrl+C and SIGTERM (session logout, `kill`) quit at once and cleanly, stopping the
+    local server, also while a dialog waits for a click (see signal_wakeup). Exit code 0:
+    a quit asked for from outside is an ordinary quit, as the server's SIGTERM drain is."""
+    from sportello.signal_wakeup import SignalWakeup
 
-    def handler(_signum: int, _frame: object) -> None:
+    wakeup = SignalWakeup(parent=desktop)
+
+    def quit_on(_signum: int) -> None:
         log.info("quitting on a signal")
         desktop.request_quit()
 
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
+    wakeup.received.connect(quit_on)
+    return wakeup
 
 
 def _configure_logging() -> None:
@@ -802,7 +808,10 @@ def run_app(
     attach_desktop_alerts(desktop)  # tray, notifications and sound for every console
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    _quit_on_signals(desktop)
-    with loop:
-        status: int = loop.run_until_complete(desktop.run(desktop.first_step(profile, local)))
-        return status
+    wakeup = _quit_on_signals(desktop)
+    try:
+        with loop:
+            status: int = loop.run_until_complete(desktop.run(desktop.first_step(profile, local)))
+    finally:
+        wakeup.close()
+    return status
