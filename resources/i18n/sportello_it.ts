@@ -60,6 +60,18 @@
         <translation>Server locale: fermo</translation>
     </message>
     <message>
+        <source>Local server: down</source>
+        <translation>Server locale: fermo</translation>
+    </message>
+    <message>
+        <source>The local server is down: port %1 is used by another program. Close that program, then restart the server.</source>
+        <translation>Il server locale è fermo: la porta %1 è usata da un altro programma. Chiudi quel programma, poi riavvia il server.</translation>
+    </message>
+    <message>
+        <source>The local server is down: it stopped and restarting it did not help. Its log says why: %1</source>
+        <translation>Il server locale è fermo: si è interrotto e riavviarlo non è servito. Il motivo è nel suo registro: %1</translation>
+    </message>
+    <message>
         <source>Sportello</source>
         <translation>Sportello</translation>
     </message>
@@ -283,6 +295,10 @@
     <message>
         <source>&amp;Webhook address and secret…</source>
         <translation>Indirizzo e segreto del &amp;webhook…</translation>
+    </message>
+    <message>
+        <source>&amp;Restart the server</source>
+        <translation>&amp;Riavvia il server</translation>
     </message>
     <message>
         <source>This computer (local server)</source>
@@ -620,6 +636,10 @@
         <translation>%1: %2</translation>
     </message>
     <message>
+        <source>The local server is down</source>
+        <translation>Il server locale è fermo</translation>
+    </message>
+    <message>
         <source>Not marked as read: %1</source>
         <translation>Non segnato come letto: %1</translation>
     </message>
@@ -699,6 +719,21 @@
     <message>
         <source>%1 (%2, %3): %4</source>
         <translation>%1 (%2, %3): %4</translation>
+    </message>
+</context>
+<context>
+    <name>LocalServerDownBar</name>
+    <message>
+        <source>Local server down</source>
+        <translation>Server locale fermo</translation>
+    </message>
+    <message>
+        <source>Restart the server</source>
+        <translation>Riavvia il server</translation>
+    </message>
+    <message>
+        <source>Starting the local server…</source>
+        <translation>Avvio del server locale…</translation>
     </message>
 </context>
 <context>
@@ -1414,6 +1449,10 @@ Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;
     <message>
         <source>Resume notifications</source>
         <translation>Riattiva le notifiche</translation>
+    </message>
+    <message>
+        <source>Restart the server</source>
+        <translation>Riavvia il server</translation>
     </message>
     <message>
         <source>Quit Sportello</source>

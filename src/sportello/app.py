@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from sportello.local_server import LocalServerState, LocalServerSupervisor
     from sportello.signal_wakeup import SignalWakeup
     from sportello.ui.console_menus import ConsoleMenus
+    from sportello.ui.local_server_bar import LocalServerDownBar
     from sportello.ui.login_dialog import LoginDialog, LoginFunction
     from sportello.ui.main_window import MainWindow
     from sportello.ui.preferences import Preferences, ProfileRecord
@@ -140,14 +141,17 @@ class Desktop(QObject):
 
     Signals for the tray and notifications: `console_opened(window, client)` each time a
     console opens, `console_closed()` before it goes, `local_server_changed(state, text)`,
-    `preferences_changed()` after the settings dialog saved. Background profiles notify
-    through the foreground console's alerts (desktop_alerts.AlertsAttachment, a child).
+    `local_server_down(text)` when the local server stays down (`restart_local_server()`
+    starts it again), `preferences_changed()` after the settings dialog saved. Background
+    profiles notify through the foreground console's alerts (desktop_alerts.AlertsAttachment,
+    a child).
     Quit through `request_quit()` (it stops every client and the local server cleanly).
     """
 
     console_opened = Signal(object, object)
     console_closed = Signal()
     local_server_changed = Signal(str, str)
+    local_server_down = Signal(str)  # it gave up restarting: why, and what to do
     preferences_changed = Signal()  # the settings dialog saved (notifications, sound...)
 
     def __init__(
@@ -172,6 +176,7 @@ class Desktop(QObject):
         self.dialog: LoginDialog | None = None
         self.menus: ConsoleMenus | None = None
         self.switcher: ProfileSwitcher | None = None
+        self.server_bar: LocalServerDownBar | None = None
         self.exit_code = 0
         self._ended: asyncio.Future[ConsoleEnd] | None = None
         self._quitting = False
@@ -405,6 +410,13 @@ class Desktop(QObject):
         menus.add_server_requested.connect(lambda: self._add_server(window))
         menus.settings_requested.connect(lambda: self._open_settings(window, menus, step))
         menus.local_server_requested.connect(lambda: self._show_local_details(window))
+        if step.local:
+            from sportello.ui.local_server_bar import LocalServerDownBar
+
+            self.server_bar = LocalServerDownBar(window)
+            window.add_bar(self.server_bar)
+            self.server_bar.restart_requested.connect(self.restart_local_server)
+            menus.restart_server_requested.connect(self.restart_local_server)
         switcher = ProfileSwitcher(
             window, self.connected, self.preferences.profiles(), profile.name
         )
@@ -450,7 +462,7 @@ class Desktop(QObject):
         finally:
             self.app.lastWindowClosed.disconnect(last_window_closed)
             self.console_closed.emit()
-            self.client = self.window = self.menus = self.switcher = None
+            self.client = self.window = self.menus = self.switcher = self.server_bar = None
             self._ended = None
             if end is not None and end.kind is End.QUIT:
                 self._remember_connected()
@@ -710,11 +722,53 @@ class Desktop(QObject):
             LocalServerState.RESTARTING: tr("Local server stopped unexpectedly: restarting it…"),
             LocalServerState.FAILED: tr("Local server stopped: %1").replace("%1", detail),
             LocalServerState.STOPPED: tr("Local server: stopped"),
+            LocalServerState.DOWN: tr("Local server: down"),
         }
         text = texts[state]
         self.local_server_changed.emit(state.value, text)
+        down = state is LocalServerState.DOWN
+        if self.menus is not None:
+            self.menus.set_server_down(down)
+        if down:
+            sentence = self._down_text()
+            if self.server_bar is not None:
+                self.server_bar.show_down(sentence)
+            self.local_server_down.emit(sentence)
+            return  # the bar says it, and stays
+        if state is LocalServerState.RUNNING and self.server_bar is not None:
+            self.server_bar.hide()
         if self.window is not None and state is not LocalServerState.STOPPED:
             self.window.status.showMessage(text, 0 if state is LocalServerState.FAILED else 8000)
+
+    def restart_local_server(self) -> None:
+        """The operator's "Restart the server" (bar, Server menu, tray) while it is down."""
+        from sportello.local_server import LocalServerState
+
+        supervisor = self.supervisor
+        if supervisor is None or supervisor.state is not LocalServerState.DOWN:
+            return  # running, or already starting: nothing to do
+        if self.server_bar is not None:
+            self.server_bar.show_starting()
+        self._spawn(supervisor.revive())
+
+    def _down_text(self) -> str:
+        """Why the local server is down and what to do, in the operator's language (the
+        supervisor's own English detail is in the log)."""
+        from sportello.local_server import PortInUse
+
+        supervisor = self.supervisor
+        error = supervisor.last_error if supervisor is not None else None
+        if isinstance(error, PortInUse):
+            text = tr(
+                "The local server is down: port %1 is used by another program. Close that "
+                "program, then restart the server."
+            )
+            return text.replace("%1", str(error.port))
+        text = tr(
+            "The local server is down: it stopped and restarting it did not help. Its log "
+            "says why: %1"
+        )
+        return text.replace("%1", str(supervisor.log_path) if supervisor is not None else "")
 
     async def _stop_local(self) -> None:
         supervisor, self.supervisor = self.supervisor, None
