@@ -180,6 +180,7 @@ class Desktop(QObject):
         self.exit_code = 0
         self._ended: asyncio.Future[ConsoleEnd] | None = None
         self._quitting = False
+        self._starting_local: asyncio.Task[None] | None = None  # cancelled by a quit
         from sportello.ui.background_profiles import ConnectedProfiles
 
         # Every connected profile of this run: the console's and the background ones.
@@ -243,6 +244,10 @@ class Desktop(QObject):
         self._quitting = True
         if self.dialog is not None:
             self.dialog.reject()
+        if self._starting_local is not None:
+            # Do not wait for a server we are about to stop to become ready (up to 90 s):
+            # run() stops it, ready or not (the supervisor owns it from its spawn).
+            self._starting_local.cancel()
         self._end(End.QUIT)
 
     # ---- steps --------------------------------------------------------------------------
@@ -312,7 +317,7 @@ class Desktop(QObject):
             conversation_id=conversation_id,
         )
 
-    async def _start_local(self, step: StartLocal) -> Step:
+    async def _start_local(self, step: StartLocal) -> Step | None:
         from sportello import credentials
         from sportello.client.errors import ClientError
         from sportello.local_operator import (
@@ -338,7 +343,8 @@ class Desktop(QObject):
             secret = await off_the_loop(ensure_webhook_secret)
             supervisor = LocalServerSupervisor(config, secret, on_state=self._local_state)
             self.supervisor = supervisor
-            await supervisor.start()
+            if not await self._start_unless_quitting(supervisor):
+                return None
             if step.fresh_login:
                 await off_the_loop(forget_local_token)
             record = prefs.profile(LOCAL_PROFILE)
@@ -368,6 +374,22 @@ class Desktop(QObject):
         prefs.last_profile = LOCAL_PROFILE
         prefs.sync()
         return OpenConsole(profile, local=True)
+
+    async def _start_unless_quitting(self, supervisor: LocalServerSupervisor) -> bool:
+        """Start the local server; False when the operator quit before it was ready."""
+        starting = asyncio.ensure_future(supervisor.start())
+        self._starting_local = starting
+        try:
+            await starting
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not self._quitting or (current is not None and current.cancelling()):
+                raise  # we were cancelled ourselves: not ours to swallow
+            log.info("quit while the local server was starting")
+            return False
+        finally:
+            self._starting_local = None
+        return True
 
     async def _console(self, step: OpenConsole) -> Step | None:
         from sportello.client.api import SportelloClient

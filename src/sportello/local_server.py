@@ -279,6 +279,7 @@ class LocalServerSupervisor:
             self._watcher = None
         pid, proc = self.pid, self._proc
         if pid is not None:
+            log.info("stopping the local server (pid %s)", pid)
             _signal_stop(pid, proc)
             if not await self._wait_exit(pid, proc, self.config.drain_timeout + 5.0):
                 log.warning("local server did not stop after SIGTERM; killing it (pid %s)", pid)

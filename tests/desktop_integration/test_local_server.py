@@ -228,6 +228,40 @@ async def test_a_failing_restart_is_retried_with_backoff_then_given_up_until_rev
         await supervisor.stop()
 
 
+async def test_stopping_during_a_restart_ends_the_child_being_started(home, caplog):
+    """The app quits while the supervisor restarts a dead server: the new child, not yet
+    ready, is stopped too instead of being left serving with nobody watching it."""
+    config = LocalServerConfig(data_dir=home.app_data, port=free_port())
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+    starts = 0
+
+    def on_state(state: LocalServerState, _detail: str) -> None:
+        nonlocal starts
+        if state is LocalServerState.STARTING:
+            starts += 1
+            if starts == 2:  # the restart: stop as soon as the new child is spawned
+                loop.call_soon(lambda: stopping.append(loop.create_task(supervisor.stop())))
+
+    supervisor = LocalServerSupervisor(
+        config, ensure_webhook_secret(), on_state=on_state, backoff_base=0.05, poll_interval=0.1
+    )
+    await supervisor.start()
+    caplog.set_level(logging.INFO, logger="sportello.local_server")
+    first = supervisor.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    await _wait_for(lambda: bool(stopping) and stopping[0].done())
+    messages = [r.getMessage() for r in caplog.records]
+    spawned = [m for m in messages if "started the local server" in m]
+    assert len(spawned) == 1, spawned  # the restart's child
+    pid = int(spawned[0].split("(pid ")[1].split(",")[0])
+    assert pid != first
+    assert supervisor.state is LocalServerState.STOPPED
+    await _wait_for(lambda: _pid_gone(pid))
+    assert not supervisor.state_path.exists()
+
+
 async def _wait_for(condition, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():

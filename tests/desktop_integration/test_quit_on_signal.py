@@ -45,11 +45,11 @@ class AppProcess:
             self._queue.put(line)
         self._queue.put("")  # end of output: the app exited
 
-    def wait_for(self, text: str) -> str:
+    def wait_for(self, text: str, timeout: float = READY_TIMEOUT) -> str:
         """The first log line containing `text`; fails if the app exits or takes too long."""
         while True:
             try:
-                line = self._queue.get(timeout=READY_TIMEOUT)
+                line = self._queue.get(timeout=timeout)
             except queue.Empty:
                 raise AssertionError(f"no {text!r} in time: {self.lines[-10:]}") from None
             assert line, f"the app exited ({self.proc.poll()}) before {text!r}: {self.lines[-10:]}"
@@ -59,12 +59,13 @@ class AppProcess:
 
     def exit_code_after(self, signum: signal.Signals) -> int:
         self.proc.send_signal(signum)
+        return self.exit_code()
+
+    def exit_code(self) -> int:
         try:
             return self.proc.wait(timeout=EXIT_TIMEOUT)
         except subprocess.TimeoutExpired:
-            raise AssertionError(
-                f"the app did not quit on {signum.name}; log ends: {self.lines[-10:]}"
-            ) from None
+            raise AssertionError(f"the app did not quit; log ends: {self.lines[-10:]}") from None
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -120,3 +121,28 @@ def test_local_mode_quits_on_a_signal_with_its_dialog_open_and_stops_the_server(
     # The app waited for its server to stop before exiting: it is gone already.
     assert _gone(server_pid)
     assert not (home.app_data / "local-server.json").exists()
+
+
+def test_quitting_while_the_local_server_starts_does_not_wait_for_it(home):
+    """A signal during "Starting the local server…": the app stops the half-started server
+    at once instead of waiting (up to 90 s) for it to answer first."""
+    port = free_port()
+    settings = home.config / "Sportello" / "Sportello.ini"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(f"[local_server]\nport={port}\n", encoding="utf-8")
+    app = AppProcess("--local")
+    server_pid = 0
+    try:
+        started = app.wait_for("started the local server (pid")
+        server_pid = int(started.split("(pid ")[1].split(",")[0])
+        # Frozen, the server cannot answer: the app would wait for it as long as it likes.
+        os.kill(server_pid, signal.SIGSTOP)
+        app.proc.send_signal(signal.SIGTERM)
+        app.wait_for(f"stopping the local server (pid {server_pid})", timeout=EXIT_TIMEOUT)
+        os.kill(server_pid, signal.SIGCONT)  # it finds the SIGTERM waiting, and drains
+        assert app.exit_code() == 0
+    finally:
+        app.kill()
+        if server_pid and not _gone(server_pid):
+            os.kill(server_pid, signal.SIGKILL)  # never leave it serving after a failure
+    assert _gone(server_pid)
