@@ -52,8 +52,8 @@
         <translation>Il server locale si è fermato inaspettatamente: lo riavvio…</translation>
     </message>
     <message>
-        <source>Local server stopped: %1</source>
-        <translation>Server locale fermo: %1</translation>
+        <source>Local server: could not start</source>
+        <translation>Server locale: avvio non riuscito</translation>
     </message>
     <message>
         <source>Local server: stopped</source>

@@ -735,14 +735,15 @@ class Desktop(QObject):
 
     # ---- local server -------------------------------------------------------------------
 
-    def _local_state(self, state: LocalServerState, detail: str) -> None:
+    def _local_state(self, state: LocalServerState, _detail: str) -> None:
         from sportello.local_server import LocalServerState
 
         texts = {
             LocalServerState.STARTING: tr("Local server: starting…"),
             LocalServerState.RUNNING: tr("Local server: running"),
             LocalServerState.RESTARTING: tr("Local server stopped unexpectedly: restarting it…"),
-            LocalServerState.FAILED: tr("Local server stopped: %1").replace("%1", detail),
+            # The detail is English (and in the log): the operator reads a whole sentence.
+            LocalServerState.FAILED: tr("Local server: could not start"),
             LocalServerState.STOPPED: tr("Local server: stopped"),
             LocalServerState.DOWN: tr("Local server: down"),
         }

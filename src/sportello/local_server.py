@@ -43,7 +43,6 @@ import aiohttp
 
 log = logging.getLogger(__name__)
 
-EXIT_USAGE = 2  # `sportello server`: bad flags, unreachable database, port in use
 STATE_FILE = "local-server.json"
 LOG_FILE = "local-server.log"
 LOG_ROTATE_BYTES = 5 * 1024 * 1024
@@ -247,7 +246,8 @@ class LocalServerSupervisor:
         log.info("local server: starting it again at the operator's request")
         try:
             await self._start(LocalServerState.DOWN)
-        except LocalServerError:
+        except LocalServerError as exc:
+            log.error("local server: still down: %s", exc)
             return False
         return True
 
@@ -262,7 +262,6 @@ class LocalServerSupervisor:
                 await self._spawn_and_wait()
         except LocalServerError as exc:
             self.last_error = exc
-            log.error("local server: %s", exc)
             self._set(failed_state, str(exc))
             raise
         self._watcher = asyncio.get_running_loop().create_task(

@@ -113,8 +113,10 @@ def test_local_mode_quits_on_a_signal_with_its_dialog_open_and_stops_the_server(
     try:
         started = app.wait_for("started the local server (pid")
         server_pid = int(started.split("(pid ")[1].split(",")[0])
-        # The first local start shows the webhook address and secret in a dialog.
+        # The first local start shows the webhook address and secret in a dialog; once
+        # online, the Socket.IO client is running too (it once took SIGINT for itself).
         app.wait_for("console open: local")
+        app.wait_for(f"online: http://127.0.0.1:{port}")
         assert app.exit_code_after(signum) == 0
     finally:
         app.kill()
