@@ -64,14 +64,6 @@
         <translation>Server locale: fermo</translation>
     </message>
     <message>
-        <source>The local server is down: port %1 is used by another program. Close that program, then restart the server.</source>
-        <translation>Il server locale è fermo: la porta %1 è usata da un altro programma. Chiudi quel programma, poi riavvia il server.</translation>
-    </message>
-    <message>
-        <source>The local server is down: it stopped and restarting it did not help. Its log says why: %1</source>
-        <translation>Il server locale è fermo: si è interrotto e riavviarlo non è servito. Il motivo è nel suo registro: %1</translation>
-    </message>
-    <message>
         <source>Sportello</source>
         <translation>Sportello</translation>
     </message>
@@ -730,6 +722,14 @@
     <message>
         <source>Restart the server</source>
         <translation>Riavvia il server</translation>
+    </message>
+    <message>
+        <source>The local server is down: port %1 is used by another program. Close that program, then restart the server.</source>
+        <translation>Il server locale è fermo: la porta %1 è usata da un altro programma. Chiudi quel programma, poi riavvia il server.</translation>
+    </message>
+    <message>
+        <source>The local server is down: it stopped and restarting it did not help. Its log says why: %1</source>
+        <translation>Il server locale è fermo: si è interrotto e riavviarlo non è servito. Il motivo è nel suo registro: %1</translation>
     </message>
     <message>
         <source>Starting the local server…</source>

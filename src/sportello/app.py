@@ -775,23 +775,14 @@ class Desktop(QObject):
         self._spawn(supervisor.revive())
 
     def _down_text(self) -> str:
-        """Why the local server is down and what to do, in the operator's language (the
-        supervisor's own English detail is in the log)."""
         from sportello.local_server import PortInUse
+        from sportello.ui.local_server_bar import LocalServerDownBar
 
         supervisor = self.supervisor
         error = supervisor.last_error if supervisor is not None else None
-        if isinstance(error, PortInUse):
-            text = tr(
-                "The local server is down: port %1 is used by another program. Close that "
-                "program, then restart the server."
-            )
-            return text.replace("%1", str(error.port))
-        text = tr(
-            "The local server is down: it stopped and restarting it did not help. Its log "
-            "says why: %1"
-        )
-        return text.replace("%1", str(supervisor.log_path) if supervisor is not None else "")
+        port = error.port if isinstance(error, PortInUse) else None
+        log_path = str(supervisor.log_path) if supervisor is not None else ""
+        return LocalServerDownBar.down_text(port, log_path)
 
     async def _stop_local(self) -> None:
         supervisor, self.supervisor = self.supervisor, None

@@ -7,7 +7,7 @@ bar message that scrolls away). Hidden again once the server runs.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from sportello.ui import theme
@@ -35,6 +35,24 @@ class LocalServerDownBar(QFrame):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.restart_button)
         self.hide()
+
+    @staticmethod
+    def down_text(port_in_use: int | None, log_path: str) -> str:
+        """Why it is down and what to do, in the operator's language (the supervisor's
+        English detail stays in the log): the bar's and the notification's sentence."""
+        if port_in_use is not None:
+            text = QCoreApplication.translate(
+                "LocalServerDownBar",
+                "The local server is down: port %1 is used by another program. Close that "
+                "program, then restart the server.",
+            )
+            return text.replace("%1", str(port_in_use))
+        text = QCoreApplication.translate(
+            "LocalServerDownBar",
+            "The local server is down: it stopped and restarting it did not help. Its log "
+            "says why: %1",
+        )
+        return text.replace("%1", log_path)
 
     def show_down(self, text: str) -> None:
         """The server is down: say why, offer the restart."""
