@@ -26,7 +26,6 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from sportello.client.api import SportelloClient  # noqa: E402
 from sportello.client.cache import Cache  # noqa: E402
 from sportello.client.changes import ConnectionState, ProtocolProfile  # noqa: E402
-from sportello.client.features import SEED_MISSING_FEATURES  # noqa: E402
 from sportello.client.records import MediaInfo, Message, ServerProfile, Ticket  # noqa: E402
 from sportello.domain.values import (  # noqa: E402
     DeliveryStatus,
@@ -43,6 +42,7 @@ from sportello.ui.main_window import MainWindow  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from screenshots_dialogs import desktop_dialog_shots  # noqa: E402
+from screenshots_seed import seed_shots  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 ME = "op-giulia"
@@ -375,7 +375,7 @@ def sample() -> tuple[list[Message], list[Ticket]]:
     return messages, tickets
 
 
-async def build_client(seed: bool) -> SportelloClient:
+async def build_client() -> SportelloClient:
     folder = Path(tempfile.mkdtemp(prefix="sportello-shots-"))
     server = ServerProfile(
         "https://sportello.idraulica-brambilla.it", "sample-token", ME, "Idraulica Brambilla"
@@ -395,12 +395,8 @@ async def build_client(seed: bool) -> SportelloClient:
         return [], None  # the sample cache holds every message the "server" has
 
     client.rest.messages_page = nothing_older  # type: ignore[method-assign]
-    if seed:
-        client.state.set_profile(ProtocolProfile.SEED, SEED_MISSING_FEATURES)
-        client.state.set_connection(ConnectionState.ONLINE)
-    else:
-        client.state.set_profile(ProtocolProfile.FULL, ())
-        client.state.set_connection(ConnectionState.ONLINE)
+    client.state.set_profile(ProtocolProfile.FULL, ())
+    client.state.set_connection(ConnectionState.ONLINE)
     return client
 
 
@@ -426,7 +422,7 @@ def save(widget: QWidget, name: str) -> Path:
 
 
 async def main_window_shots() -> None:
-    client = await build_client(seed=False)
+    client = await build_client()
     window = MainWindow(client)
     window.resize(1440, 880)
     window.show()
@@ -448,16 +444,8 @@ async def main_window_shots() -> None:
     window.close()
     await client.stop()
 
-    seed = await build_client(seed=True)
-    seed_window = MainWindow(seed)
-    seed_window.resize(1440, 880)
-    seed_window.show()
-    seed_window.conversations.select_conversation("rossi")
-    await wait_for(lambda: seed_window.thread_pane.model.rowCount() > 0)
-    await asyncio.sleep(0.3)
-    save(seed_window, "seed_profile.png")
-    seed_window.close()
-    await seed.stop()
+    # The legacy back end: the real sign-in and client against the strict stand-in seed.
+    await seed_shots(save)
 
 
 async def local_server_down_shot() -> None:

@@ -27,7 +27,7 @@ from sportello.ui.main_window import MainWindow
 
 
 async def shots() -> None:
-    client = await build_client(seed=False)
+    client = await build_client()
     window = MainWindow(client)
     window.resize(1440, 880)
     window.show()

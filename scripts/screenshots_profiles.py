@@ -41,9 +41,9 @@ async def shots() -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     install_translators(app, "it")
-    front = await build_client(seed=False)
-    milano = await build_client(seed=False)
-    bergamo = await build_client(seed=False)
+    front = await build_client()
+    milano = await build_client()
+    bergamo = await build_client()
     # The background profiles have read some of their conversations: different badges.
     for conv in list(milano.state.conversations)[:2]:
         for message_id in milano.state.unread_ids(conv.id):

@@ -20,8 +20,16 @@
         <translation>La porta %1 è già usata da un altro programma. Chiudi quel programma oppure scegli un&apos;altra porta qui sotto.</translation>
     </message>
     <message>
-        <source>The local server could not start: %1</source>
-        <translation>Non è stato possibile avviare il server locale: %1</translation>
+        <source>SPORTELLO_URL is set but SPORTELLO_TOKEN is not: both are needed.</source>
+        <translation>SPORTELLO_URL è impostata ma SPORTELLO_TOKEN no: servono entrambe.</translation>
+    </message>
+    <message>
+        <source>The local server could not start. Its log says why: %1</source>
+        <translation>Non è stato possibile avviare il server locale. Il suo registro dice perché: %1</translation>
+    </message>
+    <message>
+        <source>The local server could not start: %1.</source>
+        <translation>Non è stato possibile avviare il server locale: %1.</translation>
     </message>
     <message>
         <source>Sportello: this computer</source>
@@ -199,6 +207,230 @@
         <source>%1 · Ticket opened</source>
         <translation>%1 · Ticket aperto</translation>
     </message>
+    <message>
+        <source>Login name</source>
+        <translation>Nome di accesso</translation>
+    </message>
+    <message>
+        <source>Shown as</source>
+        <translation>Nome mostrato</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Ruolo</translation>
+    </message>
+    <message>
+        <source>Access</source>
+        <translation>Accesso</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>Amministratore</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Operatore</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Attivo</translation>
+    </message>
+    <message>
+        <source>Deactivated</source>
+        <translation>Disattivato</translation>
+    </message>
+    <message>
+        <source>Only an administrator can do this.</source>
+        <translation>Solo un amministratore può farlo.</translation>
+    </message>
+    <message>
+        <source>An operator with this login name already exists.</source>
+        <translation>Esiste già un operatore con questo nome di accesso.</translation>
+    </message>
+    <message>
+        <source>The login name must have 1 to 64 characters, without spaces at the start or the end.</source>
+        <translation>Il nome di accesso deve avere da 1 a 64 caratteri, senza spazi all&apos;inizio o alla fine.</translation>
+    </message>
+    <message>
+        <source>The password must have at least 8 characters.</source>
+        <translation>La password deve avere almeno 8 caratteri.</translation>
+    </message>
+    <message>
+        <source>You cannot deactivate your own account.</source>
+        <translation>Non puoi disattivare il tuo account.</translation>
+    </message>
+    <message>
+        <source>This operator no longer exists: the list is reloaded.</source>
+        <translation>Questo operatore non esiste più: ricarico l&apos;elenco.</translation>
+    </message>
+    <message>
+        <source>The server did not accept the change (%1).</source>
+        <translation>Il server non ha accettato la modifica (%1).</translation>
+    </message>
+    <message>
+        <source>the server does not answer: check the network and that the server is running</source>
+        <translation>il server non risponde: controlla la rete e che il server sia acceso</translation>
+    </message>
+    <message>
+        <source>there is no connection to the server right now</source>
+        <translation>in questo momento non c&apos;è connessione con il server</translation>
+    </message>
+    <message>
+        <source>the server did not answer in time</source>
+        <translation>il server non ha risposto in tempo</translation>
+    </message>
+    <message>
+        <source>this server does not offer it</source>
+        <translation>questo server non lo offre</translation>
+    </message>
+    <message>
+        <source>the start-at-login entry cannot be changed (see the log for the details)</source>
+        <translation>non è possibile modificare l&apos;avvio all&apos;accesso (i dettagli sono nel registro)</translation>
+    </message>
+    <message>
+        <source>a file cannot be read or written (see the log for which)</source>
+        <translation>non è possibile leggere o scrivere un file (il registro dice quale)</translation>
+    </message>
+    <message>
+        <source>the server refused it</source>
+        <translation>il server l&apos;ha rifiutato</translation>
+    </message>
+    <message>
+        <source>the server&apos;s answer is not what Sportello expects (is it a Sportello server?)</source>
+        <translation>la risposta del server non è quella che Sportello si aspetta (è un server Sportello?)</translation>
+    </message>
+    <message>
+        <source>the server no longer accepts your access: sign in again</source>
+        <translation>il server non accetta più il tuo accesso: accedi di nuovo</translation>
+    </message>
+    <message>
+        <source>wrong username or password</source>
+        <translation>nome utente o password errati</translation>
+    </message>
+    <message>
+        <source>your role does not allow it: ask an administrator</source>
+        <translation>il tuo ruolo non lo consente: chiedi a un amministratore</translation>
+    </message>
+    <message>
+        <source>the account is locked after too many failed sign-ins: try again later</source>
+        <translation>l&apos;account è bloccato dopo troppi accessi non riusciti: riprova più tardi</translation>
+    </message>
+    <message>
+        <source>the two-factor code is wrong or has expired</source>
+        <translation>il codice di verifica è sbagliato o scaduto</translation>
+    </message>
+    <message>
+        <source>this server signs in with an email address</source>
+        <translation>su questo server si accede con un indirizzo email</translation>
+    </message>
+    <message>
+        <source>the server did not accept what was entered</source>
+        <translation>il server non ha accettato i dati inseriti</translation>
+    </message>
+    <message>
+        <source>too many failed sign-ins: wait a minute, then try again</source>
+        <translation>troppi accessi non riusciti: attendi un minuto, poi riprova</translation>
+    </message>
+    <message>
+        <source>too many requests: wait a moment, then try again</source>
+        <translation>troppe richieste: attendi un momento, poi riprova</translation>
+    </message>
+    <message>
+        <source>the message is empty</source>
+        <translation>il messaggio è vuoto</translation>
+    </message>
+    <message>
+        <source>the message is too long (at most 4096 characters)</source>
+        <translation>il messaggio è troppo lungo (al massimo 4096 caratteri)</translation>
+    </message>
+    <message>
+        <source>the message has no recipient</source>
+        <translation>il messaggio non ha un destinatario</translation>
+    </message>
+    <message>
+        <source>the phone number is not valid</source>
+        <translation>il numero di telefono non è valido</translation>
+    </message>
+    <message>
+        <source>the customer last wrote more than 24 hours ago: WhatsApp no longer accepts a free reply in this conversation</source>
+        <translation>il cliente ha scritto l&apos;ultima volta più di 24 ore fa: WhatsApp non accetta più una risposta libera in questa conversazione</translation>
+    </message>
+    <message>
+        <source>the ticket of this conversation is assigned to a colleague</source>
+        <translation>il ticket di questa conversazione è assegnato a un collega</translation>
+    </message>
+    <message>
+        <source>it no longer exists on the server</source>
+        <translation>non esiste più sul server</translation>
+    </message>
+    <message>
+        <source>this contact already has an open ticket</source>
+        <translation>questo contatto ha già un ticket aperto</translation>
+    </message>
+    <message>
+        <source>the server does not accept that status</source>
+        <translation>il server non accetta quello stato</translation>
+    </message>
+    <message>
+        <source>the server does not accept that priority</source>
+        <translation>il server non accetta quella priorità</translation>
+    </message>
+    <message>
+        <source>that operator does not exist on the server</source>
+        <translation>quell&apos;operatore non esiste sul server</translation>
+    </message>
+    <message>
+        <source>the ticket title is not valid</source>
+        <translation>il titolo del ticket non è valido</translation>
+    </message>
+    <message>
+        <source>enter the words to search for</source>
+        <translation>scrivi le parole da cercare</translation>
+    </message>
+    <message>
+        <source>the search is too long (at most 200 characters)</source>
+        <translation>la ricerca è troppo lunga (al massimo 200 caratteri)</translation>
+    </message>
+    <message>
+        <source>the request is too large for the server</source>
+        <translation>la richiesta è troppo grande per il server</translation>
+    </message>
+    <message>
+        <source>the server is restarting: try again in a moment</source>
+        <translation>il server si sta riavviando: riprova tra un momento</translation>
+    </message>
+    <message>
+        <source>the server cannot reach its database: try again in a moment</source>
+        <translation>il server non raggiunge il suo database: riprova tra un momento</translation>
+    </message>
+    <message>
+        <source>the server is not available: try again in a moment</source>
+        <translation>il server non è disponibile: riprova tra un momento</translation>
+    </message>
+    <message>
+        <source>the server failed (its log says why)</source>
+        <translation>il server ha avuto un errore (il suo registro dice perché)</translation>
+    </message>
+    <message>
+        <source>the server did not understand the request (a fault of Sportello, see the log)</source>
+        <translation>il server non ha capito la richiesta (un difetto di Sportello, vedi il registro)</translation>
+    </message>
+    <message>
+        <source>the server refused it (see the log for the details)</source>
+        <translation>il server l&apos;ha rifiutato (i dettagli sono nel registro)</translation>
+    </message>
+    <message>
+        <source>no system keyring works on this computer: install GNOME Keyring or KWallet (a Secret Service) to save the sign-in to a server</source>
+        <translation>su questo computer non funziona nessun portachiavi di sistema: installa GNOME Keyring o KWallet (un Secret Service) per salvare l&apos;accesso a un server</translation>
+    </message>
+    <message>
+        <source>something went wrong (see the log for the details)</source>
+        <translation>qualcosa non ha funzionato (i dettagli sono nel registro)</translation>
+    </message>
+    <message>
+        <source>WhatsApp did not accept it</source>
+        <translation>WhatsApp non l&apos;ha accettato</translation>
+    </message>
 </context>
 <context>
     <name>Composer</name>
@@ -269,6 +501,10 @@
         <translation>&amp;Impostazioni…</translation>
     </message>
     <message>
+        <source>&amp;Operators…</source>
+        <translation>&amp;Operatori…</translation>
+    </message>
+    <message>
         <source>Stop the local server and sign out</source>
         <translation>Ferma il server locale ed esci dall&apos;account</translation>
     </message>
@@ -324,12 +560,28 @@
         <translation>Indirizzo del server</translation>
     </message>
     <message>
+        <source>Operators typing</source>
+        <translation>Operatori che scrivono</translation>
+    </message>
+    <message>
         <source>Features this server lacks</source>
         <translation>Funzioni che mancano a questo server</translation>
     </message>
     <message>
         <source>Catching up…</source>
         <translation>Recupero dei messaggi…</translation>
+    </message>
+    <message>
+        <source>Operator %1</source>
+        <translation>Operatore %1</translation>
+    </message>
+    <message>
+        <source>%1 of this server is typing…</source>
+        <translation>%1 di questo server sta scrivendo…</translation>
+    </message>
+    <message>
+        <source>%1 of this server are typing…</source>
+        <translation>%1 di questo server stanno scrivendo…</translation>
     </message>
     <message>
         <source>Legacy server. Not available: %1.</source>
@@ -605,6 +857,14 @@
         <translation>Nessuno l&apos;ha ancora aperto.</translation>
     </message>
     <message>
+        <source>The local server is down</source>
+        <translation>Il server locale è fermo</translation>
+    </message>
+    <message>
+        <source>Not marked as read: %1.</source>
+        <translation>Non segnato come letto: %1.</translation>
+    </message>
+    <message>
         <source>#%1 %2</source>
         <translation>n. %1 %2</translation>
     </message>
@@ -626,14 +886,6 @@
     <message>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
-    </message>
-    <message>
-        <source>The local server is down</source>
-        <translation>Il server locale è fermo</translation>
-    </message>
-    <message>
-        <source>Not marked as read: %1</source>
-        <translation>Non segnato come letto: %1</translation>
     </message>
 </context>
 <context>
@@ -829,8 +1081,20 @@
         <translation>Nome utente</translation>
     </message>
     <message>
+        <source>your username, or email address</source>
+        <translation>il tuo nome utente, o indirizzo email</translation>
+    </message>
+    <message>
         <source>Password</source>
         <translation>Password</translation>
+    </message>
+    <message>
+        <source>Two-factor code</source>
+        <translation>Codice di verifica in due passaggi</translation>
+    </message>
+    <message>
+        <source>the code from your authenticator app</source>
+        <translation>il codice della tua app di autenticazione</translation>
     </message>
     <message>
         <source>optional, e.g. Office</source>
@@ -881,12 +1145,32 @@
         <translation>Inserisci nome utente e password.</translation>
     </message>
     <message>
+        <source>Enter the two-factor code from your authenticator app.</source>
+        <translation>Inserisci il codice di verifica della tua app di autenticazione.</translation>
+    </message>
+    <message>
         <source>Connecting…</source>
         <translation>Accesso in corso…</translation>
     </message>
     <message>
-        <source>Cannot store the login safely: %1</source>
-        <translation>Impossibile conservare l&apos;accesso in modo sicuro: %1</translation>
+        <source>This account needs its two-factor code: enter it, then Connect again.</source>
+        <translation>Questo account richiede il codice di verifica in due passaggi: inseriscilo, poi premi di nuovo Accedi.</translation>
+    </message>
+    <message>
+        <source>The two-factor code is wrong or has expired.</source>
+        <translation>Il codice di verifica è sbagliato o scaduto.</translation>
+    </message>
+    <message>
+        <source>Signed in for this session only, the sign-in is not saved: %1.</source>
+        <translation>Accesso valido solo per questa sessione, l&apos;accesso non è salvato: %1.</translation>
+    </message>
+    <message>
+        <source>The server refused the login: %1.</source>
+        <translation>Il server ha rifiutato l&apos;accesso: %1.</translation>
+    </message>
+    <message>
+        <source>Login failed: %1.</source>
+        <translation>Accesso non riuscito: %1.</translation>
     </message>
     <message>
         <source>Cannot reach the server at %1. Check the address and that the server is running.</source>
@@ -895,14 +1179,6 @@
     <message>
         <source>Wrong username or password.</source>
         <translation>Nome utente o password errati.</translation>
-    </message>
-    <message>
-        <source>The server refused the login: %1</source>
-        <translation>Il server ha rifiutato l&apos;accesso: %1</translation>
-    </message>
-    <message>
-        <source>Login failed: %1</source>
-        <translation>Accesso non riuscito: %1</translation>
     </message>
     <message>
         <source>The server ended your session: your access was revoked or has expired. Sign in again to continue.</source>
@@ -924,12 +1200,12 @@
         <translation>Al momento non è possibile caricare i messaggi meno recenti. Scorri di nuovo verso l&apos;alto per riprovare.</translation>
     </message>
     <message>
-        <source>Not sent: %1</source>
-        <translation>Non inviato: %1</translation>
+        <source>Not sent: %1.</source>
+        <translation>Non inviato: %1.</translation>
     </message>
     <message>
-        <source>Retry failed: %1</source>
-        <translation>Nuovo tentativo non riuscito: %1</translation>
+        <source>Retry failed: %1.</source>
+        <translation>Nuovo tentativo non riuscito: %1.</translation>
     </message>
     <message>
         <source>Choose a conversation to reply.</source>
@@ -960,12 +1236,20 @@
         <translation>Crea un ticket dal messaggio selezionato</translation>
     </message>
     <message>
-        <source>This contact already has an open ticket: resolve or close it first.</source>
-        <translation>Questo contatto ha già un ticket aperto: prima risolvilo o chiudilo.</translation>
+        <source>The ticket was not changed: %1.</source>
+        <translation>Il ticket non è stato modificato: %1.</translation>
     </message>
     <message>
-        <source>The ticket was not changed: %1</source>
-        <translation>Il ticket non è stato modificato: %1</translation>
+        <source>No ticket was created: %1.</source>
+        <translation>Nessun ticket è stato creato: %1.</translation>
+    </message>
+    <message>
+        <source>Search failed: %1.</source>
+        <translation>Ricerca non riuscita: %1.</translation>
+    </message>
+    <message>
+        <source>This contact already has an open ticket: resolve or close it first.</source>
+        <translation>Questo contatto ha già un ticket aperto: prima risolvilo o chiudilo.</translation>
     </message>
     <message>
         <source>Select a message of the customer first.</source>
@@ -975,13 +1259,84 @@
         <source>Ticket #%1 created</source>
         <translation>Ticket n. %1 creato</translation>
     </message>
+</context>
+<context>
+    <name>OperatorsDialog</name>
     <message>
-        <source>No ticket was created: %1</source>
-        <translation>Nessun ticket creato: %1</translation>
+        <source>Sportello: operators</source>
+        <translation>Sportello: operatori</translation>
     </message>
     <message>
-        <source>Search failed: %1</source>
-        <translation>Ricerca non riuscita: %1</translation>
+        <source>Operators</source>
+        <translation>Operatori</translation>
+    </message>
+    <message>
+        <source>Deactivate…</source>
+        <translation>Disattiva…</translation>
+    </message>
+    <message>
+        <source>Sign out everywhere</source>
+        <translation>Disconnetti ovunque</translation>
+    </message>
+    <message>
+        <source>Revoke every access token: the operator must sign in again.</source>
+        <translation>Revoca tutti i token di accesso: l&apos;operatore deve accedere di nuovo.</translation>
+    </message>
+    <message>
+        <source>New operator</source>
+        <translation>Nuovo operatore</translation>
+    </message>
+    <message>
+        <source>Login name</source>
+        <translation>Nome di accesso</translation>
+    </message>
+    <message>
+        <source>Shown as</source>
+        <translation>Nome mostrato</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>Amministratore</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>Crea</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Esito</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Chiudi</translation>
+    </message>
+    <message>
+        <source>Give a login name and a password.</source>
+        <translation>Indica un nome di accesso e una password.</translation>
+    </message>
+    <message>
+        <source>Operator %1 created: they can sign in now.</source>
+        <translation>Operatore %1 creato: può accedere subito.</translation>
+    </message>
+    <message>
+        <source>Deactivate operator</source>
+        <translation>Disattiva operatore</translation>
+    </message>
+    <message>
+        <source>Deactivate %1? They are signed out at once and can no longer sign in.</source>
+        <translation>Disattivare %1? Viene disconnesso subito e non potrà più accedere.</translation>
+    </message>
+    <message>
+        <source>%1 is deactivated.</source>
+        <translation>%1 è disattivato.</translation>
+    </message>
+    <message>
+        <source>%1 is signed out everywhere (%2 access tokens revoked).</source>
+        <translation>%1 è disconnesso ovunque (%2 token di accesso revocati).</translation>
     </message>
 </context>
 <context>
@@ -1097,6 +1452,18 @@
         <translation>Le password non vengono mai salvate; i token di accesso sono custoditi nel portachiavi di sistema.</translation>
     </message>
     <message>
+        <source>Passwords are never stored.</source>
+        <translation>Le password non vengono mai salvate.</translation>
+    </message>
+    <message>
+        <source>The sign-in to the server on this computer is kept in the file %1, readable only by you, beside the local database (which holds all its messages anyway), because no system keyring could keep it.</source>
+        <translation>L&apos;accesso al server di questo computer è conservato nel file %1, leggibile solo da te, accanto al database locale (che contiene comunque tutti i suoi messaggi), perché nessun portachiavi di sistema poteva custodirlo.</translation>
+    </message>
+    <message>
+        <source>Access tokens of other servers are kept in the system keyring.</source>
+        <translation>I token di accesso degli altri server sono custoditi nel portachiavi di sistema.</translation>
+    </message>
+    <message>
         <source>Show a desktop notification for new messages</source>
         <translation>Mostra una notifica sul desktop per i nuovi messaggi</translation>
     </message>
@@ -1185,6 +1552,10 @@
         <translation>Se cambi il file delle regole o la porta, il server locale si riavvia.</translation>
     </message>
     <message>
+        <source>Only an administrator can change the ticket rules, the port and the webhook secret of the local server.</source>
+        <translation>Solo un amministratore può cambiare le regole dei ticket, la porta e il segreto del webhook del server locale.</translation>
+    </message>
+    <message>
         <source>Start Sportello when I log in to this computer</source>
         <translation>Avvia Sportello quando accedo a questo computer</translation>
     </message>
@@ -1217,6 +1588,10 @@
         <translation>Aggiungi un server</translation>
     </message>
     <message>
+        <source>Cannot log out: %1.</source>
+        <translation>Impossibile disconnettersi: %1.</translation>
+    </message>
+    <message>
         <source>Remove server</source>
         <translation>Rimuovi il server</translation>
     </message>
@@ -1233,15 +1608,8 @@
         <translation>Intervallo del promemoria (%1): %2</translation>
     </message>
     <message>
-        <source>Start at login: %1</source>
-        <translation>Avvio all&apos;accesso: %1</translation>
-    </message>
-</context>
-<context>
-    <name>TaskRunner</name>
-    <message>
-        <source>Something went wrong: %1</source>
-        <translation>Qualcosa è andato storto: %1</translation>
+        <source>Start at login: %1.</source>
+        <translation>Avvio all&apos;accesso: %1.</translation>
     </message>
 </context>
 <context>
@@ -1424,6 +1792,10 @@ Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;
         <translation>Io</translation>
     </message>
     <message>
+        <source>Only an administrator can take a ticket from its assignee.</source>
+        <translation>Solo un amministratore può togliere un ticket a chi ne è assegnatario.</translation>
+    </message>
+    <message>
         <source>#%1 %2 (%3)</source>
         <translation>n. %1 %2 (%3)</translation>
     </message>
@@ -1503,10 +1875,6 @@ Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;
     <message>
         <source>Ticket</source>
         <translation>Ticket</translation>
-    </message>
-    <message>
-        <source>unknown error</source>
-        <translation>errore sconosciuto</translation>
     </message>
     <message>
         <source>Not sent: %1. Press Ctrl+R or right-click to retry.</source>

@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from sportello.domain.permissions import DeskAction, allowed
+from sportello.domain.values import Role
+from sportello.local_paths import local_data_dir
+from sportello.ui.error_texts import reason, sentence
 from sportello.ui.labels import tr
 
 if TYPE_CHECKING:
@@ -38,7 +42,7 @@ if TYPE_CHECKING:
     from sportello.signal_wakeup import SignalWakeup
     from sportello.ui.console_menus import ConsoleMenus
     from sportello.ui.local_server_bar import LocalServerDownBar
-    from sportello.ui.login_dialog import LoginDialog, LoginFunction
+    from sportello.ui.login_dialog import LoginDialog, LoginFunction, RemoteLogin
     from sportello.ui.main_window import MainWindow
     from sportello.ui.preferences import Preferences, ProfileRecord
     from sportello.ui.profile_switcher import ProfileSwitcher
@@ -46,7 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SMOKE_TEST_SECONDS = 1.5
-APP_DIR_NAME = "Sportello"
 
 
 class ProfileProblem(Exception):
@@ -67,7 +70,9 @@ def resolve_profile(name: str | None, env: Mapping[str, str] = os.environ) -> Se
             name=name or env.get("SPORTELLO_PROFILE", "") or url,
         )
     if url and not token:
-        raise ProfileProblem("SPORTELLO_URL is set but SPORTELLO_TOKEN is not: both are needed")
+        raise ProfileProblem(
+            tr("SPORTELLO_URL is set but SPORTELLO_TOKEN is not: both are needed.")
+        )
     return None
 
 
@@ -75,17 +80,11 @@ def cache_path_for(url: str, user_id: str) -> Path:
     """One cache file per server and operator, in the user's cache directory."""
     from platformdirs import user_cache_dir
 
+    from sportello.private_files import make_private_dir
+
     key = hashlib.sha256(f"{url}|{user_id}".encode()).hexdigest()[:16]
-    folder = Path(user_cache_dir("sportello", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_private_dir(Path(user_cache_dir("sportello", appauthor=False)))
     return folder / f"cache-{key}.sqlite3"
-
-
-def local_data_dir() -> Path:
-    """Where local-server mode keeps its SQLite database and logs."""
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_DIR_NAME, appauthor=False))
 
 
 # ---- steps: what the app does next --------------------------------------------------------
@@ -116,6 +115,7 @@ class OpenConsole:
     local: bool = False
     from_env: bool = False
     conversation_id: str = ""
+    notice: str = ""  # shown in the status bar once the console opens (e.g. sign-in not saved)
 
 
 Step = AskSignIn | OpenStored | StartLocal | OpenConsole
@@ -190,6 +190,8 @@ class Desktop(QObject):
         self.connected.use_alerts_from(self._foreground_alerts)
         self._reconnected_others = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Sign-ins whose token no keyring could keep: valid for this run only, never on disk.
+        self._session_only: dict[str, ServerProfile] = {}
 
     # ---- public -------------------------------------------------------------------------
 
@@ -287,7 +289,8 @@ class Desktop(QObject):
             dialog.deleteLater()
         outcome = dialog.outcome
         if isinstance(outcome, RemoteLogin):
-            return OpenConsole(outcome.profile)
+            self._keep_for_session(outcome)
+            return OpenConsole(outcome.profile, notice=outcome.unsaved_notice)
         if isinstance(outcome, LocalModeChosen):
             self.preferences.local_port = outcome.port
             return StartLocal(outcome.port)
@@ -306,10 +309,13 @@ class Desktop(QObject):
         running = self.connected.client(name)
         if running is not None and running.profile.url == record.url:
             return OpenConsole(running.profile, conversation_id=conversation_id)
+        unsaved = self._session_only.get(name)
+        if unsaved is not None and unsaved.url == record.url:
+            return OpenConsole(unsaved, conversation_id=conversation_id)
         try:
             token = credentials.load_token(name)
         except credentials.CredentialsUnavailable as exc:
-            return AskSignIn(record, str(exc))
+            return AskSignIn(record, sentence(reason(exc)))
         if not token:
             return AskSignIn(record, tr("Sign in to %1 to continue.").replace("%1", record.name))
         return OpenConsole(
@@ -328,6 +334,7 @@ class Desktop(QObject):
             provision_local_profile,
         )
         from sportello.local_server import (
+            LOG_FILE,
             LocalServerConfig,
             LocalServerError,
             LocalServerSupervisor,
@@ -360,10 +367,17 @@ class Desktop(QObject):
             )
             log.error("local server: %s", exc)
             return AskSignIn(notice=text.replace("%1", str(exc.port)), local_port=step.port)
-        except (LocalServerError, ClientError, credentials.CredentialsUnavailable) as exc:
+        except LocalServerError as exc:
             log.error("local server: %s", exc)
             await self._stop_local()
-            text = tr("The local server could not start: %1").replace("%1", str(exc))
+            # Its one English line (the child's last error) is in our log; its own log has all.
+            text = tr("The local server could not start. Its log says why: %1").replace(
+                "%1", str(config.data_dir / "logs" / LOG_FILE)
+            )
+            return AskSignIn(notice=text, local_port=step.port)
+        except (ClientError, credentials.CredentialsUnavailable, OSError) as exc:
+            await self._stop_local()
+            text = tr("The local server could not start: %1.").replace("%1", reason(exc))
             return AskSignIn(notice=text, local_port=step.port)
         finally:
             busy.close()
@@ -432,6 +446,8 @@ class Desktop(QObject):
         menus.add_server_requested.connect(lambda: self._add_server(window))
         menus.settings_requested.connect(lambda: self._open_settings(window, menus, step))
         menus.local_server_requested.connect(lambda: self._show_local_details(window))
+        menus.operators_requested.connect(lambda: self._open_operators(window))
+        forget_role = follow_role(window, menus, step)
         if step.local:
             from sportello.ui.local_server_bar import LocalServerDownBar
 
@@ -455,12 +471,13 @@ class Desktop(QObject):
             try:
                 await client.start()
             except ClientError as exc:
-                window.status.showMessage(str(exc))
-                log.error("client did not start: %s", exc)
+                window.status.showMessage(sentence(reason(exc)))
             hidden = self.start_hidden and _tray_available()
             self.start_hidden = False
             if not hidden:
                 window.show()
+            if step.notice:
+                window.status.showMessage(step.notice, 0)
             log.info("console open: %s (%s)", profile.name, profile.url)
             self.console_opened.emit(window, client)
             if step.conversation_id:
@@ -482,6 +499,7 @@ class Desktop(QObject):
                 self.preferences.last_profile = profile.name  # the next start opens it
             end = await self._ended
         finally:
+            forget_role()
             self.app.lastWindowClosed.disconnect(last_window_closed)
             self.console_closed.emit()
             self.client = self.window = self.menus = self.switcher = self.server_bar = None
@@ -602,6 +620,13 @@ class Desktop(QObject):
                 log.error("background profile %s did not start: %s", name, exc)
             log.info("profile %s connected in the background", name)
 
+    def _keep_for_session(self, outcome: RemoteLogin) -> None:
+        """A sign-in the keyring could not keep stays usable (switching back) until quit."""
+        if outcome.unsaved_notice:
+            self._session_only[outcome.record.name] = outcome.profile
+        else:
+            self._session_only.pop(outcome.record.name, None)
+
     def _remember_connected(self) -> None:
         from sportello.ui.preferences import ProfileKind
 
@@ -612,6 +637,7 @@ class Desktop(QObject):
         self.preferences.connected_profiles = names
 
     def _forget_connected(self, name: str) -> None:
+        self._session_only.pop(name, None)
         remembered = self.preferences.connected_profiles
         if name in remembered:
             self.preferences.connected_profiles = [n for n in remembered if n != name]
@@ -652,6 +678,7 @@ class Desktop(QObject):
 
         def done(_code: int) -> None:
             if isinstance(dialog.outcome, RemoteLogin):
+                self._keep_for_session(dialog.outcome)
                 self._end(End.SWITCH, dialog.outcome.record.name)
             dialog.deleteLater()
 
@@ -666,6 +693,7 @@ class Desktop(QObject):
 
         def done(_code: int) -> None:
             if isinstance(dialog.outcome, RemoteLogin):
+                self._keep_for_session(dialog.outcome)
                 self._end(End.SWITCH, dialog.outcome.record.name)
             dialog.deleteLater()
 
@@ -680,7 +708,10 @@ class Desktop(QObject):
         dialog = SettingsDialog(
             self.preferences, autostart=autostart.for_this_platform(),
             webhook_url=sup.webhook_url if sup else "",
-            webhook_secret=sup.webhook_secret if sup else "", login=self._login, parent=window,
+            webhook_secret=sup.webhook_secret if sup else "", login=self._login,
+            may_configure_local_server=allowed(console_role(window, step),
+                                               DeskAction.CONFIGURE_LOCAL_SERVER),
+            parent=window,
         )  # fmt: skip
         current = step.profile.name
 
@@ -719,6 +750,15 @@ class Desktop(QObject):
         dialog.rules_file_changed.connect(local_changed)
         dialog.local_port_changed.connect(port_changed)
         dialog.accepted.connect(self.preferences_changed.emit)
+        dialog.finished.connect(lambda _code: dialog.deleteLater())
+        dialog.open()
+
+    def _open_operators(self, window: MainWindow) -> None:
+        from sportello.ui.operators_dialog import OperatorsDialog
+
+        client = window.client
+        dialog = OperatorsDialog(client.admin, client.state.own_user_id, window.runner, window)
+        dialog.changed.connect(window.reload_operators)  # the assignee picker's names
         dialog.finished.connect(lambda _code: dialog.deleteLater())
         dialog.open()
 
@@ -788,6 +828,33 @@ class Desktop(QObject):
         supervisor, self.supervisor = self.supervisor, None
         if supervisor is not None:
             await supervisor.stop()
+
+
+def console_role(window: MainWindow, step: OpenConsole) -> str:
+    """The signed-in role the console offers actions for.
+
+    What the server said at `authenticated`; until then (or from a seed back end, which
+    never says) a plain operator, except in local-server mode, where the app created its
+    own operator as an admin (local_operator.py) and must let it fix a server that is down.
+    """
+    role = window.client.state.own_role
+    if role is not None:
+        return role
+    return Role.ADMIN.value if step.local else Role.OPERATOR.value
+
+
+def follow_role(window: MainWindow, menus: Any, step: OpenConsole) -> Callable[[], None]:
+    """Show the admin-only menu actions while the console's role allows them; returns the
+    function that stops following."""
+    from sportello.client.changes import OwnRoleChanged
+
+    def apply(change: object = None) -> None:
+        if change is None or isinstance(change, OwnRoleChanged):
+            role = console_role(window, step)
+            menus.show_admin_actions(allowed(role, DeskAction.CREATE_OPERATOR))
+
+    apply()
+    return window.client.state.subscribe(apply)
 
 
 def _forget_token(profile_name: str) -> None:

@@ -21,7 +21,9 @@ START_HIDDEN_FLAG = "--minimized"
 
 
 class AutostartError(Exception):
-    """Start at login could not be changed: one line why."""
+    """Start at login could not be changed: one line why (English, for the log)."""
+
+    code = "autostart_failed"  # what the UI shows: ui/error_texts.py
 
 
 def launch_command() -> list[str]:

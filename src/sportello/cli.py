@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from sportello import __version__
+from sportello.domain.text_repair import needs_repair
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -60,12 +61,20 @@ def _open_db(url: str) -> object:
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
-    url = _db_url(args.db)
-    _open_db(url)
+    db = _open_db(_db_url(args.db))
     from sportello.store.database import redact_url
 
-    print(f"database is up to date: {redact_url(url)}")
+    # The URL as resolved: a relative SQLite path shows the file it really is.
+    print(f"database is up to date: {redact_url(db.url)}")  # type: ignore[attr-defined]
     return EXIT_OK
+
+
+def _text(value: str) -> str:
+    """An argument stored as text: bytes that are not UTF-8 (kept by Python as lone
+    surrogates) would make the database raise, so they are refused in one line."""
+    if needs_repair(value):
+        raise argparse.ArgumentTypeError(f"{value!a} is not UTF-8 text")
+    return value
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -77,15 +86,26 @@ def _read_password(args: argparse.Namespace) -> str:
             raise CliError("passwords do not match")
     else:
         raise CliError("no password given: pipe it with --password-stdin", EXIT_USAGE)
-    if len(password) < 8:
-        raise CliError("password too short: use at least 8 characters", EXIT_USAGE)
+    from sportello.store.operators import password_problem
+
+    problem = password_problem(password)
+    if problem is not None:
+        raise CliError(problem, EXIT_USAGE)
     return password
 
 
 def _cmd_operator_add(args: argparse.Namespace) -> int:
     from sportello.domain.values import Role
-    from sportello.store.operators import OperatorExists, create_operator
+    from sportello.store.operators import (
+        OperatorExists,
+        create_operator,
+        display_name_problem,
+        name_problem,
+    )
 
+    problem = name_problem(args.name) or display_name_problem(args.display_name or "")
+    if problem is not None:
+        raise CliError(problem, EXIT_USAGE)
     password = _read_password(args)
     db = _open_db(_db_url(args.db))
     try:
@@ -182,8 +202,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         raise CliError(
             "no webhook secret: pass --webhook-secret or set SPORTELLO_WEBHOOK_SECRET", 2
         )
+    from sportello.server.demo import default_server_url
+
+    url = args.url or default_server_url(os.environ)
     try:
-        asyncio.run(run_demo(args.url, None, secret, args.speed))
+        asyncio.run(run_demo(url, None, secret, args.speed))
     except DemoError as exc:
         raise CliError(str(exc)) from exc
     return EXIT_OK
@@ -240,9 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="op_command", metavar="ACTION", required=True, parser_class=OneLineParser
     )
     op_add = op_sub.add_parser("add", help="create an operator")
-    op_add.add_argument("name", help="login name")
+    op_add.add_argument("name", type=_text, help="login name")
     op_add.add_argument("--role", choices=["admin", "operator"], default="operator")
-    op_add.add_argument("--display-name", help="name shown to colleagues (default: NAME)")
+    op_add.add_argument(
+        "--display-name", type=_text, help="name shown to colleagues (default: NAME)"
+    )
     op_add.add_argument(
         "--password-stdin",
         action="store_true",
@@ -253,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     op_off = op_sub.add_parser(
         "deactivate", help="withdraw an operator's access (running servers end its sessions)"
     )
-    op_off.add_argument("name", help="login name")
+    op_off.add_argument("name", type=_text, help="login name")
     op_off.add_argument("--db", help=db_help)
     op_off.set_defaults(handler=_cmd_operator_deactivate)
 
@@ -262,13 +287,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="tok_command", metavar="ACTION", required=True, parser_class=OneLineParser
     )
     tok_create = tok_sub.add_parser("create", help="print a new API token for an operator")
-    tok_create.add_argument("name", help="operator login name")
+    tok_create.add_argument("name", type=_text, help="operator login name")
     tok_create.add_argument("--db", help=db_help)
     tok_create.set_defaults(handler=_cmd_token_create)
     tok_revoke = tok_sub.add_parser(
         "revoke", help="revoke every token of an operator (running servers end its sessions)"
     )
-    tok_revoke.add_argument("name", help="operator login name")
+    tok_revoke.add_argument("name", type=_text, help="operator login name")
     tok_revoke.add_argument("--db", help=db_help)
     tok_revoke.set_defaults(handler=_cmd_token_revoke)
 
@@ -289,7 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_up.set_defaults(handler=_cmd_db_upgrade)
 
     demo = sub.add_parser("demo", help="post sample WhatsApp webhooks to a running server")
-    demo.add_argument("--url", default="http://127.0.0.1:3200", help="server base URL")
+    demo.add_argument(
+        "--url",
+        help="server base URL (default http://127.0.0.1:3200, or the host and port that "
+        "SPORTELLO_HOST/SPORTELLO_PORT give the server)",
+    )
     demo.add_argument("--webhook-secret", help="the server's --webhook-secret")
     demo.add_argument("--speed", type=float, default=1.0, help="time compression factor")
     demo.set_defaults(handler=_cmd_demo)

@@ -1,7 +1,8 @@
 """The operator the app creates for itself in local-server mode, and the local webhook secret.
 
 The operator gets a random password kept only in the OS keyring; the app logs in with it
-through the server's own `POST /api/auth/login` and keeps the token in the keyring too.
+through the server's own `POST /api/auth/login` and keeps the token in the keyring too
+(without a working keyring, both go to the local secrets file: see `credentials`).
 The operator is created with `sportello operator add` run as a child command (the app never
 imports the server's store), so the same code works from a checkout and a frozen build.
 """
@@ -26,7 +27,7 @@ from sportello.local_server import LocalServerError, child_env, sportello_comman
 # thread (qasync's default executor uses QThreads that abort the process if alive at exit).
 _BLOCKING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sportello-local")
 
-LOCAL_PROFILE = "local"
+LOCAL_PROFILE = credentials.LOCAL_PROFILE
 OPERATOR_NAME = "operatore"
 OPERATOR_SECRET = "local-operator"  # keyring entry: {"username", "password"} as JSON
 

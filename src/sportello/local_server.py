@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -40,6 +39,14 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+from sportello.private_files import (
+    make_private_dir,
+    open_private,
+    tighten_private_file,
+    write_private_text,
+)
+from sportello.server.listen_check import cannot_listen_reason
 
 log = logging.getLogger(__name__)
 
@@ -120,16 +127,8 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def port_is_free(host: str, port: int) -> bool:
-    """True when nothing listens on host:port (same SO_REUSEADDR as the server's socket)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        if os.name != "nt":  # Windows' SO_REUSEADDR would let us bind over a live listener
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+    """True when nothing listens on host:port (probed as the server's own listener binds)."""
+    return cannot_listen_reason(host, port) is None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -255,7 +254,7 @@ class LocalServerSupervisor:
         self._stopping = False
         self.restarts = 0
         self.last_error = None
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.config.data_dir)  # the database, its logs and state live here
         self._set(LocalServerState.STARTING, "")
         try:
             if not await self._adopt():
@@ -383,12 +382,14 @@ class LocalServerSupervisor:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         log_path = self.log_path
-        log_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(log_path.parent)  # server logs quote customers' names and numbers
+        rotated = log_path.with_suffix(".log.1")
         if log_path.exists() and log_path.stat().st_size > LOG_ROTATE_BYTES:
-            log_path.replace(log_path.with_suffix(".log.1"))
+            log_path.replace(rotated)
+        tighten_private_file(rotated)  # one an older version left readable
         # The child's output goes to a file, not a pipe: a pipe would break (and could
         # block the server) once the UI that reads it is gone.
-        with open(log_path, "ab") as out:
+        with open_private(log_path, "ab") as out:
             self._log_offset = out.tell()
             kwargs: dict[str, Any] = {}
             if os.name == "nt":
@@ -537,9 +538,7 @@ class LocalServerSupervisor:
             "db": self.config.database_url,
             "started_at": time.time(),
         }
-        tmp = self.state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(info), encoding="utf-8")
-        tmp.replace(self.state_path)
+        write_private_text(self.state_path, json.dumps(info))
 
     def _remove_state_file(self) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -87,7 +87,8 @@ async def test_refused_message_is_failed_and_retry_uses_a_new_client_id(tmp_path
     first = await outbox.compose("conv-1", "Buongiorno", None)
     await outbox.flush()
     failed = state.thread[-1]
-    assert failed.status is DeliveryStatus.FAILED and failed.error == "no WhatsApp"
+    # The message keeps the server's code: the console words it (ui/error_texts.py).
+    assert failed.status is DeliveryStatus.FAILED and failed.error == "invalid_recipient"
     await outbox.flush()
     assert server.calls == [first.client_id]  # a refusal is not resent by itself
 

@@ -123,27 +123,6 @@ def test_a_revoked_token_sends_the_operator_back_to_sign_in_with_the_reason(
         assert again.quit() == 0
 
 
-def test_without_a_keyring_the_login_is_refused_rather_than_stored_in_a_file(
-    home, qapp, qtbot, qt_loop
-):
-    import keyring
-    from keyring.backends.fail import Keyring as NoKeyring
-
-    with office_server(home.root / "office", free_port(), qtbot) as office:
-        add_operator(office.config.database_url, "sara", PASSWORD)
-        keyring.set_keyring(NoKeyring())
-        app = AppUnderTest(qapp, qtbot)
-        dialog = app.wait_dialog()
-        _fill(dialog, office.base_url, "sara", PASSWORD, "Ufficio")
-        qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=30_000)
-        assert dialog.error.text().startswith("Cannot store the login safely: ")
-        assert "keyring" in dialog.error.text()
-        assert app.desktop.window is None
-        assert Preferences().profiles() == []
-        assert app.quit() == 0
-
-
 def test_switching_from_the_local_server_to_an_office_server_by_the_menu(
     home, qapp, qtbot, qt_loop
 ):

@@ -82,6 +82,11 @@ def test_database_from_environment_variable(db_url: str) -> None:
     [
         (("operator", "add", "x", "--role", "boss"), None, "invalid choice: 'boss'"),
         (("operator", "add", "x", "--password-stdin"), "corta\n", "password too short"),
+        # What login accepts: a longer name could be created but never sign in (issue 11).
+        (("operator", "add", "n" * 65, "--password-stdin"), "una-password-lunga\n",
+         "operator name longer than 64 characters"),
+        (("operator", "add", " anna", "--password-stdin"), "una-password-lunga\n",
+         "operator name starts or ends with a space"),
         (("token", "create", "nessuno"), None, "no operator named 'nessuno'"),
         (("frobnicate",), None, "invalid choice: 'frobnicate'"),
         (("db", "upgrade", "--db", "mysql://x/y"), None, "unsupported database"),
@@ -136,3 +141,102 @@ def test_rules_check_accepts_a_good_file_and_refuses_a_bad_one(tmp_path: Path) -
     missing = sportello("rules", "check", str(tmp_path / "missing.toml"))
     assert missing.returncode == 1
     assert "cannot read rules file" in missing.stderr
+
+
+# ---- the README's administration commands, exactly as written ------------------------------
+
+REPO = SRC.parent
+
+
+def _readme_sh_blocks(heading: str) -> list[list[str]]:
+    """The ```sh blocks of one README section, as command lines without their comments."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split(heading + "\n", 1)[1].split("\n## ", 1)[0]
+    blocks = [part.split("```", 1)[0] for part in section.split("```sh\n")[1:]]
+    # Comments are aligned after two spaces; none of the commands has "  #" inside.
+    return [[line.split("  #", 1)[0].rstrip() for line in block.splitlines() if line.strip()]
+            for block in blocks]
+
+
+@pytest.mark.slow
+def test_readme_administration_commands_work_as_written(tmp_path: Path) -> None:
+    """After the README's install, its commands run as they are printed (from the checkout,
+    on the default SQLite database of a fresh user)."""
+    import os
+    import socket
+
+    if not (REPO / ".venv" / "bin" / "sportello").exists():
+        pytest.skip("no .venv/bin/sportello in the checkout: run bash scripts/install.sh")
+    setup, run, _db_examples = _readme_sh_blocks("## Administration")
+    assert setup[0] == "bash scripts/install.sh"  # the install itself is what CI runs first
+    server_line, demo_line = run
+    with socket.socket() as probe:  # the README's default port may be taken on this machine
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    wait_healthy = (
+        "import sys, time, urllib.request\n"
+        "for _ in range(300):\n"
+        "    try:\n"
+        f"        urllib.request.urlopen('http://127.0.0.1:{port}/health', timeout=2)\n"
+        "        sys.exit(0)\n"
+        "    except OSError:\n"
+        "        time.sleep(0.2)\n"
+        "sys.exit(1)\n"
+    )
+    script = "\n".join([
+        *setup[1:],
+        f"{server_line} &",
+        "server=$!",
+        f'"$PYTHON" -c "{wait_healthy}"',
+        demo_line,
+        'kill -TERM "$server"',
+        'wait "$server"',
+    ])  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPORTELLO_")}
+    env.update(PYTHONPATH=str(SRC), XDG_DATA_HOME=str(tmp_path / "data"),
+               SPORTELLO_PORT=str(port), PYTHON=sys.executable)
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "database is up to date: sqlite:///" in done.stdout
+    assert "operator 'giulia' created" in done.stdout
+    assert "default_rules.toml: OK" in done.stdout
+    assert "operator 'giulia' deactivated" in done.stdout
+    assert "sent: a delivery ack from the gateway" in done.stdout  # the demo's last webhook
+    assert (tmp_path / "data" / "Sportello" / "sportello.db").is_file()
+
+
+def test_readme_and_docs_link_only_inside_the_repository() -> None:
+    import re
+
+    for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        assert "../" not in text, f"{doc.name} points outside the repository"
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+://|#|mailto:", target):
+                continue
+            path = (doc.parent / target.split("#", 1)[0]).resolve()
+            assert path.is_relative_to(REPO) and path.exists(), f"{doc.name}: {target}"
+
+
+def test_db_upgrade_of_a_relative_sqlite_path_names_the_file_it_made(tmp_path: Path) -> None:
+    import os
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(SRC)
+    done = subprocess.run(
+        [sys.executable, "-m", "sportello", "db", "upgrade", "--db", "sqlite:///relative.db"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    absolute = (tmp_path / "relative.db").as_posix()
+    assert done.stdout.strip() == f"database is up to date: sqlite:///{absolute}"
+
+
+def test_a_sqlite_path_that_cannot_be_made_is_one_line_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    target = tmp_path / "a-file" / "sportello.db"
+    result = sportello("db", "upgrade", "--db", f"sqlite:///{target}")
+    assert result.returncode == 2
+    expected = f"sportello: error: cannot open {target}: Not a directory"
+    assert result.stderr.splitlines() == [expected]

@@ -57,8 +57,43 @@ def ensure_node_package(npm: str, timeout: float = 300.0) -> None:
         raise NodeUnavailable(f"`{' '.join(command)}` failed: {' | '.join(tail)}")
 
 
+def wppconnect_message(
+    body: str,
+    *,
+    phone: str = "393331234567",
+    name: str = "Mario Rossi",
+    kind: str = "chat",
+    timestamp: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A WPPConnect `Message` as the seed's handleIncomingMessage gets it from its provider."""
+    message: dict[str, Any] = {
+        "id": f"false_{phone}@c.us_3EB0{abs(hash((body, timestamp))) % 10**12:012d}",
+        "from": f"{phone}@c.us", "to": "390212345678@c.us", "body": body, "type": kind,
+        "notifyName": name, "sender": {"pushname": name}, "isGroupMsg": False,
+        "isMedia": kind in ("image", "video", "ptt", "audio", "document", "sticker"),
+        "fromMe": False,
+    }  # fmt: skip
+    if timestamp is not None:
+        message["timestamp"] = timestamp
+    message.update(extra)
+    return message
+
+
 class SeedServer(LineProcess):
-    """The Node stand-in for the seed back end (node/seed_server.js) on a free port."""
+    """The Node stand-in for the seed back end (node/seed_server.js) on a free port.
+
+    As strict as the seed's code (../shared/SEED_BACKEND.md): only its own code paths can
+    make it emit, so a test cannot have it send anything kinder than the real one does.
+    """
+
+    # Its operators (node/seed_server.js): (id, email, password); 30 has 2FA, 40 is locked.
+    ADMIN = ("7", "giulia@assistenza.example", "giulia-pass")
+    SUPER_ADMIN = ("12", "marco@assistenza.example", "marco-pass")
+    PROFESSIONAL = ("21", "luca@assistenza.example", "luca-pass")
+    TWO_FACTOR = ("30", "sara@assistenza.example", "sara-pass")
+    TWO_FACTOR_CODE = "246810"
+    LOCKED = ("40", "bloccato@assistenza.example", "bloccato-pass")
 
     def __init__(self, node: str) -> None:
         argv = [node, str(NODE_DIR / "seed_server.js"), "0"]
@@ -70,26 +105,52 @@ class SeedServer(LineProcess):
     def _command(self, command: Mapping[str, Any], answer: str) -> Any:
         start = self.mark()
         self.send(command)
-        return self.wait_for(lambda line: line.kind in (answer, "ERROR"), start=start).data
+        line = self.wait_for(lambda line: line.kind in (answer, "ERROR"), start=start)
+        assert line.kind == answer, f"seed_server refused {command}: {line.data}"
+        return line.data
 
-    def emit(self, event: str, data: Any) -> int:
-        """Broadcast `event` to authenticated sockets; returns how many sockets it reached."""
-        answer = self._command({"emit": event, "data": data}, "EMITTED")
-        assert answer.get("event") == event, f"seed_server refused the emit: {answer}"
+    def incoming(self, message: Mapping[str, Any]) -> dict[str, Any]:
+        """A customer's WPPConnect message reaches the seed (its handleIncomingMessage).
+
+        Returns {"id": the stored row id, "recipients": sockets of ADMIN/SUPER_ADMIN rooms
+        that got newMessage, "everyone": sockets that got messageUpdate}.
+        """
+        answer: dict[str, Any] = self._command({"cmd": "incoming", "message": message}, "INCOMING")
+        assert "id" in answer, f"seed_server refused the message: {answer}"
+        return answer
+
+    async def incoming_async(self, message: Mapping[str, Any]) -> dict[str, Any]:
+        return await asyncio.to_thread(self.incoming, message)
+
+    def message_status(self, message_id: str, status: str) -> int:
+        """notifyMessageStatus: messageStatusUpdate to every socket; returns how many."""
+        answer = self._command(
+            {"cmd": "status", "messageId": message_id, "status": status}, "STATUS"
+        )
         recipients: int = answer["recipients"]
         return recipients
 
-    async def emit_async(self, event: str, data: Any) -> int:
-        return await asyncio.to_thread(self.emit, event, data)
+    async def message_status_async(self, message_id: str, status: str) -> int:
+        return await asyncio.to_thread(self.message_status, message_id, status)
 
-    def clients(self) -> dict[str, int]:
-        """{"connected": n, "authenticated": m} on /whatsapp."""
-        answer: dict[str, int] = self._command({"cmd": "clients"}, "CLIENTS")
+    def add_user(self, user: Mapping[str, Any]) -> None:
+        """Add an operator: {id, email, password, role, twoFactorCode?, lockedUntil?}."""
+        self._command({"cmd": "addUser", "user": dict(user)}, "USER")
+
+    def clients(self) -> dict[str, Any]:
+        """{"connected": n, "rooms": {"user:7": sockets, ...}} on /whatsapp."""
+        answer: dict[str, Any] = self._command({"cmd": "clients"}, "CLIENTS")
         return answer
 
-    def set_unread(self, messages: list[dict[str, Any]]) -> None:
-        """Replace the unread messages the server sends after `authenticate`."""
-        self._command({"cmd": "setUnread", "messages": messages}, "UNREAD")
+    def set_unread(self, messages: list[dict[str, Any]]) -> int:
+        """Replace the stored messages (rows: id, phoneNumber, message, type, senderName,
+        timestamp, createdAt, direction, status); returns how many are unread now."""
+        answer = self._command({"cmd": "setUnread", "messages": messages}, "UNREAD")
+        count: int = answer["count"]
+        return count
+
+    async def set_unread_async(self, messages: list[dict[str, Any]]) -> int:
+        return await asyncio.to_thread(self.set_unread, messages)
 
     def received(self, event: str | None = None) -> list[dict[str, Any]]:
         """Every RECV record so far ({socket, event, data, ack}), optionally for one event."""

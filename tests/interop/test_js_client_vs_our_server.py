@@ -121,7 +121,8 @@ async def test_js_client_gets_seed_events_with_every_seed_field(
     assert message["senderName"] == "Mario Rossi"
     assert message.get("media") is None
     notification = message["notification"]
-    assert set(notification) >= {"title", "body", "icon", "sound"}, notification
+    assert set(notification) >= {"title", "body", "icon", "sound", "soundName"}, notification
+    assert notification["sound"] is True  # the seed's boolean: a seed-style client tests it
     assert isinstance(notification["title"], str) and notification["title"]
     assert isinstance(notification["body"], str) and notification["body"]
     assert isinstance(message["conversationId"], str) and message["conversationId"]

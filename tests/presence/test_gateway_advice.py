@@ -73,6 +73,10 @@ def test_the_italian_operator_reads_the_same_advice_in_italian() -> None:
     )
     assert "codice QR" in texts["UNPAIRED"] and "bloccato" in texts["BLOCKED"]
     assert not [s for s in STATES if texts[s].split(":")[0] in gateway_problem_english(s)]
+    # A state we do not know: the server's English advice is not pasted into Italian.
+    unknown = gateway_text(down("TIMEOUT", "restart the phone."))
+    assert "restart the phone" not in unknown
+    assert unknown.endswith(gateway_advice(down("TIMEOUT")))
     assert gateway_line(down("UNPAIRED")).startswith(
         "Il gateway WhatsApp è uscito dall'account (sportello, UNPAIRED): inquadra"
     )

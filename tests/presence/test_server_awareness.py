@@ -110,7 +110,7 @@ async def test_assignee_only_mode_refuses_a_colleagues_reply_with_a_clear_error(
         "sendMessage", {"clientId": "m-1", "conversationId": conversation, "body": "Arrivo!"}
     )
     assert refused["ok"] is False and refused["code"] == "not_assignee"
-    assert "Giulia" in refused["error"] and "assignee" in refused["error"]
+    assert "Giulia" in refused["error"]["message"] and "assignee" in refused["error"]["message"]
     accepted = await giulia.call(
         "sendMessage", {"clientId": "g-1", "conversationId": conversation, "body": "Arrivo!"}
     )
@@ -154,7 +154,8 @@ async def test_cloud_api_conversation_silent_for_25_hours_refuses_free_form_repl
         "sendMessage", {"clientId": "late-1", "conversationId": old_conv, "body": "Eccoci"}
     )
     assert refused["ok"] is False and refused["code"] == "window_closed"
-    assert "24-hour" in refused["error"] and "template" in refused["error"]
+    assert "24-hour" in refused["error"]["message"]
+    assert "template" in refused["error"]["message"]
 
     view = await marco.call("viewConversation", {"conversationId": fresh_conv})
     assert view["serviceWindow"]["state"] == "open" and view["serviceWindow"]["closesAt"]

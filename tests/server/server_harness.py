@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -84,7 +85,10 @@ class RunningServer:
 
 
 async def start_server(db: Database, config: ServerConfig) -> RunningServer:
-    app = create_app(config, db, TicketRules.default())
+    rules = TicketRules.default()
+    if config.rules is not None:  # as run.py does: the file, read once at start
+        rules = TicketRules.from_toml(Path(config.rules).read_text("utf-8"), source=config.rules)
+    app = create_app(config, db, rules)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", config.port)

@@ -21,6 +21,13 @@ async def test_demo_fills_the_desk(server):
         await giulia.close()
 
 
-async def test_demo_with_wrong_secret_stops_with_a_clear_error(server):
-    with pytest.raises(DemoError, match="webhook secret"):
+async def test_demo_with_wrong_secret_stops_with_the_servers_reason(server):
+    with pytest.raises(DemoError, match=r"answered 401 .*: missing or wrong webhook token"):
         await run_demo(server.url, None, "wrong", speed=1000)
+
+
+async def test_demo_against_a_server_without_a_secret_says_so(make_server):
+    """The server's own reason, not the demo's guess that the secret was wrong."""
+    server = await make_server(webhook_secret=None)
+    with pytest.raises(DemoError, match="webhook secret not configured on the server"):
+        await run_demo(server.url, None, "any-secret", speed=1000)

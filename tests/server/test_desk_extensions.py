@@ -38,8 +38,9 @@ async def test_operator_creates_a_ticket_from_a_message_and_everyone_sees_it(
     assert [e["event"] for e in page["events"]] == ["newMessage", "ticketCreated"]
 
     again = await giulia.call("createTicket", {"messageId": message["id"]})
+    text = f"the contact already has open ticket #{ticket['number']}"
     assert again == {"ok": False, "code": "already_open",
-                     "error": f"the contact already has open ticket #{ticket['number']}"}
+                     "error": {"code": "already_open", "message": text}}
     missing = await giulia.call("createTicket", {"messageId": "99999"})
     assert missing["ok"] is False and missing["code"] == "not_found"
     bad = await giulia.call("createTicket", {"messageId": message["id"], "priority": "soon"})

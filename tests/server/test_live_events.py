@@ -34,7 +34,8 @@ async def test_new_message_carries_seed_fields_and_notification(server, clients,
     assert message["phoneNumber"] == "+393331234567"
     assert message["direction"] == "incoming"
     assert message["senderName"] == "Mario Rossi"
-    assert message["notification"]["sound"] == "urgent"
+    assert message["notification"]["sound"] is True  # a boolean, as the seed sends it
+    assert message["notification"]["soundName"] == "urgent"
     assert message["ticketId"]
     created = giulia.named("ticketCreated")
     assert created and created[0]["ticket"]["priority"] == "URGENT"

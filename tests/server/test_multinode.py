@@ -15,7 +15,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 from server_harness import WEBHOOK_SECRET, Client, add_operator, open_db, post, wpp_message
-from test_process import _env, _free_port
+from server_process import free_port as _free_port
+from server_process import server_env as _env
 from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
 
 REPO = Path(__file__).resolve().parents[2]

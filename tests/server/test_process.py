@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -11,44 +10,20 @@ import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPORTELLO_")}
-    env["PYTHONPATH"] = str(REPO / "src")
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from server_process import (
+    REPO,
+    LogLines,
+    free_port,
+    server_env,
+    start_server_process,
+    wait_healthy,
+)
 
 
 def _server(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "sportello.cli", "server", *args],
-        cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("server not healthy in time")
+    return start_server_process(*args)
 
 
 def _post(url: str, body: dict[str, object], secret: str) -> int:
@@ -68,12 +43,12 @@ def _one_error_line(proc: subprocess.Popen[str]) -> str:
 
 
 def test_sigterm_drains_in_flight_webhooks_and_exits_zero(tmp_path):
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = _server("--port", str(port), "--db", f"sqlite:///{tmp_path / 'd.db'}",
                    "--webhook-secret", "s3", "--log-format", "json")
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(url, proc)
         results: list[int] = []
 
         def fire(n: int) -> None:
@@ -118,21 +93,55 @@ def test_bad_flag_is_one_line_and_exit_2():
     assert "--port" in line
 
 
-def test_port_in_use_is_one_line_and_exit_2(tmp_path):
+def test_port_in_use_is_one_line_and_exit_2_before_any_database_is_made(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         line = _one_error_line(_server("--port", str(port), "--db",
                                        f"sqlite:///{tmp_path / 'p.db'}", "--log-level", "error"))
-    assert str(port) in line
+    assert line == (f"sportello server: error: cannot listen on 127.0.0.1:{port}: "
+                    "Address already in use")
+    assert list(tmp_path.iterdir()) == []  # no database created, none migrated
+
+
+def test_without_a_webhook_secret_the_server_warns_at_start(tmp_path):
+    port = free_port()
+    proc = _server("--port", str(port), "--db", f"sqlite:///{tmp_path / 'w.db'}",
+                   "--log-format", "json")
+    logs = LogLines(proc)
+    try:
+        logs.wait_for("listening")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    [warning] = [e for e in logs.entries() if "webhook secret" in e["msg"]]
+    assert warning["level"] == "warning"
+    assert "every WPPConnect and generic webhook will be refused" in warning["msg"]
+    assert "SPORTELLO_WEBHOOK_SECRET" in warning["msg"]
+
+
+def test_a_relative_sqlite_path_is_logged_as_the_file_it_resolved_to(tmp_path):
+    port = free_port()
+    proc = start_server_process("--port", str(port), "--db", "sqlite:///relative.db",
+                                "--webhook-secret", "s3", "--log-format", "json", cwd=tmp_path)
+    logs = LogLines(proc)
+    try:
+        listening = logs.wait_for("listening")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    absolute = (tmp_path / "relative.db").as_posix()
+    assert f"SQLite path relative.db resolved to {absolute}" in logs.text()
+    assert listening["db"] == f"sqlite:///{absolute}"
+    assert (tmp_path / "relative.db").is_file()
 
 
 @pytest.mark.postgres
 def test_unreachable_database_is_one_line_and_exit_2():
-    port = _free_port()
+    port = free_port()
     line = _one_error_line(_server(
-        "--port", str(_free_port()), "--log-level", "error",
+        "--port", str(free_port()), "--log-level", "error",
         "--db", f"postgresql://postgres@127.0.0.1:{port}/nope"))
     assert "127.0.0.1" in line and "error" in line
 
@@ -146,13 +155,13 @@ def test_unreadable_rules_file_is_one_line_and_exit_2(tmp_path):
 
 
 def test_flags_come_from_the_environment_too(tmp_path):
-    env_port = _free_port()
-    env = _env() | {"SPORTELLO_PORT": str(env_port), "SPORTELLO_DB":
+    env_port = free_port()
+    env = server_env() | {"SPORTELLO_PORT": str(env_port), "SPORTELLO_DB":
                     f"sqlite:///{tmp_path / 'e.db'}", "SPORTELLO_LOG_LEVEL": "error"}
     proc = subprocess.Popen([sys.executable, "-m", "sportello.cli", "server"], cwd=REPO,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_healthy(f"http://127.0.0.1:{env_port}", proc)
+        wait_healthy(f"http://127.0.0.1:{env_port}", proc)
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
         assert proc.returncode == 0
@@ -164,12 +173,12 @@ def test_flags_come_from_the_environment_too(tmp_path):
 def test_sigterm_lets_a_webhook_already_being_received_finish_with_200(tmp_path):
     """A webhook whose body is still arriving when SIGTERM comes is completed, stored and
     answered 200; new connections are refused meanwhile; the process then exits 0."""
-    port = _free_port()
+    port = free_port()
     db_url = f"sqlite:///{tmp_path / 'inflight.db'}"
     proc = _server("--port", str(port), "--db", db_url, "--webhook-secret", "s3",
                    "--log-format", "json")
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", proc)
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
         body = json.dumps({"id": "inflight-1", "from": "393331234567",
                            "body": "Perdita dal soffitto, aiuto"}).encode()
         head = (f"POST /webhooks/generic HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"

@@ -32,7 +32,8 @@ from server_harness import (
     post_wpp,
     wpp_message,
 )
-from test_process import _env, _free_port
+from server_process import free_port as _free_port
+from server_process import server_env as _env
 from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
 
 from sportello.server.config import parse_server_args

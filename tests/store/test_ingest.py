@@ -55,7 +55,8 @@ def test_request_for_help_creates_a_ticket_and_announces_it(
     assert new_message["phoneNumber"] == "+393331234567"
     assert new_message["direction"] == "incoming" and new_message["status"] == "received"
     assert new_message["notification"]["title"] == "Mario Rossi"
-    assert new_message["notification"]["sound"] == "message"
+    assert new_message["notification"]["sound"] is True  # the seed's boolean
+    assert new_message["notification"]["soundName"] == "message"
     assert new_message["seq"] == result.events[1].seq == result.events[0].seq + 1
     with db.read_session() as session:
         assert last_seq(session) == result.events[-1].seq
@@ -78,7 +79,7 @@ def test_urgent_message_creates_urgent_ticket_with_urgent_sound(
 ) -> None:
     result = ingest.ingest(make_inbound("URGENTE: allagamento in cantina"))
     assert result.events[0].payload["ticket"]["priority"] == Priority.URGENT.value
-    assert result.events[1].payload["notification"]["sound"] == "urgent"
+    assert result.events[1].payload["notification"]["soundName"] == "urgent"
 
 
 def test_small_talk_creates_no_ticket(

@@ -17,12 +17,14 @@ from sportello.client import awareness
 from sportello.client.cache import Cache
 from sportello.client.changes import ConnectionState, Listener, ProtocolProfile
 from sportello.client.connection import Backoff, Connection
+from sportello.client.desk_admin import DeskAdmin
 from sportello.client.errors import (
     ClientError,
     FeatureUnavailable,
     NotConnected,
     ServerRejected,
     ServerUnreachable,
+    refused,
 )
 from sportello.client.features import SEARCH, SENDING, TICKET_EDITS
 from sportello.client.outbox import Outbox
@@ -51,9 +53,12 @@ MAX_HISTORY_WALK = 50  # REST pages walked to find where the cache's history end
 GAP_PAGE = 200  # messages per REST page when a snapshot thread is first opened
 
 
-async def login(url: str, username: str, password: str) -> LoginResult:
-    """POST /api/auth/login. Raises ServerUnreachable, BadCredentials or ServerRejected."""
-    return await rest_login(url, username, password)
+async def login(
+    url: str, username: str, password: str, two_factor_code: str | None = None
+) -> LoginResult:
+    """POST /api/auth/login (ours, or the seed's with email and 2FA code). Raises
+    ServerUnreachable, BadCredentials, TwoFactorRequired or ServerRejected."""
+    return await rest_login(url, username, password, two_factor_code)
 
 
 class SportelloClient:
@@ -73,6 +78,7 @@ class SportelloClient:
         self.state = ClientState(own_user_id=profile.user_id)
         self.cache = Cache(self.cache_path)
         self.rest = RestApi(profile.url, profile.token)
+        self.admin = DeskAdmin(self.rest)  # an admin's console only (domain/permissions.py)
         self.connection = Connection(
             profile.url, profile.token, profile.user_id, _Deferred(self), self._on_connection,
             backoff=backoff, transports=transports,
@@ -294,16 +300,24 @@ class SportelloClient:
 
         A Sportello server marks the earlier ones too; the seed back end marks one message a
         call, so each unread one is sent. The state changes when `messageRead` comes back.
+        The seed never acks `markAsRead` and reports as reader the `userId` we send.
         """
         if self.state.profile is ProtocolProfile.SEED:
-            targets = self.state.unread_ids(conversation_id)
-        else:
-            newest = self.state.newest_unread(conversation_id)
-            targets = [newest] if newest else []
-        for message_id in targets:
-            ack = await self.connection.call("markAsRead", {"messageId": message_id}, 10.0)
-            if isinstance(ack, dict) and ack.get("ok") is False:
-                raise ServerRejected(f"mark as read: {ack.get('error') or 'refused'}")
+            sent = self.session.reads_sent if self.session is not None else set()
+            for message_id in self.state.unread_ids(conversation_id):
+                if message_id in sent:
+                    continue
+                await self.connection.send(
+                    "markAsRead", {"messageId": message_id, "userId": self.profile.user_id}
+                )
+                sent.add(message_id)
+            return
+        newest = self.state.newest_unread(conversation_id)
+        if newest is None:
+            return
+        ack = await self.connection.call("markAsRead", {"messageId": newest}, 10.0)
+        if isinstance(ack, dict) and ack.get("ok") is False:
+            raise refused("mark as read", ack)
 
     async def update_ticket(
         self,
@@ -324,10 +338,7 @@ class SportelloClient:
             payload["assigneeId"] = assignee_id
         ack = await self.connection.call("updateTicket", payload, 15.0)
         if not isinstance(ack, dict) or ack.get("ok") is not True:
-            error = ack.get("error") if isinstance(ack, dict) else None
-            if isinstance(error, dict):
-                error = error.get("message")
-            raise ServerRejected(f"update ticket {ticket_id}: {error or 'refused'}")
+            raise refused(f"update ticket {ticket_id}", ack)
         ticket = parse_ticket(ack.get("ticket"), "updateTicket ack")
         if isinstance(ticket, WireError):
             raise ServerRejected(f"update ticket {ticket_id}: {ticket}")
@@ -352,9 +363,7 @@ class SportelloClient:
             # Also what a server without the event does: it never acks an unknown event.
             raise ServerUnreachable(f"create ticket: {exc}") from exc
         if not isinstance(ack, dict) or ack.get("ok") is not True:
-            error = ack.get("error") if isinstance(ack, dict) else None
-            raise ServerRejected(f"create ticket: {error or 'refused'}",
-                                 str(ack.get("code") or "") if isinstance(ack, dict) else "")
+            raise refused("create ticket", ack)
         ticket = parse_ticket(ack.get("ticket"), "createTicket ack")
         if isinstance(ticket, WireError):
             raise ServerRejected(f"create ticket: {ticket}")
@@ -378,17 +387,20 @@ class SportelloClient:
         return await self.rest.search(q)
 
     async def typing(self, conversation_id: str) -> None:
-        await self.connection.emit("typing", self._typing_payload(conversation_id))
+        await self._typing_event("typing", conversation_id)
 
     async def stop_typing(self, conversation_id: str) -> None:
-        await self.connection.emit("stopTyping", self._typing_payload(conversation_id))
+        await self._typing_event("stopTyping", conversation_id)
 
-    def _typing_payload(self, conversation_id: str) -> dict[str, Any]:
-        payload: dict[str, Any] = {"conversationId": conversation_id}
-        conv = self.state.conversation(conversation_id)
-        if conv is not None and conv.phone:
-            payload["to"] = conv.phone
-        return payload
+    async def _typing_event(self, event: str, conversation_id: str) -> None:
+        """Ours relays by conversation. The seed relays `typing {to, userId}` to the room of
+        user `to` only: each colleague we have seen on it gets one (a phone reaches nobody)."""
+        if self.state.profile is not ProtocolProfile.SEED:
+            await self.connection.emit(event, {"conversationId": conversation_id})
+            return
+        colleagues = list(self.session.colleagues) if self.session is not None else []
+        for colleague in colleagues:
+            await self.connection.emit(event, {"to": colleague, "userId": self.profile.user_id})
 
 
 class _Deferred:

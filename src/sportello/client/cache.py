@@ -33,6 +33,7 @@ from sportello.client.records import (
     conversation_preview,
 )
 from sportello.domain.values import DeliveryStatus, Direction, MessageType, Priority, TicketStatus
+from sportello.private_files import prepare_private_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ class OutboxEntry:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    # Customers' messages and the unsent replies: 0600, like the server's database.
+    prepare_private_sqlite(path)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
@@ -121,7 +124,6 @@ class Cache:
     # ---- lifecycle ----------------------------------------------------------------------
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         ready: Future[None] = Future()
         self._writer = threading.Thread(
             target=self._write_loop, args=(ready,), name="cache-writer", daemon=True
@@ -147,7 +149,7 @@ class Cache:
             conn = _connect(self.path)
             conn.executescript(_SCHEMA)
             _upgrade(conn)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:  # OSError: its folder or mode cannot be set
             ready.set_exception(exc)
             return
         ready.set_result(None)

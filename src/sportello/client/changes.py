@@ -183,6 +183,14 @@ class TypingStopped:
     who: str
 
 
+@dataclass(frozen=True, slots=True)
+class OperatorsTypingChanged:
+    """Operators of the back end typing in no conversation we know of: the seed's
+    `userTyping` has no `conversationId`, only the typist's user id (self excluded)."""
+
+    who: tuple[str, ...]
+
+
 # ---- desk awareness (client/awareness.py, docs/protocol.md section 4) ----------------------
 
 
@@ -223,6 +231,13 @@ class DeskSettingsChanged:
     assignee_only_replies: bool
 
 
+@dataclass(frozen=True, slots=True)
+class OwnRoleChanged:
+    """The server said who we are: `role` ("admin", "operator", or a seed's own word)."""
+
+    role: str
+
+
 StateChange = (
     ConnectionStateChanged
     | ProfileChanged
@@ -240,11 +255,13 @@ StateChange = (
     | TicketChanged
     | TypingStarted
     | TypingStopped
+    | OperatorsTypingChanged
     | PresenceChanged
     | GatewayHealthChanged
     | ServiceWindowChanged
     | WaitingTicketsChanged
     | DeskSettingsChanged
+    | OwnRoleChanged
 )
 
 Listener = Callable[[StateChange], None]

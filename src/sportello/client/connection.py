@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import socketio
 
 from sportello.client.changes import ConnectionState
-from sportello.client.errors import NotConnected
+from sportello.client.errors import NoAnswer, NotConnected
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ class Connection:
         self.transports = transports if transports is not None else ["websocket"]
         self.auth_timeout = auth_timeout
         self.state = ConnectionState.STOPPED
+        self._logged_detail = ""
         self._sio: socketio.AsyncClient | None = None
         self._online = False
         self._disconnected = asyncio.Event()
@@ -143,7 +144,8 @@ class Connection:
         self._retry_now.set()
 
     async def call(self, event: str, data: Any, timeout: float = 15.0) -> Any:
-        """Emit with an ack and wait for it. Raises NotConnected, or TimeoutError."""
+        """Emit with an ack and wait for it. Raises NotConnected, or NoAnswer (a ClientError
+        and a TimeoutError) when no ack comes within `timeout` seconds."""
         sio = self._sio
         if sio is None or not self._online:
             raise NotConnected(f"cannot send {event}: not connected to the server")
@@ -154,7 +156,7 @@ class Connection:
             if not answer.done():
                 answer.set_result(args[0] if len(args) == 1 else (list(args) or None))
 
-        await sio.emit(event, data, namespace=NAMESPACE, callback=on_ack)
+        await self._emit_on(sio, event, data, on_ack)
         dropped = loop.create_task(self._disconnected.wait())
         try:
             done, _ = await asyncio.wait({answer, dropped}, timeout=timeout,
@@ -166,13 +168,31 @@ class Connection:
         answer.cancel()
         if dropped in done:
             raise NotConnected(f"connection lost while waiting for the {event} answer")
-        raise TimeoutError(f"the server did not answer {event} within {timeout:g} s")
+        raise NoAnswer(f"the server did not answer {event} within {timeout:g} s")
 
     async def emit(self, event: str, data: Any) -> None:
         """Fire and forget (typing); silently nothing when offline."""
+        with contextlib.suppress(NotConnected):  # offline, or dropped meanwhile: no matter
+            await self.send(event, data)
+
+    async def send(self, event: str, data: Any) -> None:
+        """Emit without waiting for an ack (one the server never sends); NotConnected if
+        offline."""
         sio = self._sio
-        if sio is not None and self._online:
-            await sio.emit(event, data, namespace=NAMESPACE)
+        if sio is None or not self._online:
+            raise NotConnected(f"cannot send {event}: not connected to the server")
+        await self._emit_on(sio, event, data, None)
+
+    @staticmethod
+    async def _emit_on(
+        sio: socketio.AsyncClient, event: str, data: Any, callback: Callable[..., None] | None
+    ) -> None:
+        # The socket can drop between our `online` check and the write: python-socketio then
+        # raises its own errors, which are "not connected" to whoever asked.
+        try:
+            await sio.emit(event, data, namespace=NAMESPACE, callback=callback)
+        except socketio.exceptions.SocketIOError as exc:
+            raise NotConnected(f"cannot send {event}: the connection just dropped ({exc})") from exc
 
     # ---- the loop -----------------------------------------------------------------------
 
@@ -180,6 +200,10 @@ class Connection:
         self, state: ConnectionState, detail: str, retry_in: float | None = None
     ) -> None:
         self.state = state
+        if detail and detail != self._logged_detail:
+            # The console words the state itself; why it came (English) is kept here.
+            log.info("connection %s: %s", state.value, detail)
+        self._logged_detail = detail
         self.on_state(state, detail, retry_in)
 
     async def _run(self) -> None:

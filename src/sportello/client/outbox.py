@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from sportello.client.cache import Cache, OutboxEntry
-from sportello.client.errors import ClientError, NotConnected
+from sportello.client.errors import ClientError, NotConnected, ack_code_and_detail
 from sportello.client.records import LOCAL_ID_PREFIX, Message
 from sportello.client.state import ClientState
 from sportello.client.wire import WireError, conversation_key_for_phone, parse_message
@@ -121,8 +121,9 @@ class Outbox:
 
     def _settle(self, entry: OutboxEntry, ack: Any) -> bool:
         if not isinstance(ack, Mapping) or ack.get("ok") is not True:
-            error = _ack_error(ack)
-            log.warning("outbox: the server refused message %s: %s", entry.client_id, error)
+            error, detail = _ack_error(ack)
+            log.warning("outbox: the server refused message %s (%s): %s",
+                        entry.client_id, error, detail)  # fmt: skip
             self._entries[entry.client_id] = replace(entry, state="failed", error=error)
             self._cache.outbox_failed(entry.client_id, error)
             self._state.apply_status(entry.placeholder_id, DeliveryStatus.FAILED, error)
@@ -157,11 +158,11 @@ def placeholder_for(entry: OutboxEntry) -> Message:
     )
 
 
-def _ack_error(ack: Any) -> str:
-    if isinstance(ack, Mapping):
-        error = ack.get("error")
-        if isinstance(error, Mapping):
-            return str(error.get("message") or error.get("code") or "refused")
-        if error:
-            return str(error)
-    return "the server refused the message"
+def _ack_error(ack: Any) -> tuple[str, str]:
+    """(what the message keeps as its error, English detail for the log).
+
+    The message keeps the server's code (`window_closed`...): the UI words it in the
+    operator's language (ui/error_texts.py); the detail is only logged.
+    """
+    code, detail = ack_code_and_detail(ack)
+    return code or "refused", detail

@@ -52,6 +52,7 @@ class Operator:
     name: str
     display_name: str
     role: str = "operator"
+    active: bool = True  # False only in an admin's list (GET /api/operators?all=true)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ class NotificationHint:
     title: str | None = None
     body: str | None = None
     icon: str | None = None
-    sound: str | None = None
+    sound: str | None = None  # the chime's name (our `soundName`); None: the seed's `true`
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ from sportello.client.errors import (
     FeatureUnavailable,
     ServerRejected,
     ServerUnreachable,
+    TwoFactorRejected,
+    TwoFactorRequired,
 )
 from sportello.client.records import (
     LoginResult,
@@ -44,12 +46,29 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=8)
 
 
+# The code an error answer without one gets (a seed back end, a proxy), from its status.
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 413: "body_too_large", 429: "too_many_requests", 500: "internal_error",
+                 502: "unavailable", 503: "unavailable", 504: "unavailable"}  # fmt: skip
+
+
 def _server_error(status: int, body: object) -> tuple[str, str]:
-    """(code, message) from the contract's error body, or from the status alone."""
+    """(code, message) from the contract's error body, or from the status alone.
+
+    The seed's ResponseFormatter puts the message beside `error: {code, details}` and
+    spells codes in capitals (`ACCOUNT_LOCKED`): codes come out snake_case either way. The
+    code is "" when the body says none: the caller takes the status's.
+    """
     if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
         err = body["error"]
-        return str(err.get("code") or ""), str(err.get("message") or f"HTTP {status}")
+        message = err.get("message") or body.get("message") or f"HTTP {status}"
+        return str(err.get("code") or "").lower(), str(message)
     if isinstance(body, Mapping) and isinstance(body.get("error"), str):
+        fields = body.get("errors")
+        if isinstance(fields, list) and fields:
+            # The seed's body validation: {error: "Validation error", errors: [{field, ...}]}.
+            named = [str(f.get("field")) for f in fields if isinstance(f, Mapping)]
+            return "validation_error", f"{body['error']} ({', '.join(named)})"
         return "", str(body["error"])
     return "", f"HTTP {status}"
 
@@ -78,10 +97,12 @@ async def request_json(
                 return body
             code, message = _server_error(response.status, body)
             if response.status == 401:
-                raise BadCredentials(f"{what}: {message}")
+                raise BadCredentials(f"{what}: {message}", code)
             if response.status == 404 and not code:
                 raise FeatureUnavailable(what, f"{what}: this server does not offer it")
-            raise ServerRejected(f"{what}: {message}", code)
+            raise ServerRejected(
+                f"{what}: {message}", code or _STATUS_CODES.get(response.status, "refused")
+            )
     except (aiohttp.ClientConnectionError, TimeoutError) as exc:
         raise ServerUnreachable(
             f"{what}: cannot reach {url} ({exc or type(exc).__name__})"
@@ -107,6 +128,16 @@ class RestApi:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    async def call(
+        self, method: str, path: str, *, what: str, json: object = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Any:
+        """One authenticated call to `path` (client/desk_admin.py); see `request_json`."""
+        return await request_json(
+            self._http(), method, f"{self.url}{path}", token=self.token, json=json,
+            params=params, what=what,
+        )  # fmt: skip
 
     async def messages_page(
         self, conversation_id: str, limit: int, before: str | None
@@ -226,29 +257,63 @@ def _with_conversation(message: Message, conversation_id: str) -> Message:
     return replace(message, conversation_id=conversation_id)
 
 
-async def login(url: str, username: str, password: str) -> LoginResult:
-    """POST /api/auth/login -> token and user. Raises ServerUnreachable/BadCredentials/..."""
+async def login(
+    url: str, username: str, password: str, two_factor_code: str | None = None
+) -> LoginResult:
+    """POST /api/auth/login -> token and user, from our server or from the seed back end.
+
+    Ours takes `username`; the seed takes `email` (and `twoFactorCode` when it asked for
+    one): both are sent, each server reads its own. Raises ServerUnreachable, BadCredentials
+    (TwoFactorRejected for a wrong code), TwoFactorRequired or ServerRejected.
+    """
     base = url.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ServerUnreachable(
             f"login: the server address must start with http:// or https://: {url}"
         )
+    request: dict[str, str] = {"username": username, "email": username, "password": password}
+    if two_factor_code:
+        request["twoFactorCode"] = two_factor_code
     async with aiohttp.ClientSession() as session:
         try:
             body = await request_json(
-                session, "POST", f"{base}/api/auth/login",
-                json={"username": username, "password": password}, what="login",
-            )  # fmt: skip
+                session, "POST", f"{base}/api/auth/login", json=request, what="login"
+            )
         except FeatureUnavailable as exc:
             raise ServerRejected(f"login: {base} does not look like a Sportello server") from exc
         except BadCredentials as exc:
+            if two_factor_code:
+                raise TwoFactorRejected("login: the two-factor code is wrong or expired") from exc
             raise BadCredentials("login: wrong username or password") from exc
-    if not isinstance(body, Mapping) or not isinstance(body.get("token"), str):
+        except ServerRejected as exc:
+            if exc.code == "validation_error" and "email" in str(exc):
+                # The seed's users sign in by email: say so rather than "Validation error".
+                raise ServerRejected(
+                    "login: this server signs in with an email address as the username",
+                    "email_required",
+                ) from exc
+            raise
+    return _login_result(body)
+
+
+def _login_result(body: object) -> LoginResult:
+    """Ours: `{token, user}`. The seed: `{success, data: {User, accessToken}}`, or
+    `data: {requiresTwoFactor: true}` when the password was right and a code is due."""
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if isinstance(data, Mapping):
+        if data.get("requiresTwoFactor") is True:
+            raise TwoFactorRequired("login: this account needs its two-factor code")
+        token, user_data = data.get("accessToken"), data.get("User")
+    elif isinstance(body, Mapping):
+        token, user_data = body.get("token"), body.get("user")
+    else:
+        token = user_data = None
+    if not isinstance(token, str) or not token:
         raise ServerRejected("login: the server's answer holds no token")
-    user = parse_user(body.get("user"))
+    user = parse_user(user_data)
     if isinstance(user, WireError):
         raise ServerRejected(f"login: {user}")
-    return LoginResult(token=body["token"], user=user)
+    return LoginResult(token=token, user=user)
 
 
 __all__ = ["ClientError", "RestApi", "login", "request_json"]

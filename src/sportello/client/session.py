@@ -47,6 +47,7 @@ ReadSnapshot = Callable[[int], Awaitable[Snapshot]]
 
 TYPING_TTL_S = 12.0  # a typing indicator without a stop fades after this long
 SEEN_IDS_KEPT = 20_000  # seed dedupe memory; older ids are not replayed by the seed anyway
+MAX_COLLEAGUES = 50  # seed operators our typing goes to: the most recently seen ones
 EPHEMERAL = frozenset({"userTyping", "userStoppedTyping", "unreadMessages"})
 
 
@@ -77,7 +78,13 @@ class Session:
         self._wake = asyncio.Event()
         self._need_sync = False
         self._seen: OrderedDict[str, None] = OrderedDict()
+        # Keyed (conversation id, who); conversation "" for an operator typing in none.
         self._typing_timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        # Seed markAsRead sent on this connection and not yet answered by messageRead: the
+        # seed never acks, so this is what keeps a second look from sending them again.
+        self.reads_sent: set[str] = set()
+        # Other operators of a seed back end, newest seen last: whom our typing can reach.
+        self.colleagues: OrderedDict[str, None] = OrderedDict()
         # (names, handler) of events handled outside the session (docs/protocol.md 4).
         self.extra_events: tuple[frozenset[str], Callable[[str, Any, bool], None]] | None = None
 
@@ -86,6 +93,8 @@ class Session:
     def on_authenticated(self, payload: Mapping[str, Any]) -> None:
         user = payload.get("user")
         self.user = user if isinstance(user, Mapping) else {}
+        role = self.user.get("role")
+        self.state.set_own_role(role if isinstance(role, str) and role else None)
         self.sequencer.reset_buffer()
         if "cursor" not in payload:
             self._become_seed("authenticated carries no cursor")
@@ -125,10 +134,11 @@ class Session:
     def on_disconnected(self) -> None:
         self.sequencer.abort_sync()
         self.state.set_syncing(False)
+        self.reads_sent.clear()  # the next connection may send them again
         for handle in self._typing_timers.values():
             handle.cancel()
         for conversation_id, who in list(self._typing_timers):
-            self.state.set_typing(conversation_id, who, False)
+            self._show_typing(conversation_id, who, False)
         self._typing_timers.clear()
 
     def request_flush(self) -> None:
@@ -246,6 +256,8 @@ class Session:
                 return
             self.state.apply_read(read.message_id, cascade=not seed)
             self.cache.mark_read(read.message_id, cascade=not seed)
+            if seed and read.read_by:
+                self._met_colleague(read.read_by)
         elif name == "messageStatusUpdate":
             status = parse_status(data)
             if isinstance(status, WireError):
@@ -313,14 +325,16 @@ class Session:
         if isinstance(typing, WireError):
             log.warning("%s", typing)
             return
-        key = (typing.conversation_id, typing.who)
+        if typing.conversation_id is None and self.profile is not ProtocolProfile.FULL:
+            self._met_colleague(typing.who)
+        key = (typing.conversation_id or "", typing.who)
         old = self._typing_timers.pop(key, None)
         if old is not None:
             old.cancel()
         if name == "userStoppedTyping":
-            self.state.set_typing(typing.conversation_id, typing.who, False)
+            self._show_typing(*key, False)
             return
-        self.state.set_typing(typing.conversation_id, typing.who, True)
+        self._show_typing(*key, True)
         self._typing_timers[key] = asyncio.get_running_loop().call_later(
             TYPING_TTL_S, self._stop_typing, *key
         )
@@ -329,7 +343,21 @@ class Session:
         handle = self._typing_timers.pop((conversation_id, who), None)
         if handle is not None:
             handle.cancel()
-        self.state.set_typing(conversation_id, who, False)
+        self._show_typing(conversation_id, who, False)
+
+    def _show_typing(self, conversation_id: str, who: str, typing: bool) -> None:
+        if conversation_id:
+            self.state.set_typing(conversation_id, who, typing)
+        else:
+            self.state.set_operator_typing(who, typing)
+
+    def _met_colleague(self, user_id: str) -> None:
+        if user_id == self.state.own_user_id:
+            return
+        self.colleagues.pop(user_id, None)
+        self.colleagues[user_id] = None
+        if len(self.colleagues) > MAX_COLLEAGUES:
+            self.colleagues.popitem(last=False)
 
 
 def _sync_page(ack: Any) -> tuple[list[WireEvent], int | None, bool] | None:

@@ -26,6 +26,8 @@ from sportello.client.changes import (
     MessageRemoved,
     MessagesPrepended,
     MissingFeature,
+    OperatorsTypingChanged,
+    OwnRoleChanged,
     ProfileChanged,
     ProtocolProfile,
     StateChange,
@@ -101,6 +103,9 @@ class ClientState:
 
     def __init__(self, own_user_id: str = "") -> None:
         self.own_user_id = own_user_id
+        # From `authenticated.user.role`: what the UI offers (domain/permissions.py).
+        # None until the server said it (and for a seed back end, which never says it).
+        self.own_role: str | None = None
         self._listeners: list[Listener] = []
         self._keys: list[tuple[str, str]] = []
         self._by_id: dict[str, Conversation] = {}
@@ -117,6 +122,7 @@ class ClientState:
         self.profile = ProtocolProfile.UNKNOWN
         self.missing_features: tuple[MissingFeature, ...] = ()
         self.syncing = False
+        self.operators_typing: frozenset[str] = frozenset()
 
     # ---- observers ----------------------------------------------------------------------
 
@@ -129,6 +135,12 @@ class ClientState:
                 self._listeners.remove(listener)
 
         return unsubscribe
+
+    def set_own_role(self, role: str | None) -> None:
+        if role is None or role == self.own_role:
+            return
+        self.own_role = role
+        self._emit(OwnRoleChanged(role))
 
     def publish(self, change: StateChange) -> None:
         """Emit a change computed outside this class (client/awareness.py)."""
@@ -470,6 +482,9 @@ class ClientState:
         self, message_id: str, status: DeliveryStatus, error: str | None = None
     ) -> None:
         """A delivery status for a message we sent (or read for an incoming one)."""
+        if status is DeliveryStatus.FAILED and error:
+            # The console shows its own words for it (ui/error_texts.py): the detail is here.
+            log.info("message %s not delivered: %s", message_id, error)
         if status is DeliveryStatus.READ and message_id in self._unread_owner:
             self.apply_read(message_id, cascade=False)
             return
@@ -553,6 +568,15 @@ class ClientState:
         conv = self._by_id.get(ticket.conversation_id or "")
         if conv is not None and newest:
             self._update_row(replace(conv, ticket=ticket))
+
+    def set_operator_typing(self, who: str, typing: bool) -> None:
+        """An operator of the back end typing in no known conversation (the seed's way)."""
+        if not who or who == self.own_user_id or (who in self.operators_typing) == typing:
+            return
+        self.operators_typing = (
+            self.operators_typing | {who} if typing else self.operators_typing - {who}
+        )
+        self._emit(OperatorsTypingChanged(tuple(sorted(self.operators_typing))))
 
     def set_typing(self, conversation_id: str, who: str, typing: bool) -> None:
         if who and who == self.own_user_id:

@@ -23,6 +23,7 @@ from sportello.client.records import (
     TicketEvent,
     User,
 )
+from sportello.domain.gateway_types import message_type_for
 from sportello.domain.phone import PhoneId, normalize_phone
 from sportello.domain.values import (
     DeliveryStatus,
@@ -68,7 +69,7 @@ class ReadEvent:
 
 @dataclass(frozen=True, slots=True)
 class TypingEvent:
-    conversation_id: str
+    conversation_id: str | None  # None: an operator of the back end, in no known conversation
     who: str
 
 
@@ -133,18 +134,18 @@ def parse_message(data: object, what: str = "message") -> Message | WireError:
     if data.get("read") is True or data.get("isRead") is True:
         status = DeliveryStatus.READ
     type_text = _text(data, "type") or MessageType.TEXT
-    try:
-        msg_type: MessageType | str = MessageType(type_text)
-    except ValueError:
-        msg_type = type_text
+    # The seed says WPPConnect's words (`chat` is text, `ptt` a voice note); a word neither
+    # knows stays as it came, and the thread shows it as unsupported.
+    msg_type: MessageType | str = message_type_for(type_text) or type_text
     raw_type = _text(data, "unsupportedType")  # docs/protocol.md 4.5: the gateway's word
     if msg_type is MessageType.UNSUPPORTED and raw_type and raw_type not in set(MessageType):
         msg_type = raw_type  # a type this client does not know, shown as such
     media = data.get("media")
     media_info = None
     if isinstance(media, Mapping):
+        media_word = _text(media, "type")
         media_info = MediaInfo(
-            type=str(media.get("type") or msg_type),
+            type=str((message_type_for(media_word) or media_word) if media_word else msg_type),
             url=_text(media, "url"),
             caption=_text(media, "caption"),
         )
@@ -169,12 +170,21 @@ def parse_message(data: object, what: str = "message") -> Message | WireError:
 
 
 def _notification_hint(data: object) -> NotificationHint | None:
-    """newMessage's seed `notification` block {title, body, icon, sound}; junk is ignored."""
+    """newMessage's `notification` block {title, body, icon, sound, soundName?}.
+
+    `sound` is the seed's boolean (always true: no choice in it, our own settings decide);
+    our server names its chime in `soundName` (docs/protocol.md). Events stored before that
+    carry the name in `sound` itself: still read. Junk is ignored.
+    """
     if not isinstance(data, Mapping):
         return None
+    name = data.get("soundName")
+    if not isinstance(name, str):
+        legacy = data.get("sound")
+        name = legacy if isinstance(legacy, str) else None
     hint = NotificationHint(
         title=_text(data, "title"), body=_text(data, "body"),
-        icon=_text(data, "icon"), sound=_text(data, "sound"),
+        icon=_text(data, "icon"), sound=name or None,
     )  # fmt: skip
     return hint if any((hint.title, hint.body, hint.icon, hint.sound)) else None
 
@@ -238,8 +248,10 @@ def parse_typing(data: object, what: str) -> TypingEvent | WireError:
     if who is None:
         return WireError(what, "missing from")
     conversation_id = _text(data, "conversationId")
-    if conversation_id is None:
+    if conversation_id is None and who.startswith("+"):
+        # Our server names a customer by E.164 number even before a conversation exists.
         conversation_id = conversation_key_for_phone(who)
+    # Else an operator: the seed's typing carries only the typist's user id.
     return TypingEvent(conversation_id, who)
 
 
@@ -249,7 +261,7 @@ def parse_user(data: object) -> User | WireError:
     user_id = _text(data, "id", "userId")
     if user_id is None:
         return WireError("user", "missing id")
-    return User(id=user_id, name=_text(data, "name", "username") or user_id,
+    return User(id=user_id, name=_text(data, "name", "fullName", "username") or user_id,
                 role=_text(data, "role") or "operator")  # fmt: skip
 
 
@@ -265,7 +277,8 @@ def parse_operators(body: object) -> list[Operator] | WireError:
         name = _text(item, "name") or str(item["id"])
         found.append(Operator(id=str(item["id"]), name=name,
                               display_name=_text(item, "displayName") or name,
-                              role=_text(item, "role") or "operator"))  # fmt: skip
+                              role=_text(item, "role") or "operator",
+                              active=item.get("active") is not False))  # fmt: skip
     return found
 
 

@@ -32,10 +32,11 @@ class RuleOutcome:
 class TicketRules:
     """An immutable, compiled rule set. `match()` is safe to call from any thread."""
 
-    __slots__ = ("_compiled", "_nothing", "_rule_set")
+    __slots__ = ("_compiled", "_nothing", "_rule_set", "_text")
 
-    def __init__(self, rule_set: RuleSet) -> None:
+    def __init__(self, rule_set: RuleSet, text: str = "") -> None:
         self._rule_set = rule_set
+        self._text = text
         self._compiled = CompiledRules(rule_set)
         self._nothing = self._outcome((), None)
 
@@ -47,11 +48,16 @@ class TicketRules:
     @classmethod
     def from_toml(cls, text: str, source: str = "<rules>") -> TicketRules:
         """Rules from TOML text (`mode = "extend"` by default); raises RulesError."""
-        return cls(parse_rules(text, source, base=_default_rule_set()))
+        return cls(parse_rules(text, source, base=_default_rule_set()), text)
 
     @property
     def source(self) -> str:
         return self._rule_set.source
+
+    @property
+    def text(self) -> str:
+        """The TOML these rules were read from (the built-in file for the defaults)."""
+        return self._text
 
     def match(self, text: str) -> RuleOutcome:
         """Decide for one message body (or media caption)."""
@@ -126,11 +132,15 @@ def _or(names: Iterable[str]) -> str:
 
 
 @cache
+def _default_text() -> str:
+    return resources.files("sportello.domain").joinpath(DEFAULT_RULES_RESOURCE).read_text("utf-8")
+
+
+@cache
 def _default_rule_set() -> RuleSet:
-    text = resources.files("sportello.domain").joinpath(DEFAULT_RULES_RESOURCE).read_text("utf-8")
-    return parse_rules(text, DEFAULT_RULES_RESOURCE, base=None)
+    return parse_rules(_default_text(), DEFAULT_RULES_RESOURCE, base=None)
 
 
 @cache
 def _default_rules() -> TicketRules:
-    return TicketRules(_default_rule_set())
+    return TicketRules(_default_rule_set(), _default_text())

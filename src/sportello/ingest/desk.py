@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from sportello.domain.permissions import is_reassignment
 from sportello.domain.phone import normalize_phone
 from sportello.domain.values import (
     DeliveryStatus,
@@ -132,12 +133,20 @@ class DeskService:
         assignee_id: int | None = None,
         unassign: bool = False,
         reason: str = "updated",
+        reassign_refusal: str | None = None,
     ) -> TicketResult:
-        """Change a ticket; each changed field goes to the history, one ticketUpdated event."""
+        """Change a ticket; each changed field goes to the history, one ticketUpdated event.
+
+        With `reassign_refusal` set, a change that moves the ticket to or from someone other
+        than the actor is refused with that reason (`forbidden`), decided under the lock.
+        """
         with self._db.session() as session:
             ticket = lock_ticket(session, ticket_id)
             if ticket is None:
                 raise DeskError("not_found", f"no ticket with id {ticket_id}")
+            if (reassign_refusal is not None and actor_id is not None
+                    and is_reassignment(actor_id, ticket.assignee_id, assignee_id, unassign)):
+                raise DeskError("forbidden", reassign_refusal)
             if assignee_id is not None and session.get(Operator, assignee_id) is None:
                 raise DeskError("invalid_assignee", f"no operator with id {assignee_id}")
             changes = change_ticket(

@@ -151,7 +151,10 @@ def new_message(facts: MessageFacts, *, ticket_priority: Priority | None) -> Eve
             "title": notification_title(facts),
             "body": notification_body(facts),
             "icon": "whatsapp",
-            "sound": "urgent" if ticket_priority is Priority.URGENT else "message",
+            # A boolean, as the seed sends it (seed-style clients test it); ours names the
+            # chime in `soundName` (docs/protocol.md).
+            "sound": True,
+            "soundName": "urgent" if ticket_priority is Priority.URGENT else "message",
         },
         "conversationId": str(facts.conversation_id),
         "ticketId": _id(facts.ticket_id),

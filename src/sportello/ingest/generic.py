@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sportello.domain.gateway_types import WPPCONNECT_TYPE_WORDS
 from sportello.domain.values import Gateway, InboundMessage, MessageType, utc_now
 from sportello.ingest.parsed import ParsedWebhook, WebhookError
 from sportello.ingest.payload_fields import (
@@ -28,12 +29,11 @@ from sportello.ingest.payload_fields import (
 
 MAX_ID_DIGITS = 40
 
-# Gateway words for types that are not our own MessageType values.
+# Gateway words for types that are not our own MessageType values: WPPConnect's (one home,
+# domain/gateway_types.py) and a few other gateways' words.
 _TYPE_ALIASES = {
-    "chat": MessageType.TEXT,
-    "ptt": MessageType.AUDIO,
+    **WPPCONNECT_TYPE_WORDS,
     "voice": MessageType.AUDIO,
-    "vcard": MessageType.CONTACT,
     "contacts": MessageType.CONTACT,
     "file": MessageType.DOCUMENT,
 }

@@ -66,6 +66,8 @@ class ParsedWebhook:
     presences: tuple[PresenceUpdate, ...] = ()
     states: tuple[GatewayState, ...] = ()
     ignored: str | None = None
+    # Items refused alone (see ingest/webhook_body.py): why, one line each; the rest is kept.
+    refused: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:

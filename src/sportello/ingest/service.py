@@ -105,6 +105,11 @@ class IngestService:
         self._db = db
         self._rules = rules
 
+    def replace_rules(self, rules: TicketRules) -> None:
+        """Decide every message ingested from now on with these rules (PUT /api/rules)."""
+        # One reference swap: the writer thread decides each message with one whole set.
+        self._rules = rules
+
     def ingest(self, msg: InboundMessage) -> IngestResult:
         """Store one message with its effects and events, committed before returning."""
         # A bare Core connection, not an ORM session: this runs for every message.

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sportello.domain.gateway_types import WPPCONNECT_TYPE_WORDS
 from sportello.domain.values import (
     DeliveryStatus,
     Direction,
@@ -52,16 +53,18 @@ _MESSAGE_EVENTS = frozenset({"onmessage", "onselfmessage", "unreadmessages"})
 _STATE_EVENTS = frozenset({"status-find", "onstatechange", "qrcode"})
 STATUS_BROADCAST = "status@broadcast"
 
+# WPPConnect's type words have one home (domain/gateway_types.py, also read by the client
+# for the seed back end); the parser only needs to know which ones carry a file.
 _MEDIA_TYPES = {
-    "image": MessageType.IMAGE,
-    "video": MessageType.VIDEO,
-    "audio": MessageType.AUDIO,
-    "ptt": MessageType.AUDIO,  # push-to-talk voice note
-    "document": MessageType.DOCUMENT,
-    "sticker": MessageType.STICKER,
-}
+    word: mtype
+    for word, mtype in WPPCONNECT_TYPE_WORDS.items()
+    if mtype in {MessageType.IMAGE, MessageType.VIDEO, MessageType.AUDIO,
+                 MessageType.DOCUMENT, MessageType.STICKER}
+}  # fmt: skip
 # Replies to buttons/lists carry the chosen option's text in `body`.
-_TEXT_TYPES = frozenset({"chat", "list_response", "buttons_response", "template_button_reply"})
+_TEXT_TYPES = frozenset(
+    word for word, mtype in WPPCONNECT_TYPE_WORDS.items() if mtype is MessageType.TEXT
+)
 # WhatsApp system records, not something a person wrote: never stored as messages.
 # `ciphertext` is "waiting for this message"; the decrypted message follows with the same id.
 _SYSTEM_TYPES = frozenset(

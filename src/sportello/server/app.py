@@ -6,7 +6,6 @@ cleanup context, so it starts with the app and is drained when the app stops.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -23,30 +22,22 @@ from sportello.server.broadcast import NAMESPACE, EventBroadcaster
 from sportello.server.config import ServerConfig
 from sportello.server.context import CONTEXT, ServerContext
 from sportello.server.db_executor import DbExecutor
+from sportello.server.desk_settings_routes import add_desk_settings_routes
 from sportello.server.fast_manager import make_client_manager
 from sportello.server.gateway_poller import poller_from_config
 from sportello.server.http_api import add_api_routes
+from sportello.server.in_flight import InFlightRequests
 from sportello.server.ingest_batcher import IngestBatcher
 from sportello.server.logs import fields
+from sportello.server.operator_routes import add_operator_routes
 from sportello.server.realtime import RealtimeHub
 from sportello.server.responses import MAX_BODY_BYTES, error_middleware
 from sportello.server.revocation import RevocationWatch
 from sportello.server.webhooks import add_webhook_routes
+from sportello.server.wire_json import SocketJson
 from sportello.store.database import Database
 
 log = logging.getLogger(__name__)
-
-
-class _CompactJson:
-    """The JSON module python-socketio uses: compact separators, UTF-8 kept as is."""
-
-    @staticmethod
-    def dumps(value: object, **kwargs: object) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-    @staticmethod
-    def loads(text: str | bytes, **kwargs: object) -> object:
-        return json.loads(text)
 
 
 def _default_gateway(config: ServerConfig) -> Gateway:
@@ -57,13 +48,16 @@ def _default_gateway(config: ServerConfig) -> Gateway:
 
 def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Application:
     """Build the app; `db` must be migrated already (run.py does it before listening)."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
+    requests = InFlightRequests()
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[requests.middleware, error_middleware]
+    )
     origins: str | list[str] = "*" if "*" in config.cors_origins else list(config.cors_origins)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=make_client_manager(config.redis, config.redis_channel),
         cors_allowed_origins=origins,
-        json=_CompactJson,
+        json=SocketJson,
         logger=False,
         engineio_logger=False,
         max_http_buffer_size=MAX_BODY_BYTES,
@@ -85,11 +79,14 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
         login_limiter=LoginLimiter(config.login_attempts, config.login_window),
         sio=sio,
         broadcaster=EventBroadcaster(sio),
+        requests=requests,
     )
     ctx.hub = RealtimeHub(ctx)
     sio.register_namespace(ctx.hub)
     app[CONTEXT] = ctx
     add_api_routes(app)
+    add_operator_routes(app)
+    add_desk_settings_routes(app)
     add_webhook_routes(app)
     app.on_shutdown.append(_stop_accepting)
     app.cleanup_ctx.append(_background_work)
@@ -115,7 +112,7 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
         ctx.revocations.start()
     yield
     # aiohttp has already waited for in-flight requests (webhooks) at this point.
-    ctx.draining = True
+    ctx.begin_drain(ctx.config.drain_timeout)
     if ctx.gateway_poller is not None:
         await ctx.gateway_poller.stop()
     if ctx.revocations is not None:
@@ -130,9 +127,12 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _stop_accepting(app: web.Application) -> None:
-    """First step of a shutdown: refuse new webhooks, close the operator sockets."""
+    """aiohttp's shutdown step: refuse new webhooks, stop engine.io's ping task.
+
+    The sockets are closed before this (run.py), while their connections are still read.
+    """
     ctx = app[CONTEXT]
-    ctx.draining = True
+    ctx.begin_drain(ctx.config.drain_timeout)
     await ctx.sio.shutdown()
     # Events already committed still go out to sockets of other nodes via the manager;
     # local clients resume with sync when they reconnect to whichever node is up.

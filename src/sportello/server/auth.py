@@ -54,7 +54,10 @@ class TokenAuthenticator:
     async def operator_for_token(self, token: object) -> OperatorInfo | None:
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             return None
-        key = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        try:
+            key = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        except UnicodeEncodeError:  # a lone surrogate: JSON can carry it, no token holds it
+            return None
         now = time.monotonic()
         cached = self._cache.get(key)
         if cached is not None and cached[0] > now:
@@ -68,6 +71,11 @@ class TokenAuthenticator:
     def forget(self, digest: str) -> None:
         """Drop a revoked token (by its sha256 digest) from the cache: 401 from now on."""
         self._cache.pop(digest, None)
+
+    def forget_operator(self, operator_id: int) -> None:
+        """Drop every cached token of an operator whose access was withdrawn here."""
+        for key in [k for k, (_, info) in self._cache.items() if info and info.id == operator_id]:
+            del self._cache[key]
 
     def _lookup(self, token: str) -> OperatorInfo | None:
         with self._db.session() as session:

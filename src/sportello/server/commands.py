@@ -23,6 +23,7 @@ SYNC_PAGE = 1000
 UNREAD_NEWEST = 50
 MAX_BODY_CHARS = 4096
 MAX_CLIENT_ID = 128
+MAX_SEQ = 2**63 - 1  # seq is a 64-bit signed column on both engines
 
 Written = tuple[dict[str, Any], list[StoredEvent]]
 
@@ -40,13 +41,31 @@ def parse_id(value: object, name: str, *, required: bool = True) -> int:
         raise CommandError(f"missing_{_snake(name)}", f"{name} is required")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value) < 20:
+    elif isinstance(value, str) and _is_ascii_number(value.strip()) and len(value) < 20:
         number = int(value.strip())
     else:
         raise CommandError(f"invalid_{_snake(name)}", f"{name} must be an id, got {value!r:.40}")
     if not 0 < number < 2**63:
         raise CommandError(f"invalid_{_snake(name)}", f"{name} {number} is out of range")
     return number
+
+
+def _is_ascii_number(text: str) -> bool:
+    # str.isdigit() also accepts "²" and other digits int() refuses (ValueError, no ack).
+    return text.isascii() and text.isdigit()
+
+
+def parse_since(data: dict[str, Any]) -> int:
+    """`sync`'s `since`: a seq (0 = from the start), required, never guessed."""
+    since = data.get("since")
+    # bool is an int in Python; 1.0, "5", null and 10**30 are refused alike: a page
+    # replayed from a guessed cursor would apply events twice or skip them.
+    if isinstance(since, bool) or not isinstance(since, int) or not 0 <= since <= MAX_SEQ:
+        raise CommandError(
+            "invalid_since",
+            f"since must be an integer seq from 0 to {MAX_SEQ}, got {since!r:.40}",
+        )
+    return since
 
 
 def _snake(name: str) -> str:
@@ -181,7 +200,10 @@ def parse_ticket_change(data: dict[str, Any]) -> TicketChange:
     return TicketChange(ticket_id, status, priority, assignee_id, unassign)
 
 
-def update_ticket(desk: DeskService, change: TicketChange, operator_id: int) -> Written:
+def update_ticket(
+    desk: DeskService, change: TicketChange, operator_id: int, reassign_refusal: str | None
+) -> Written:
+    """`reassign_refusal`: why this operator may not reassign tickets, None when it may."""
     try:
         result = desk.update_ticket(
             change.ticket_id,
@@ -190,6 +212,7 @@ def update_ticket(desk: DeskService, change: TicketChange, operator_id: int) -> 
             priority=change.priority,
             assignee_id=change.assignee_id,
             unassign=change.unassign,
+            reassign_refusal=reassign_refusal,
         )
     except DeskError as exc:
         raise CommandError(exc.code, exc.message) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from sportello.server.auth import LoginLimiter, TokenAuthenticator
 from sportello.server.broadcast import EventBroadcaster
 from sportello.server.config import ServerConfig
 from sportello.server.db_executor import DbExecutor
+from sportello.server.in_flight import InFlightRequests
 from sportello.server.ingest_batcher import IngestBatcher
 from sportello.store.database import Database
 
@@ -46,8 +48,26 @@ class ServerContext:
     revocations: RevocationWatch | None = None
     started_at: float = field(default_factory=time.monotonic)
     gateway_states: dict[str, GatewayState] = field(default_factory=dict)
-    draining: bool = False
-    in_flight_webhooks: int = 0
+    draining: bool = False  # webhooks answer 503 shutting_down
+    requests: InFlightRequests = field(default_factory=InFlightRequests)
+    drain_deadline: float | None = None  # event-loop time by which a shutdown must be done
+
+    def begin_drain(self, timeout: float) -> None:
+        """Refuse new webhooks; the shutdown under way has `timeout` seconds in all."""
+        self.draining = True
+        if self.drain_deadline is None:
+            self.drain_deadline = asyncio.get_running_loop().time() + timeout
+
+    def cut_drain_short(self) -> None:
+        """A second stop signal: what still waits for the drain's deadline waits no more."""
+        self.draining = True
+        self.drain_deadline = asyncio.get_running_loop().time()
+
+    def drain_time_left(self) -> float:
+        """Seconds left of the shutdown's --drain-timeout (all of it before one began)."""
+        if self.drain_deadline is None:
+            return self.config.drain_timeout
+        return max(0.0, self.drain_deadline - asyncio.get_running_loop().time())
 
 
 CONTEXT = web.AppKey("sportello_context", ServerContext)

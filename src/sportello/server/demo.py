@@ -12,10 +12,13 @@ import asyncio
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+
+from sportello.server.config import DEFAULT_HOST, DEFAULT_PORT
 
 BUSINESS = "390612345678@c.us"
 SESSION = "sportello"
@@ -105,6 +108,26 @@ def script() -> list[tuple[float, str, dict[str, Any]]]:
     ]
 
 
+def _reason(text: str) -> str:
+    """The server's own words: the message of its JSON error shape, else the body's start."""
+    try:
+        error = json.loads(text)["error"]
+        return f"{error['message']} ({error['code']})"
+    except (ValueError, KeyError, TypeError):
+        return " ".join(text.split())[:200] or "empty answer"
+
+
+def default_server_url(environ: Mapping[str, str]) -> str:
+    """The server this environment configures (SPORTELLO_HOST/PORT, as `sportello server`)."""
+    host = environ.get("SPORTELLO_HOST", "").strip() or DEFAULT_HOST
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    port = environ.get("SPORTELLO_PORT", "").strip() or str(DEFAULT_PORT)
+    return f"http://{host}:{port}"
+
+
 async def run_demo(url: str, token: str | None, webhook_secret: str, speed: float) -> None:
     """Post the script to `url`/webhooks/wppconnect; `speed` > 1 compresses the pauses."""
     if speed <= 0:
@@ -123,8 +146,6 @@ async def run_demo(url: str, token: str | None, webhook_secret: str, speed: floa
                     status = answer.status
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise DemoError(f"cannot reach {endpoint}: {exc or type(exc).__name__}") from None
-            if status == 401:
-                raise DemoError(f"{endpoint} refused the webhook secret (401)")
             if status != 200:
-                raise DemoError(f"{endpoint} answered {status} to '{label}': {text[:200]}")
+                raise DemoError(f"{endpoint} answered {status} to '{label}': {_reason(text)}")
             print(f"sent: {label}", flush=True)

@@ -13,6 +13,7 @@ from sportello.domain.values import Gateway, utc_now
 from sportello.ingest.parsed import GatewayState
 from sportello.server import service_window
 from sportello.server.broadcast import NAMESPACE, OPERATORS_ROOM
+from sportello.server.client_events import refused as _fail
 from sportello.server.commands import CommandError, SendRequest, parse_id
 from sportello.server.gateway_health import GatewayHealth
 from sportello.server.presence import PresenceBoard
@@ -32,10 +33,6 @@ def _default_gateway(wppconnect_url: str | None, meta_number: str | None) -> Gat
     if wppconnect_url is None and meta_number is not None:
         return Gateway.META
     return Gateway.WPPCONNECT
-
-
-def _fail(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": message, "code": code}
 
 
 class DeskAwareness:

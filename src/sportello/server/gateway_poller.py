@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from sportello.domain.text_repair import repair_tree
 from sportello.domain.values import Gateway, utc_now
 from sportello.ingest.parsed import ConnectionState, GatewayState
 from sportello.server.gateway_health import UNREACHABLE, GatewayHealth
@@ -185,7 +186,7 @@ class WppSessionPoller:
             text = await response.text(errors="replace")
             status = response.status
         try:
-            return status, json.loads(text) if text else None
+            return status, repair_tree(json.loads(text))[0] if text else None
         except ValueError:
             why = f"{what} answered {status} without JSON: {snippet(text, 80)!r}"
             raise BadAnswer(why) from None

@@ -17,13 +17,14 @@ from aiohttp import web
 from sportello import __version__
 from sportello.domain.values import Priority, TicketStatus, iso_utc
 from sportello.ingest import events as wire
-from sportello.server.auth import OperatorInfo, bearer_token
+from sportello.server.access import caller as _operator
+from sportello.server.auth import bearer_token
 from sportello.server.context import CONTEXT
 from sportello.server.responses import ApiError, json_response, read_json
 from sportello.store.conversations import get_conversation, list_conversations
 from sportello.store.messages import thread_page, unread_page
 from sportello.store.models import Contact, Message
-from sportello.store.operators import list_operators, revoke_token, token_digest
+from sportello.store.operators import revoke_token, token_digest
 from sportello.store.tickets import get_ticket, list_tickets, ticket_history
 
 DEFAULT_LIMIT = 50
@@ -97,16 +98,6 @@ async def logout(request: web.Request) -> web.Response:
     else:
         ctx.auth.forget(digest)
     return json_response({"ok": True, "endedSockets": ended})
-
-
-async def _operator(request: web.Request) -> OperatorInfo:
-    ctx = request.app[CONTEXT]
-    token = bearer_token(request.headers.get("Authorization"))
-    operator = await ctx.auth.operator_for_token(token) if token else None
-    if operator is None:
-        raise ApiError(401, "unauthorized", "missing or invalid bearer token",
-                       headers={"WWW-Authenticate": "Bearer"})
-    return operator
 
 
 def _limit(request: web.Request, maximum: int = MAX_LIMIT) -> int:
@@ -291,25 +282,6 @@ async def search(request: web.Request) -> web.Response:
     return json_response(await ctx.executor.read(lambda: run_search(ctx.db, q, limit)))
 
 
-async def operators(request: web.Request) -> web.Response:
-    """GET /api/operators: active operators, for assignee pickers."""
-    await _operator(request)
-    ctx = request.app[CONTEXT]
-
-    def query() -> dict[str, Any]:
-        with ctx.db.read_session() as session:
-            rows = list_operators(session)
-            return {
-                "operators": [
-                    {"id": str(op.id), "name": op.name, "displayName": op.display_name,
-                     "role": op.role.value}
-                    for op in rows if op.active
-                ]
-            }  # fmt: skip
-
-    return json_response(await ctx.executor.read(query))
-
-
 async def ticket_history_route(request: web.Request) -> web.Response:
     """GET /api/tickets/{id}/history: every recorded change of one ticket, oldest first."""
     await _operator(request)
@@ -348,5 +320,4 @@ def add_api_routes(app: web.Application) -> None:
     app.router.add_get("/api/tickets", tickets)
     app.router.add_get("/api/unread", unread_messages)
     app.router.add_get("/api/search", search)
-    app.router.add_get("/api/operators", operators)
     app.router.add_get(r"/api/tickets/{ticket_id}/history", ticket_history_route)

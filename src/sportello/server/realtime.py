@@ -16,11 +16,19 @@ from typing import Any
 import socketio
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
+from sportello.domain import permissions
 from sportello.domain.phone import normalize_phone
 from sportello.domain.values import PresenceUpdate, iso_utc, utc_now
 from sportello.server import commands
 from sportello.server.auth import OperatorInfo, is_loopback
 from sportello.server.broadcast import NAMESPACE, OPERATORS_ROOM, operator_room
+from sportello.server.client_events import (
+    event_label,
+    is_client_command,
+    library_connect,
+    library_disconnect,
+)
+from sportello.server.client_events import refused as _fail
 from sportello.server.commands import CommandError
 from sportello.server.context import ServerContext
 from sportello.server.desk_awareness import DeskAwareness
@@ -51,10 +59,6 @@ def _payload(args: tuple[Any, ...]) -> dict[str, Any]:
     return {}
 
 
-def _fail(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": message, "code": code}
-
-
 def _conversation_key(data: dict[str, Any]) -> str | None:
     for key in ("conversationId", "to"):
         value = data.get(key)
@@ -76,9 +80,31 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
         self._chat_conversations: dict[str, str | None] = {}
         self._init_awareness()
 
+    # -- dispatch (client_events.py says why it is not python-socketio's on_<name>) ------
+
+    async def trigger_event(self, event: Any, *args: Any) -> Any:
+        """Route the library's connect/disconnect and the listed client commands; drop the rest."""
+        sid = args[0] if args else None
+        manager = self.server.manager
+        if event == "connect" and library_connect(manager, sid, self.namespace):
+            return await self._socket_connected(*args)
+        if event == "disconnect" and library_disconnect(manager, sid, self.namespace):
+            return await self._socket_left(*args)
+        if not is_client_command(event):
+            log.info("client event ignored: not a command", extra=fields(
+                sid=sid, event=event_label(event)))  # fmt: skip
+            return _fail("unknown_event", f"{event_label(event)} is not a command of this server")
+        try:
+            return await getattr(self, f"on_{event}")(sid, *args[1:])
+        except Exception:  # an ack for every command, as REST answers every request
+            log.exception("command failed", extra=fields(sid=sid, event=event))
+            return _fail("internal_error", "internal error, see the server log")
+
     # -- connection and authentication -------------------------------------------------
 
-    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+    async def _socket_connected(
+        self, sid: str, environ: dict[str, Any], auth: Any = None
+    ) -> None:
         request = environ.get("aiohttp.request")
         address = getattr(request, "remote", None)
         state = SocketState(address=address)
@@ -120,7 +146,7 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
         await self.enter_room(sid, OPERATORS_ROOM)
         log.info("operator connected", extra=fields(sid=sid, operator=operator.name))
 
-    async def on_disconnect(self, sid: str, *args: Any) -> None:
+    async def _socket_left(self, sid: str, *args: Any) -> None:
         state = self.sockets.pop(sid, None)
         if state is None:
             return
@@ -217,10 +243,16 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
         operator = self._operator(sid)
         if operator is None:
             return _fail("unauthorized", "authenticate first")
+        # Under --assignee-only-replies an assignment is the right to reply: dispatching
+        # tickets between colleagues is then for admins (domain/permissions.py).
+        refusal = (
+            permissions.refusal(operator.role, permissions.DeskAction.REASSIGN_TICKETS)
+            if self.ctx.config.assignee_only_replies else None
+        )  # fmt: skip
         try:
             change = commands.parse_ticket_change(_payload(args))
             return await self.ctx.executor.write_events(
-                lambda: commands.update_ticket(self.ctx.desk, change, operator.id)
+                lambda: commands.update_ticket(self.ctx.desk, change, operator.id, refusal)
             )
         except CommandError as exc:
             return _fail(exc.code, exc.message)
@@ -240,11 +272,10 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_sync(self, sid: str, *args: Any) -> dict[str, Any]:
         if self._operator(sid) is None:
             return _fail("unauthorized", "authenticate first")
-        since = _payload(args).get("since", 0)
-        if since is None:
-            since = 0
-        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
-            return _fail("invalid_since", "since must be a non-negative integer seq")
+        try:
+            since = commands.parse_since(_payload(args))
+        except CommandError as exc:
+            return _fail(exc.code, exc.message)
         return await self.ctx.executor.read(lambda: commands.sync_page(self.ctx.db, since))
 
     # -- typing ------------------------------------------------------------------------

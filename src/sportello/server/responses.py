@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -10,7 +9,9 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from sportello.domain.text_repair import repair_tree
 from sportello.server.logs import fields
+from sportello.server.wire_json import NotJson, dumps, loads_strict
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,6 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.headers = headers or {}
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def json_response(value: Any, status: int = 200) -> web.Response:
@@ -103,18 +100,15 @@ async def read_body(request: web.Request) -> bytes:
 
 
 def decode_json(raw: bytes) -> Any:
-    """JSON value of a body, or a 400 that says why."""
+    """JSON value of a body, or a 400 that says why (NaN, Infinity and non-UTF-8 too)."""
     if not raw.strip():
         raise ApiError(400, "invalid_json", "empty body: expected a JSON document")
     try:
-        return json.loads(raw)
-    except RecursionError:
-        raise ApiError(400, "invalid_json", "JSON nested too deeply") from None
-    except UnicodeDecodeError:
-        raise ApiError(400, "invalid_json", "body is not UTF-8 text") from None
-    except ValueError as exc:
-        raise ApiError(400, "invalid_json", f"malformed JSON: {exc}") from None
+        return loads_strict(raw)
+    except NotJson as exc:
+        raise ApiError(400, "invalid_json", str(exc)) from None
 
 
 async def read_json(request: web.Request) -> Any:
-    return decode_json(await read_body(request))
+    """The JSON body of a REST request, its text made storable (see domain/text_repair)."""
+    return repair_tree(decode_json(await read_body(request)))[0]

@@ -122,6 +122,22 @@ class RevocationWatch:
                 ended += 1
         return ended
 
+    async def end_operator(self, operator_id: int, reason: Withdrawn) -> int:
+        """The immediate path for an admin's action: end this node's sockets of an operator.
+
+        A token revocation leaves legacy (token-less) sockets alone, as the re-check does.
+        """
+        self._ctx.auth.forget_operator(operator_id)
+        ended = 0
+        for sid, digest, socket_operator in list(self._sessions()):
+            if socket_operator != operator_id:
+                continue
+            if digest is None and reason is not Withdrawn.OPERATOR_DEACTIVATED:
+                continue
+            if await self.end(sid, reason, expect_digest=digest):
+                ended += 1
+        return ended
+
     async def end(self, sid: str, reason: str, *, expect_digest: str | None) -> bool:
         """Tell the socket why, then disconnect it; False when it changed or left meanwhile."""
         hub = self._ctx.hub

@@ -87,12 +87,12 @@ class OutboxWorker:
         self._wakeup.set()
 
     async def stop(self) -> None:
-        """Let the sends in flight finish (bounded by --drain-timeout), then stop."""
+        """Let the sends in flight finish (within what is left of --drain-timeout), then stop."""
         self._stopping = True
         self._wakeup.set()
         if self._task is not None:
             try:
-                await asyncio.wait_for(self._task, self._ctx.config.drain_timeout)
+                await asyncio.wait_for(self._task, self._ctx.drain_time_left())
             except TimeoutError:
                 log.warning("outbox worker did not finish in time; leased replies are "
                             "retried after the lease")

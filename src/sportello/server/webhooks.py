@@ -1,15 +1,14 @@
 """Gateway webhooks: authenticate, parse, store (group commit), answer 200 after commit.
 
 Order of checks on every POST: size (413), secret or signature (401), JSON (400), shape
-(4xx from the parser). Only then is anything stored, so bad input changes nothing.
+(4xx from the parser, after `ingest/webhook_body` made its text storable). Only then is
+anything stored, so bad input changes nothing.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +18,7 @@ from sportello.ingest.generic import parse_generic
 from sportello.ingest.meta import parse_meta, verify_meta_signature
 from sportello.ingest.parsed import ParsedWebhook, WebhookError
 from sportello.ingest.service import IngestFailure, IngestResult, StatusApplied
+from sportello.ingest.webhook_body import Parser, parse_webhook_body
 from sportello.ingest.wppconnect import parse_wppconnect
 from sportello.server.context import CONTEXT, ServerContext
 from sportello.server.ingest_batcher import BatcherClosed
@@ -26,9 +26,6 @@ from sportello.server.logs import fields
 from sportello.server.responses import ApiError, decode_json, json_response, read_body
 
 log = logging.getLogger(__name__)
-
-Parser = Callable[[object], ParsedWebhook]
-
 
 def _secret_matches(given: str | None, expected: str | None) -> bool:
     if not given or not expected:
@@ -55,37 +52,26 @@ def _check_not_draining(ctx: ServerContext) -> None:
                        headers={"Retry-After": "5"})
 
 
-@contextmanager
-def _in_flight(ctx: ServerContext) -> Iterator[None]:
-    """Count a webhook from its first byte to its answer: shutdown waits for these."""
-    _check_not_draining(ctx)
-    ctx.in_flight_webhooks += 1
-    try:
-        yield
-    finally:
-        ctx.in_flight_webhooks -= 1
-
-
 async def wppconnect_webhook(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    with _in_flight(ctx):
-        raw = await read_body(request)
-        _check_token(request, ctx, query_allowed=True)
-        return await _handle(ctx, Gateway.WPPCONNECT, parse_wppconnect, raw)
+    _check_not_draining(ctx)
+    raw = await read_body(request)
+    _check_token(request, ctx, query_allowed=True)
+    return await _handle(ctx, Gateway.WPPCONNECT, parse_wppconnect, raw)
 
 
 async def generic_webhook(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    with _in_flight(ctx):
-        raw = await read_body(request)
-        _check_token(request, ctx, query_allowed=True)
-        return await _handle(ctx, Gateway.GENERIC, parse_generic, raw)
+    _check_not_draining(ctx)
+    raw = await read_body(request)
+    _check_token(request, ctx, query_allowed=True)
+    return await _handle(ctx, Gateway.GENERIC, parse_generic, raw)
 
 
 async def meta_webhook(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    with _in_flight(ctx):
-        return await _meta_webhook(request, ctx)
+    _check_not_draining(ctx)
+    return await _meta_webhook(request, ctx)
 
 
 async def _meta_webhook(request: web.Request, ctx: ServerContext) -> web.Response:
@@ -113,7 +99,7 @@ async def meta_verification(request: web.Request) -> web.Response:
 async def _handle(ctx: ServerContext, gateway: Gateway, parse: Parser, raw: bytes) -> web.Response:
     body = decode_json(raw)
     try:
-        parsed = parse(body)
+        parsed = parse_webhook_body(parse, body)
     except WebhookError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
     if parsed.is_empty:
@@ -162,6 +148,11 @@ async def _apply(ctx: ServerContext, gateway: Gateway, parsed: ParsedWebhook) ->
             await ctx.hub.gateway_state(state)
         log.info("gateway state", extra=fields(gateway=state.gateway.value,
                                                account=state.account, state=state.state))
+    if parsed.refused:
+        # The rest of the body is stored; only these are refused (a retry is harmless).
+        log.warning("webhook items refused", extra=fields(gateway=gateway.value,
+                                                          refused=list(parsed.refused)))
+        raise ApiError(422, "invalid_text", "; ".join(parsed.refused)[:500])
     return json_response(answer)
 
 

@@ -27,6 +27,8 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from sportello.private_files import make_private_dir, prepare_private_sqlite
+
 log = logging.getLogger(__name__)
 
 # An arbitrary constant: the PostgreSQL advisory lock that serializes migrations when
@@ -49,11 +51,10 @@ def redact_url(url: str | URL) -> str:
 
 
 def default_sqlite_url() -> str:
-    """SQLite file in the per-user data directory (created if missing)."""
+    """SQLite file in the per-user data directory (created 0700 if missing)."""
     from platformdirs import user_data_dir
 
-    folder = Path(user_data_dir("Sportello", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_private_dir(Path(user_data_dir("Sportello", appauthor=False)))
     return "sqlite:///" + (folder / "sportello.db").as_posix()
 
 
@@ -62,7 +63,24 @@ def _normalize_url(url: str) -> URL:
     # psycopg 3 is the only PostgreSQL driver we ship; plain postgresql:// means it too.
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    database = sqlite_file(parsed)
+    if database is not None and not database.is_absolute():
+        # Relative to the current directory, which a child process or a service manager
+        # does not share: from here on (logs, children) the URL names the file itself.
+        absolute = Path.cwd() / database
+        log.info("SQLite path %s resolved to %s", database, absolute)
+        parsed = parsed.set(database=absolute.as_posix())
     return parsed
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL; None for PostgreSQL, in-memory and URI-style databases."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("uri") or database.startswith("file:"):
+        return None
+    return Path(database)
 
 
 class Database:
@@ -103,9 +121,9 @@ class Database:
 
     def _make_engine(self, *, immediate: bool, echo: bool) -> Engine:
         if self.dialect_name == "sqlite":
-            database = self.url.database or ""
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            database = sqlite_file(self.url)
+            if database is not None:
+                self._prepare_sqlite_file(database)
             engine = create_engine(self.url, echo=echo, pool_size=8, max_overflow=24)
             _install_sqlite_hooks(engine, immediate=immediate)
             return engine
@@ -116,6 +134,15 @@ class Database:
             max_overflow=20,
             connect_args={"connect_timeout": 5, "application_name": "sportello"},
         )
+
+    def _prepare_sqlite_file(self, database: Path) -> None:
+        """The database holds every customer's messages: 0600 before SQLite opens it."""
+        try:
+            prepare_private_sqlite(database)
+        except OSError as exc:
+            raise DatabaseUnavailable(
+                f"cannot open {database}: {exc.strerror or exc}"
+            ) from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -11,6 +11,7 @@ order, across every server node sharing the database.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +19,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from sportello.domain.text_repair import repair_tree, tree_needs_repair
 from sportello.domain.values import utc_now
 from sportello.store.dialect import connection_of
 from sportello.store.models import EVENTS_COUNTER, Counter, Event, table_of
 from sportello.store.types import UtcDateTime
+
+log = logging.getLogger(__name__)
 
 _counters = table_of(Counter)
 _ADVANCE = (
@@ -72,6 +76,7 @@ def append_events(session: Session | Connection, drafts: Sequence[EventDraft]) -
     """Number and store the drafts. Call it last, right before commit (see module doc)."""
     if not drafts:
         return []
+    drafts = [_storable(draft) for draft in drafts]
     count = len(drafts)
     connection = connection_of(session)
     now = utc_now()
@@ -98,6 +103,24 @@ def append_events(session: Session | Connection, drafts: Sequence[EventDraft]) -
         ]
         connection.execute(_INSERT, rows[0] if count == 1 else rows)
     return stored
+
+
+def _storable(draft: EventDraft) -> EventDraft:
+    """The draft with text every engine stores and every wire carries (see text_repair).
+
+    The edges (webhooks, REST, Socket.IO) already repair what comes in; this is the log's
+    own guarantee, so no later change of an edge can put an event in that breaks `sync`.
+    """
+    if not tree_needs_repair(draft.payload):
+        return draft
+    payload, repairs = repair_tree(draft.payload)
+    log.warning(
+        "event %s had text no store can hold, repaired at %s",
+        draft.name,
+        ", ".join(repair.path for repair in repairs)[:300],
+    )
+    assert isinstance(payload, dict)
+    return EventDraft(draft.name, payload)
 
 
 def read_events(session: Session, since: int, limit: int) -> list[StoredEvent]:

@@ -19,6 +19,7 @@ from functools import cache
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from sportello.domain.text_repair import needs_repair
 from sportello.domain.values import Role, utc_now
 from sportello.store.models import ApiToken, Operator
 
@@ -31,6 +32,12 @@ _KEY_BYTES = 32
 _SALT_BYTES = 16
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
 _TOUCH_INTERVAL = timedelta(minutes=1)
+# What `POST /api/auth/login` accepts (longer names and passwords are refused there), and
+# the columns: an operator made longer could never sign in.
+MAX_NAME_CHARS = 64
+MAX_DISPLAY_NAME_CHARS = 128
+MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_CHARS = 1024
 
 
 class OperatorExists(Exception):
@@ -39,6 +46,34 @@ class OperatorExists(Exception):
 
 class OperatorNotFound(Exception):
     """No operator with that name."""
+
+
+def name_problem(name: str) -> str | None:
+    """Why this login name cannot be an operator's, or None (CLI and REST alike)."""
+    if not name.strip():
+        return "operator name is empty"
+    if name != name.strip():
+        return "operator name starts or ends with a space"
+    if len(name) > MAX_NAME_CHARS:
+        return f"operator name longer than {MAX_NAME_CHARS} characters"
+    return None
+
+
+def display_name_problem(display_name: str) -> str | None:
+    if len(display_name) > MAX_DISPLAY_NAME_CHARS:
+        return f"display name longer than {MAX_DISPLAY_NAME_CHARS} characters"
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    """Why this password is refused, or None (CLI and REST alike)."""
+    if needs_repair(password):
+        return "the password is not UTF-8 text"
+    if len(password) < MIN_PASSWORD_CHARS:
+        return f"password too short: use at least {MIN_PASSWORD_CHARS} characters"
+    if len(password) > MAX_PASSWORD_CHARS:
+        return f"password longer than {MAX_PASSWORD_CHARS} characters"
+    return None
 
 
 def hash_password(password: str) -> str:
@@ -72,10 +107,14 @@ def create_operator(
     *,
     display_name: str | None = None,
 ) -> Operator:
-    """Add an operator (flushed, not committed); raises OperatorExists for a taken name."""
+    """Add an operator (flushed, not committed); raises OperatorExists for a taken name.
+
+    The caller checks `name_problem`/`password_problem` first; a bad name raises ValueError.
+    """
     name = name.strip()
-    if not name:
-        raise ValueError("operator name is empty")
+    problem = name_problem(name) or display_name_problem(display_name or "")
+    if problem is not None:
+        raise ValueError(problem)
     if find_operator(session, name) is not None:
         raise OperatorExists(f"operator {name!r} already exists")
     operator = Operator(

@@ -1,4 +1,5 @@
-"""The console's menu bar: server profiles, settings, local server details, log out, quit.
+"""The console's menu bar: server profiles, settings, operators (admins), local server
+details, log out, quit.
 
 Only actions and signals: the app (`sportello.app`) decides what each request means.
 """
@@ -22,6 +23,7 @@ class ConsoleMenus(QObject):
     add_server_requested = Signal()
     local_server_requested = Signal()  # webhook address and secret
     restart_server_requested = Signal()  # start the local server again after it went down
+    operators_requested = Signal()  # an admin's operator list
 
     def __init__(
         self, window: QMainWindow, profiles: list[ProfileRecord], current: str, local: bool
@@ -34,6 +36,11 @@ class ConsoleMenus(QObject):
             self.app_menu, self.tr("&Settings…"), self.settings_requested,
             QKeySequence.StandardKey.Preferences,
         )  # fmt: skip
+        # Hidden until the server says this operator is an admin (show_admin_actions).
+        self.operators_action = self._action(
+            self.app_menu, self.tr("&Operators…"), self.operators_requested
+        )
+        self.operators_action.setVisible(False)
         self.app_menu.addSeparator()
         self.logout_action = self._action(
             self.app_menu,
@@ -62,6 +69,10 @@ class ConsoleMenus(QObject):
         self._group = QActionGroup(self)
         self.profile_actions: dict[str, QAction] = {}
         self.set_profiles(profiles, current)
+
+    def show_admin_actions(self, visible: bool) -> None:
+        """Offer the desk-wide actions (docs/protocol.md 5) only to whom the server allows."""
+        self.operators_action.setVisible(visible)
 
     def set_profiles(self, profiles: list[ProfileRecord], current: str) -> None:
         """List the saved profiles (the open one checked), then "Add a server…"."""

@@ -238,8 +238,10 @@ class DeskAwarenessView(QObject):
         if len(down) > 1:
             text += " " + self.tr("(+%1 more)").replace("%1", str(len(down) - 1))
         self.gateway_label.setText(text)
+        # Key, raw state and time for whoever fixes it; the server's English detail is not
+        # for the operator (the gateway advice says what to do, in their language).
         self.gateway_label.setToolTip("\n".join(
-            f"{g.key}: {g.state} {_since(g.at)} {g.detail}".strip() for g in down))
+            f"{g.key}: {g.state} {_since(g.at)}".strip() for g in down))
         self.gateway_label.show()
 
 

@@ -69,6 +69,7 @@ from sportello.domain.values import Direction, Priority
 from sportello.ui import labels
 from sportello.ui.alert_resources import notification_icon
 from sportello.ui.conversation_model import shown_preview
+from sportello.ui.error_texts import reason
 from sportello.ui.escalation import EscalationController, wait_text
 from sportello.ui.gateway_advice import gateway_advice, gateway_line, gateway_problem
 from sportello.ui.notifications.balloon import TrayBalloonNotifier
@@ -662,9 +663,8 @@ class DesktopAlerts(QObject):
             return
 
         def failed(error: ClientError) -> None:
-            log.warning("mark as read from the notification failed: %s", error)
             self.window.status.showMessage(
-                self.tr("Not marked as read: %1").replace("%1", str(error)), 10_000
+                self.tr("Not marked as read: %1.").replace("%1", reason(error)), 10_000
             )
 
         self.window.runner.run(self.client.mark_read(conversation_id), on_error=failed)

@@ -4,7 +4,8 @@ The status bar (ui/desk_awareness_view.py), the tray tooltip and the one-time no
 (ui/desktop_alerts.py) all say it with these words, so the operator reads the same advice
 wherever they look, and a new state is added once. Keyed by the gateway's `state`
 (client/desk_records.GatewayInfo); a state we do not know falls back to the server's own
-English `action`, then to a generic line.
+English `action` when the operator reads English (never inside an Italian sentence), then
+to a generic line.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from sportello.client.desk_records import GatewayInfo
+from sportello.ui.i18n import current_language
 
 
 def gateway_problem(info: GatewayInfo) -> str:
@@ -49,7 +51,7 @@ def gateway_advice(info: GatewayInfo) -> str:
     }  # fmt: skip
     return (
         advice.get(info.state)
-        or info.action
+        or (info.action if current_language() == "en" else "")
         or translate("GatewayAdvice", "check the gateway connection.")
     )
 

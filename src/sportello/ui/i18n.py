@@ -62,8 +62,15 @@ def install_translators(app: QCoreApplication, preference: str = "system") -> st
         app.installTranslator(qt_own)
         installed.append(qt_own)
     app._sportello_translators = installed  # type: ignore[attr-defined]  # keep them alive
+    app._sportello_language = language  # type: ignore[attr-defined]
     if language == "it":
         QLocale.setDefault(QLocale(QLocale.Language.Italian, QLocale.Country.Italy))
     else:
         QLocale.setDefault(QLocale.system())  # English words, the operator's own formats
     return language
+
+
+def current_language() -> str:
+    """The language the UI speaks now ("it" or "en"; "en" before any translator)."""
+    app = QCoreApplication.instance()
+    return str(getattr(app, "_sportello_language", FALLBACK))

@@ -30,13 +30,21 @@ from PySide6.QtWidgets import (
 )
 
 from sportello import credentials
-from sportello.client.errors import BadCredentials, ClientError, ServerRejected, ServerUnreachable
+from sportello.client.errors import (
+    BadCredentials,
+    ClientError,
+    ServerUnreachable,
+    TwoFactorRejected,
+    TwoFactorRequired,
+)
 from sportello.client.records import LoginResult, ServerProfile
+from sportello.ui.error_texts import reason
 from sportello.ui.preferences import Preferences, ProfileKind, ProfileRecord
 
 log = logging.getLogger(__name__)
 
-LoginFunction = Callable[[str, str, str], Awaitable[LoginResult]]
+# (url, username or email, password), and `two_factor_code=` once the server asked for it.
+LoginFunction = Callable[..., Awaitable[LoginResult]]
 
 ERROR_STYLE = "color: #9b1c1c; background: #fdecec; padding: 6px 8px; border-radius: 4px;"
 NOTICE_STYLE = "color: #6b4e00; background: #fff6d6; padding: 8px; border-radius: 4px;"
@@ -48,6 +56,9 @@ class RemoteLogin:
 
     profile: ServerProfile
     record: ProfileRecord
+    # Not empty when the token could not be stored (no keyring): the sign-in lasts for this
+    # session only, and this says why and what to install.
+    unsaved_notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +144,15 @@ class LoginDialog(QDialog):
         self.url.setAccessibleName(self.tr("Server address"))
         self.username = QLineEdit(self)
         self.username.setAccessibleName(self.tr("Username"))
+        # The seed back end signs in by email address: the same field takes either.
+        self.username.setPlaceholderText(self.tr("your username, or email address"))
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName(self.tr("Password"))
+        # Shown only once a server answers that this account needs it (the seed's 2FA).
+        self.two_factor = QLineEdit(self)
+        self.two_factor.setAccessibleName(self.tr("Two-factor code"))
+        self.two_factor.setPlaceholderText(self.tr("the code from your authenticator app"))
         self.profile_name = QLineEdit(self)
         self.profile_name.setPlaceholderText(self.tr("optional, e.g. Office"))
         self.profile_name.setAccessibleName(self.tr("Profile name"))
@@ -148,7 +165,10 @@ class LoginDialog(QDialog):
         form.addRow(self.tr("Server address"), self.url)
         form.addRow(self.tr("Username"), self.username)
         form.addRow(self.tr("Password"), self.password)
+        form.addRow(self.tr("Two-factor code"), self.two_factor)
         form.addRow(self.tr("Profile name"), self.profile_name)
+        form.setRowVisible(self.two_factor, False)
+        self._form = form
 
         self.error = QLabel(self)
         self.error.setWordWrap(True)
@@ -214,6 +234,11 @@ class LoginDialog(QDialog):
 
     # ---- actions ------------------------------------------------------------------------
 
+    @property
+    def two_factor_asked(self) -> bool:
+        """True once the server answered that this account needs its two-factor code."""
+        return self._form.isRowVisible(self.two_factor)
+
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
@@ -237,14 +262,25 @@ class LoginDialog(QDialog):
             self.show_error(self.tr("Enter your username and password."))
             (self.username if not username else self.password).setFocus()
             return
+        code = self.two_factor.text().strip() if self.two_factor_asked else ""
+        if self.two_factor_asked and not code:
+            self.show_error(self.tr("Enter the two-factor code from your authenticator app."))
+            self.two_factor.setFocus()
+            return
         self.show_error("")
         self._set_busy(True)
-        self._task = asyncio.ensure_future(self._login(url, username, password))
+        attempt = (
+            self._login(url, username, password, two_factor_code=code)
+            if code
+            else self._login(url, username, password)
+        )
+        self._task = asyncio.ensure_future(attempt)
         self._task.add_done_callback(lambda task: self._finished(task, url, username))
 
     def _set_busy(self, busy: bool) -> None:
         for widget in (self.connect_button, self.local_button, self.url, self.username,
-                       self.password, self.profile_name, self.local_port):  # fmt: skip
+                       self.password, self.two_factor, self.profile_name,
+                       self.local_port):  # fmt: skip
             widget.setEnabled(not busy)
         self.connect_button.setText(self.tr("Connecting…") if busy else self.tr("Connect"))
 
@@ -254,6 +290,21 @@ class LoginDialog(QDialog):
         if task.cancelled():
             return
         error = task.exception()
+        if isinstance(error, TwoFactorRequired):
+            self._form.setRowVisible(self.two_factor, True)
+            self.two_factor.clear()
+            self.two_factor.setFocus()
+            self.show_error("")  # not an error: the password was right, one step remains
+            self.notice.setText(
+                self.tr("This account needs its two-factor code: enter it, then Connect again.")
+            )
+            self.notice.setVisible(True)
+            return
+        if isinstance(error, TwoFactorRejected):
+            self.show_error(self.tr("The two-factor code is wrong or has expired."))
+            self.two_factor.selectAll()
+            self.two_factor.setFocus()
+            return
         if error is not None:
             self.show_error(self._describe(error, url))
             if isinstance(error, BadCredentials):
@@ -262,32 +313,38 @@ class LoginDialog(QDialog):
             return
         result = task.result()
         name = self.profile_name.text().strip() or _default_profile_name(url)
+        unsaved = ""
         try:
             credentials.save_token(name, result.token)
         except credentials.CredentialsUnavailable as exc:
-            self.show_error(self.tr("Cannot store the login safely: %1").replace("%1", str(exc)))
-            return
+            # Signed in all the same, for this session only: the token stays in memory and
+            # never goes to a file; the next start asks for the password again.
+            unsaved = self.tr(
+                "Signed in for this session only, the sign-in is not saved: %1."
+            ).replace("%1", reason(exc))
         record = ProfileRecord(name, url, username, result.user.id, ProfileKind.REMOTE)
         self.preferences.save_profile(record)
         self.preferences.last_profile = name
         self.preferences.sync()
         self.password.clear()
-        self.outcome = RemoteLogin(ServerProfile(url, result.token, result.user.id, name), record)
+        self.two_factor.clear()  # one use only: never kept
+        self.outcome = RemoteLogin(
+            ServerProfile(url, result.token, result.user.id, name), record, unsaved
+        )
         self.accept()
 
     def _describe(self, error: BaseException, url: str) -> str:
         if isinstance(error, ServerUnreachable):
+            log.info("login to %s: %s", url, error)
             return self.tr(
                 "Cannot reach the server at %1. Check the address and that the server is running."
             ).replace("%1", url)
-        if isinstance(error, BadCredentials):
+        if isinstance(error, BadCredentials) and error.code in ("bad_credentials", "unauthorized"):
+            log.info("login to %s refused: %s", url, error)
             return self.tr("Wrong username or password.")
-        if isinstance(error, ServerRejected):
-            return self.tr("The server refused the login: %1").replace("%1", str(error))
         if isinstance(error, ClientError):
-            return str(error)
-        log.error("login failed unexpectedly", exc_info=error)
-        return self.tr("Login failed: %1").replace("%1", str(error))
+            return self.tr("The server refused the login: %1.").replace("%1", reason(error))
+        return self.tr("Login failed: %1.").replace("%1", reason(error))
 
     def reject(self) -> None:
         if self._task is not None:
@@ -316,9 +373,15 @@ def logout(preferences: Preferences, profile_name: str) -> None:
     revoke it on its server in the background (client/sign_out.py)."""
     from sportello.client.sign_out import end_session_soon
 
-    token = credentials.load_token(profile_name)
     record = preferences.profile(profile_name)
-    credentials.delete_token(profile_name)
+    try:
+        token = credentials.load_token(profile_name)
+        credentials.delete_token(profile_name)
+    except credentials.CredentialsUnavailable as exc:
+        # No keyring: nothing was stored (a session-only sign-in ends with the app's own
+        # logout, which revokes the token it holds in memory).
+        log.info("logout of %s: %s", profile_name, exc)
+        token = None
     if token and record is not None and record.url:
         end_session_soon(record.url, token)
     if preferences.last_profile == profile_name:

@@ -18,6 +18,9 @@ from sportello.client.changes import (
     ConnectionState,
     ConnectionStateChanged,
     ConversationChanged,
+    DeskSettingsChanged,
+    OperatorsTypingChanged,
+    OwnRoleChanged,
     ProfileChanged,
     StateChange,
     SyncStateChanged,
@@ -34,9 +37,11 @@ from sportello.client.records import (
     Ticket,
     TicketEvent,
 )
+from sportello.domain.permissions import DeskAction, allowed
 from sportello.ui import labels
 from sportello.ui.conversation_pane import ConversationPane
 from sportello.ui.desk_awareness_view import DeskAwarenessView
+from sportello.ui.error_texts import reason, sentence
 from sportello.ui.status_bar import ConsoleStatusBar
 from sportello.ui.tasks import TaskRunner
 from sportello.ui.thread_pane import ThreadPane
@@ -114,6 +119,8 @@ class MainWindow(QMainWindow):
         self._install_shortcuts()
         self._unsubscribe = self.state.subscribe(self._on_change)
         self._render_connection()
+        self._update_permissions()
+        self.status.set_operators_typing(tuple(sorted(self.state.operators_typing)))
         self.status.set_missing_features(self.state.missing_features)
         self._update_composer()
         if self.state.connection_state is ConnectionState.ONLINE:
@@ -227,7 +234,7 @@ class MainWindow(QMainWindow):
             self.thread_pane.loading.setText(
                 self.tr("Older messages cannot be loaded right now. Scroll up again to retry.")
             )
-            self.thread_pane.loading.setToolTip(str(error))
+            self.thread_pane.loading.setToolTip(sentence(reason(error)))
             # Do not ask again at once: the next scroll to the top retries.
             QTimer.singleShot(5000, lambda: self.thread_pane.view.set_loading_older(False))
 
@@ -246,13 +253,15 @@ class MainWindow(QMainWindow):
                 self.thread_pane.composer.set_text(text)
             else:
                 self._drafts[conv_id] = text
-            self.status.showMessage(self.tr("Not sent: %1").replace("%1", str(error)), 10_000)
+            self.status.showMessage(self.tr("Not sent: %1.").replace("%1", reason(error)), 10_000)
 
         self.runner.run(self.client.send_message(conv_id, text), on_error=failed)
 
     def retry(self, message: Message) -> None:
         def failed(error: ClientError) -> None:
-            self.status.showMessage(self.tr("Retry failed: %1").replace("%1", str(error)), 10_000)
+            self.status.showMessage(
+                self.tr("Retry failed: %1.").replace("%1", reason(error)), 10_000
+            )
 
         self.runner.run(self.client.retry(message), on_error=failed)
 
@@ -358,6 +367,11 @@ class MainWindow(QMainWindow):
 
         self.runner.run(self.client.ticket_history(ticket_id), on_done=done, on_error=failed)
 
+    def reload_operators(self) -> None:
+        """The operators changed (an admin's Operators window): ask the server again."""
+        self._operators_loaded = False
+        self._load_operators()
+
     def _load_operators(self) -> None:
         if self._operators_loaded or not self._server_has_ticket_edits():
             return
@@ -385,7 +399,7 @@ class MainWindow(QMainWindow):
 
         def failed(error: ClientError) -> None:
             self.ticket_pane.show_error(
-                self.tr("The ticket was not changed: %1").replace("%1", str(error))
+                self.tr("The ticket was not changed: %1.").replace("%1", reason(error))
             )
 
         self.runner.run(
@@ -417,7 +431,7 @@ class MainWindow(QMainWindow):
 
         def failed(error: ClientError) -> None:
             self.ticket_pane.show_error(
-                self.tr("No ticket was created: %1").replace("%1", str(error))
+                self.tr("No ticket was created: %1.").replace("%1", reason(error))
             )
 
         self.runner.run(
@@ -444,7 +458,7 @@ class MainWindow(QMainWindow):
 
         def failed(error: ClientError) -> None:
             self.conversations.show_search_error(
-                self.tr("Search failed: %1").replace("%1", str(error))
+                self.tr("Search failed: %1.").replace("%1", reason(error))
             )
 
         self.runner.run(self.client.search(query), on_done=done, on_error=failed)
@@ -479,8 +493,20 @@ class MainWindow(QMainWindow):
         elif isinstance(change, ProfileChanged):
             self.status.set_missing_features(change.missing)
             self._update_composer()
+        elif isinstance(change, OperatorsTypingChanged):
+            self.status.set_operators_typing(change.who)
         elif isinstance(change, SyncStateChanged):
             self.status.set_syncing(change.syncing)
+        elif isinstance(change, OwnRoleChanged | DeskSettingsChanged):
+            self._update_permissions()
+
+    def _update_permissions(self) -> None:
+        """Offer only what the server would accept from this operator's role."""
+        awareness = getattr(self.client, "awareness", None)
+        assignee_only = bool(getattr(awareness, "assignee_only_replies", False))
+        self.ticket_pane.set_may_reassign(
+            not assignee_only or allowed(self.state.own_role, DeskAction.REASSIGN_TICKETS)
+        )
 
     def _render_connection(self) -> None:
         self.status.set_connection(self.state.connection_state, self.state.connection_detail)

@@ -36,8 +36,9 @@ from PySide6.QtWidgets import (
 from sportello import autostart as autostart_module
 from sportello import credentials
 from sportello.domain.escalation import MAX_INTERVAL, interval_problem
+from sportello.ui.error_texts import keyring_missing_text, reason, sentence
 from sportello.ui.local_server_panel import LocalServerPanel
-from sportello.ui.login_dialog import LoginDialog, LoginFunction, logout
+from sportello.ui.login_dialog import LoginDialog, LoginFunction, RemoteLogin, logout
 from sportello.ui.preferences import (
     Language,
     NotificationPreferences,
@@ -86,10 +87,13 @@ class SettingsDialog(QDialog):
         webhook_url: str = "",
         webhook_secret: str = "",
         login: LoginFunction | None = None,
+        may_configure_local_server: bool = True,
         parent: QWidget | None = None,
     ) -> None:
+        """`may_configure_local_server`: the signed-in role allows it (domain/permissions.py)."""
         super().__init__(parent)
         self.preferences = preferences
+        self.may_configure_local_server = may_configure_local_server
         self._autostart = autostart
         self._login = login
         self.setWindowTitle(self.tr("Sportello: settings"))
@@ -140,16 +144,35 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.profiles_view, 1)
         row.addLayout(buttons)
-        hint = QLabel(
-            self.tr("Passwords are never stored; access tokens are kept in the system keyring."),
-            page,
-        )
-        hint.setWordWrap(True)
+        self.secrets_hint = QLabel(self._where_sign_ins_are_kept(), page)
+        self.secrets_hint.setWordWrap(True)
+        self.secrets_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        hint = self.secrets_hint
         layout = QVBoxLayout(page)
         layout.addLayout(row)
         layout.addWidget(hint)
         self._refresh_profiles()
         return page
+
+    def _where_sign_ins_are_kept(self) -> str:
+        """Where tokens are, said plainly: the keyring, or the local file when none works."""
+        local_file = credentials.local_secrets_file()
+        if local_file is None and credentials.keyring_available():
+            return self.tr(
+                "Passwords are never stored; access tokens are kept in the system keyring."
+            )
+        parts = [self.tr("Passwords are never stored.")]
+        if local_file is not None:
+            parts.append(self.tr(
+                "The sign-in to the server on this computer is kept in the file %1, readable "
+                "only by you, beside the local database (which holds all its messages anyway), "
+                "because no system keyring could keep it."
+            ).replace("%1", str(local_file)))
+        if credentials.keyring_available():
+            parts.append(self.tr("Access tokens of other servers are kept in the system keyring."))
+        else:
+            parts.append(sentence(keyring_missing_text()))
+        return " ".join(parts)
 
     def _build_notifications(self) -> QWidget:
         page = QWidget(self)
@@ -260,11 +283,23 @@ class SettingsDialog(QDialog):
         note.setWordWrap(True)
         self.local_panel = LocalServerPanel(webhook_url, secret, page)
         self.local_panel.setVisible(bool(webhook_url))
+        self.local_restricted = QLabel(
+            self.tr("Only an administrator can change the ticket rules, the port and the "
+                    "webhook secret of the local server."), page,
+        )  # fmt: skip
+        self.local_restricted.setWordWrap(True)
         layout = QVBoxLayout(page)
+        layout.addWidget(self.local_restricted)
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addWidget(self.local_panel)
         layout.addStretch(1)
+        self.local_restricted.setVisible(not self.may_configure_local_server)
+        if not self.may_configure_local_server:
+            for row in range(form.rowCount()):
+                form.setRowVisible(row, False)
+            note.setVisible(False)
+            self.local_panel.setVisible(False)  # it shows the webhook secret
         return page
 
     def _build_general(self) -> QWidget:
@@ -330,13 +365,17 @@ class SettingsDialog(QDialog):
     def _add_profile(self) -> None:
         dialog = LoginDialog(self.preferences, login=self._login, allow_local=False, parent=self)
         dialog.setWindowTitle(self.tr("Add a server"))
-        dialog.finished.connect(lambda _code: self._after_add())
+        dialog.finished.connect(lambda _code: self._after_add(dialog))
         dialog.open()
         self._add_dialog = dialog
 
-    def _after_add(self) -> None:
+    def _after_add(self, dialog: LoginDialog) -> None:
         self._refresh_profiles()
         self.profiles_changed.emit()
+        outcome = dialog.outcome
+        if isinstance(outcome, RemoteLogin) and outcome.unsaved_notice:
+            # No keyring kept it: say so here, the profile will ask for the password.
+            self._show_error(outcome.unsaved_notice)
 
     def _logout_selected(self) -> None:
         record = self._selected()
@@ -345,7 +384,7 @@ class SettingsDialog(QDialog):
         try:
             logout(self.preferences, record.name)
         except credentials.CredentialsUnavailable as exc:
-            self._show_error(str(exc))
+            self._show_error(self.tr("Cannot log out: %1.").replace("%1", reason(exc)))
             return
         self._refresh_profiles()
         self.profile_logged_out.emit(record.name)
@@ -403,7 +442,7 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         """Validate, persist, apply start-at-login; stay open on any problem."""
         self._show_error("")
-        if not self._check_rules():
+        if self.may_configure_local_server and not self._check_rules():
             self.tabs.setCurrentIndex(2)
             self.rules_path.setFocus()
             return
@@ -444,16 +483,19 @@ class SettingsDialog(QDialog):
                     else:
                         self._autostart.disable()
             except (autostart_module.AutostartError, OSError) as exc:
-                self._show_error(self.tr("Start at login: %1").replace("%1", str(exc)))
+                self._show_error(self.tr("Start at login: %1.").replace("%1", reason(exc)))
                 self.tabs.setCurrentIndex(3)
                 return
         prefs.start_at_login = want_autostart
-        text = self.rules_path.text().strip()
-        rules = Path(text) if text else None
-        rules_changed = rules != prefs.rules_file
-        prefs.rules_file = rules
-        port_changed = self.port.value() != prefs.local_port
-        prefs.local_port = self.port.value()
+        rules_changed = port_changed = False
+        rules: Path | None = None
+        if self.may_configure_local_server:
+            text = self.rules_path.text().strip()
+            rules = Path(text) if text else None
+            rules_changed = rules != prefs.rules_file
+            prefs.rules_file = rules
+            port_changed = self.port.value() != prefs.local_port
+            prefs.local_port = self.port.value()
         language = Language(self.language.currentData())
         language_changed = language != prefs.language
         prefs.language = language

@@ -32,6 +32,11 @@ class ConsoleStatusBar(QStatusBar):
         self.url_label = QLabel(server_url, self)
         self.url_label.setAccessibleName(self.tr("Server address"))
         self.url_label.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
+        # The seed back end says only which operator types, never where.
+        self.operators_typing_label = QLabel(self)
+        self.operators_typing_label.setAccessibleName(self.tr("Operators typing"))
+        self.operators_typing_label.setStyleSheet(f"color: {theme.TEXT_MUTED.name()};")
+        self.operators_typing_label.hide()
         self.features_label = QLabel(self)
         self.features_label.setObjectName("missingFeatures")
         self.features_label.setAccessibleName(self.tr("Features this server lacks"))
@@ -44,10 +49,10 @@ class ConsoleStatusBar(QStatusBar):
         self.features_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.addWidget(self.connection_label)
         self.addWidget(self.sync_label)
+        self.addWidget(self.operators_typing_label)
         self.addWidget(self.features_label, 1)
         self.addPermanentWidget(self.url_label)
         self._state = ConnectionState.STOPPED
-        self._detail = ""
         self._retry_at: float | None = None
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
@@ -64,8 +69,9 @@ class ConsoleStatusBar(QStatusBar):
     def set_connection(
         self, state: ConnectionState, detail: str = "", retry_in: float | None = None
     ) -> None:
+        """Show the state in the operator's words; `detail` (English) is the client's log's."""
+        del detail
         self._state = state
-        self._detail = detail
         self._retry_at = time.monotonic() + retry_in if retry_in is not None else None
         if self._retry_at is not None:
             self._countdown.start()
@@ -76,6 +82,16 @@ class ConsoleStatusBar(QStatusBar):
     def set_syncing(self, syncing: bool) -> None:
         self.sync_label.setText(self.tr("Catching up…") if syncing else "")
         self.sync_label.setVisible(syncing)
+
+    def set_operators_typing(self, who: tuple[str, ...]) -> None:
+        """Operators of the back end writing, in no conversation it tells us (the seed's)."""
+        names = ", ".join(self.tr("Operator %1").replace("%1", user_id) for user_id in who)
+        if len(who) == 1:
+            text = self.tr("%1 of this server is typing…").replace("%1", names)
+        else:
+            text = self.tr("%1 of this server are typing…").replace("%1", names)
+        self.operators_typing_label.setText(text if who else "")
+        self.operators_typing_label.setVisible(bool(who))
 
     def set_missing_features(self, missing: tuple[MissingFeature, ...]) -> None:
         if not missing:
@@ -123,7 +139,8 @@ class ConsoleStatusBar(QStatusBar):
         else:
             text = self.tr("Not connected")
         self.connection_label.setText(f"<span style='color:{_DOT[state]}'>●</span> {_escape(text)}")
-        self.connection_label.setToolTip(self._detail)
+        # The detail (why it is offline, in English) is in the log, not in the operator's way.
+        self.connection_label.setToolTip(text)
         self.connection_label.setAccessibleDescription(text)
 
 

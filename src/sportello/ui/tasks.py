@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from sportello.client.errors import ClientError
+from sportello.client.errors import ClientError, UnexpectedFailure
+from sportello.ui.error_texts import reason, sentence
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +63,16 @@ class TaskRunner(QObject):
                 if on_done is not None:
                     on_done(done.result())
                 return
-            if isinstance(error, ClientError):
-                if on_error is not None:
-                    on_error(error)
-                else:
-                    self.failed.emit(str(error))
-                return
-            # A bug, not a condition the user can act on: log it with its traceback once.
-            log.error("background action failed", exc_info=error)
-            self.failed.emit(self.tr("Something went wrong: %1").replace("%1", str(error)))
+            if not isinstance(error, ClientError):
+                # A bug, not a condition the user can act on: log it with its traceback
+                # once, and still report it: a caller that holds a flag until its action
+                # ends (one mark-as-read at a time) must hear of the end, or wedge for good.
+                log.error("background action failed", exc_info=error)
+                error = UnexpectedFailure(f"{type(error).__name__}: {error}")
+            if on_error is not None:
+                on_error(error)
+            else:
+                self.failed.emit(sentence(reason(error)))
 
         task.add_done_callback(finished)
         return task

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from sportello.client.records import Message
 from sportello.domain.values import DeliveryStatus, Direction
 from sportello.ui import glyphs, labels, theme
+from sportello.ui.error_texts import delivery_failure_reason
 from sportello.ui.thread_model import (
     MessageRole,
     ThreadModel,
@@ -202,9 +203,8 @@ class MessageDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _error_text(message: Message) -> str:
-        reason = message.error or labels.tr("unknown error")
         return labels.tr("Not sent: %1. Press Ctrl+R or right-click to retry.").replace(
-            "%1", reason
+            "%1", delivery_failure_reason(message.error)
         )
 
     # ---- painting -----------------------------------------------------------------------

@@ -59,6 +59,8 @@ class TicketPane(QWidget):
         self._known_assignees: set[str] = set()
         self._operator_names: dict[str, str] = {}
         self._others: list[Ticket] = []
+        self._editable = True
+        self._may_reassign = True  # False: the assignee picker offers "Nobody" and me only
 
         self.heading = QLabel(self)
         self.heading.setObjectName("ticketHeading")
@@ -246,11 +248,24 @@ class TicketPane(QWidget):
         self.history_model.setStringList(lines)
         _fit_to_rows(self.history_view, HISTORY_MAX_H)
 
+    def set_may_reassign(self, may: bool) -> None:
+        """Whether this operator may give tickets to colleagues or take them from one.
+
+        False on a desk where only the assignee replies, for an operator who is not an
+        admin (domain/permissions.py): the picker then offers what the server accepts.
+        """
+        if may == self._may_reassign:
+            return
+        self._may_reassign = may
+        if self._ticket is not None:
+            self._fill_assignees(self._ticket)
+
     def _fill_assignees(self, ticket: Ticket) -> None:
         combo = self.assignee_combo
         combo.clear()
+        colleagues = self._known_assignees if self._may_reassign else set()
         ids = sorted(
-            self._known_assignees | {self.own_user_id} - {""},
+            colleagues | {self.own_user_id} - {""},
             key=lambda i: (i != self.own_user_id, self.assignee_label(i).lower()),
         )
         combo.addItem(self.assignee_label(None), "")  # "Nobody": also how to unassign
@@ -259,6 +274,13 @@ class TicketPane(QWidget):
         if ticket.assignee_id and combo.findData(ticket.assignee_id) < 0:
             combo.addItem(self.assignee_label(ticket.assignee_id), ticket.assignee_id)
         self._select(combo, ticket.assignee_id or "")
+        held_by_colleague = bool(ticket.assignee_id) and ticket.assignee_id != self.own_user_id
+        locked = not self._may_reassign and held_by_colleague
+        combo.setEnabled(self._editable and not locked)
+        if locked:
+            combo.setToolTip(self.tr("Only an administrator can take a ticket from its assignee."))
+        elif self._editable:
+            combo.setToolTip("")
 
     def _fill_others(self, others: list[Ticket]) -> None:
         self.others_model.clear()
@@ -312,9 +334,12 @@ class TicketPane(QWidget):
 
     def set_editable(self, editable: bool, reason: str = "") -> None:
         """Disable the combos when the server cannot change tickets, and say why."""
+        self._editable = editable
         for combo in (self.status_combo, self.priority_combo, self.assignee_combo):
             combo.setEnabled(editable)
             combo.setToolTip("" if editable else reason)
+        if editable and self._ticket is not None:
+            self._fill_assignees(self._ticket)  # a colleague's ticket may stay locked
 
     def set_create_available(self, available: bool, reason: str = "") -> None:
         self.create_button.setEnabled(available)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
+from sportello.domain.text_repair import repair_tree
 from sportello.domain.values import Gateway
 
 DEFAULT_TIMEOUT_S = 15.0
@@ -128,7 +129,8 @@ async def post_json(
             f"{gateway_label} unreachable: {type(exc).__name__}: {exc}", retryable=True
         ) from None
     try:
-        data: object = json.loads(text) if text else None
+        # The answer's text (message id, error) is stored: repaired like any inbound text.
+        data: object = repair_tree(json.loads(text))[0] if text else None
     except ValueError:
         data = None
     return HttpAnswer(status=status, data=data, text=text)
