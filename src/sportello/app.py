@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -948,5 +949,7 @@ def run_app(
         with loop:
             status: int = loop.run_until_complete(desktop.run(desktop.first_step(profile, local)))
     finally:
-        wakeup.close()
+        # The quit is done: a late signal must not turn this clean exit into a
+        # KeyboardInterrupt (SIGINT) or a kill (SIGTERM) while Python tears down.
+        wakeup.close(then=signal.SIG_IGN)
     return status

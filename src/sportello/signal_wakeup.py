@@ -65,11 +65,14 @@ class SignalWakeup(QObject):
         with contextlib.suppress(BlockingIOError, InterruptedError):
             self._reader.recv(512)
 
-    def close(self) -> None:
-        """Put back the handlers and the wakeup fd that were there before; idempotent."""
+    def close(self, then: _Handler = None) -> None:
+        """Put back the handlers and the wakeup fd that were there before (or install
+        `then` for these signals, e.g. SIG_IGN once the quit is done); idempotent."""
         if not self._previous:
             return
         for signum, handler in self._previous.items():
+            if then is not None:
+                handler = then
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
         self._previous.clear()
         signal.set_wakeup_fd(self._previous_fd)

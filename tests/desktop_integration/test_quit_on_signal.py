@@ -125,6 +125,26 @@ def test_local_mode_quits_on_a_signal_with_its_dialog_open_and_stops_the_server(
     assert not (home.app_data / "local-server.json").exists()
 
 
+def test_a_second_signal_during_the_quit_still_ends_cleanly(home):
+    port = free_port()
+    settings = home.config / "Sportello" / "Sportello.ini"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(f"[local_server]\nport={port}\n", encoding="utf-8")
+    app = AppProcess("--local")
+    try:
+        started = app.wait_for("started the local server (pid")
+        server_pid = int(started.split("(pid ")[1].split(",")[0])
+        app.wait_for(f"online: http://127.0.0.1:{port}")
+        app.proc.send_signal(signal.SIGTERM)
+        app.wait_for(f"stopping the local server (pid {server_pid})", timeout=EXIT_TIMEOUT)
+        # Impatient: Ctrl+C while the server drains. The quit goes on as it was.
+        assert app.exit_code_after(signal.SIGINT) == 0
+    finally:
+        app.kill()
+    assert _gone(server_pid)
+    assert not (home.app_data / "local-server.json").exists()
+
+
 def test_quitting_while_the_local_server_starts_does_not_wait_for_it(home):
     """A signal during "Starting the local server…": the app stops the half-started server
     at once instead of waiting (up to 90 s) for it to answer first."""
