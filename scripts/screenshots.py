@@ -36,6 +36,8 @@ from sportello.domain.values import (  # noqa: E402
     iso_utc,
 )
 from sportello.ui.conversation_model import ConversationFilter  # noqa: E402
+from sportello.ui.i18n import install_translators  # noqa: E402
+from sportello.ui.local_server_bar import LocalServerDownBar  # noqa: E402
 from sportello.ui.main_window import MainWindow  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -446,6 +448,30 @@ async def main_window_shots() -> None:
     await seed_shots(save)
 
 
+async def local_server_down_shot() -> None:
+    """local_server_down.png: the console, in Italian, while the local server stays down."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    install_translators(app, "it")
+    try:
+        client = await build_client(seed=False)
+        client.state.set_connection(ConnectionState.OFFLINE)  # nothing listens any more
+        window = MainWindow(client)
+        bar = LocalServerDownBar(window)
+        window.add_bar(bar)
+        bar.show_down(LocalServerDownBar.down_text(3200, ""))
+        window.resize(1440, 880)
+        window.show()
+        window.conversations.select_conversation("bianchi")
+        await wait_for(lambda: window.thread_pane.model.rowCount() > 5)
+        await asyncio.sleep(0.3)
+        save(window, "local_server_down.png")
+        window.close()
+        await client.stop()
+    finally:
+        install_translators(app, "en")
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv)
@@ -456,6 +482,7 @@ def main() -> int:
     asyncio.set_event_loop(loop)
     with loop:
         loop.run_until_complete(main_window_shots())
+        loop.run_until_complete(local_server_down_shot())
     return 0
 
 

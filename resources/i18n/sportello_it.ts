@@ -60,11 +60,15 @@
         <translation>Il server locale si è fermato inaspettatamente: lo riavvio…</translation>
     </message>
     <message>
-        <source>Local server stopped: %1</source>
-        <translation>Server locale fermo: %1</translation>
+        <source>Local server: could not start</source>
+        <translation>Server locale: avvio non riuscito</translation>
     </message>
     <message>
         <source>Local server: stopped</source>
+        <translation>Server locale: fermo</translation>
+    </message>
+    <message>
+        <source>Local server: down</source>
         <translation>Server locale: fermo</translation>
     </message>
     <message>
@@ -521,6 +525,10 @@
         <translation>Indirizzo e segreto del &amp;webhook…</translation>
     </message>
     <message>
+        <source>&amp;Restart the server</source>
+        <translation>&amp;Riavvia il server</translation>
+    </message>
+    <message>
         <source>This computer (local server)</source>
         <translation>Questo computer (server locale)</translation>
     </message>
@@ -849,6 +857,10 @@
         <translation>Nessuno l&apos;ha ancora aperto.</translation>
     </message>
     <message>
+        <source>The local server is down</source>
+        <translation>Il server locale è fermo</translation>
+    </message>
+    <message>
         <source>Not marked as read: %1.</source>
         <translation>Non segnato come letto: %1.</translation>
     </message>
@@ -951,6 +963,29 @@
     <message>
         <source>%1 (%2, %3): %4</source>
         <translation>%1 (%2, %3): %4</translation>
+    </message>
+</context>
+<context>
+    <name>LocalServerDownBar</name>
+    <message>
+        <source>Local server down</source>
+        <translation>Server locale fermo</translation>
+    </message>
+    <message>
+        <source>Restart the server</source>
+        <translation>Riavvia il server</translation>
+    </message>
+    <message>
+        <source>The local server is down: port %1 is used by another program. Close that program, then restart the server.</source>
+        <translation>Il server locale è fermo: la porta %1 è usata da un altro programma. Chiudi quel programma, poi riavvia il server.</translation>
+    </message>
+    <message>
+        <source>The local server is down: it stopped and restarting it did not help. Its log says why: %1</source>
+        <translation>Il server locale è fermo: si è interrotto e riavviarlo non è servito. Il motivo è nel suo registro: %1</translation>
+    </message>
+    <message>
+        <source>Starting the local server…</source>
+        <translation>Avvio del server locale…</translation>
     </message>
 </context>
 <context>
@@ -1786,6 +1821,10 @@ Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;
     <message>
         <source>Resume notifications</source>
         <translation>Riattiva le notifiche</translation>
+    </message>
+    <message>
+        <source>Restart the server</source>
+        <translation>Riavvia il server</translation>
     </message>
     <message>
         <source>Quit Sportello</source>

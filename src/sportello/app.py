@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -39,7 +40,9 @@ if TYPE_CHECKING:
     from sportello.client.api import SportelloClient
     from sportello.client.records import ServerProfile
     from sportello.local_server import LocalServerState, LocalServerSupervisor
+    from sportello.signal_wakeup import SignalWakeup
     from sportello.ui.console_menus import ConsoleMenus
+    from sportello.ui.local_server_bar import LocalServerDownBar
     from sportello.ui.login_dialog import LoginDialog, LoginFunction, RemoteLogin
     from sportello.ui.main_window import MainWindow
     from sportello.ui.preferences import Preferences, ProfileRecord
@@ -139,14 +142,17 @@ class Desktop(QObject):
 
     Signals for the tray and notifications: `console_opened(window, client)` each time a
     console opens, `console_closed()` before it goes, `local_server_changed(state, text)`,
-    `preferences_changed()` after the settings dialog saved. Background profiles notify
-    through the foreground console's alerts (desktop_alerts.AlertsAttachment, a child).
+    `local_server_down(text)` when the local server stays down (`restart_local_server()`
+    starts it again), `preferences_changed()` after the settings dialog saved. Background
+    profiles notify through the foreground console's alerts (desktop_alerts.AlertsAttachment,
+    a child).
     Quit through `request_quit()` (it stops every client and the local server cleanly).
     """
 
     console_opened = Signal(object, object)
     console_closed = Signal()
     local_server_changed = Signal(str, str)
+    local_server_down = Signal(str)  # it gave up restarting: why, and what to do
     preferences_changed = Signal()  # the settings dialog saved (notifications, sound...)
 
     def __init__(
@@ -171,9 +177,11 @@ class Desktop(QObject):
         self.dialog: LoginDialog | None = None
         self.menus: ConsoleMenus | None = None
         self.switcher: ProfileSwitcher | None = None
+        self.server_bar: LocalServerDownBar | None = None
         self.exit_code = 0
         self._ended: asyncio.Future[ConsoleEnd] | None = None
         self._quitting = False
+        self._starting_local: asyncio.Task[None] | None = None  # cancelled by a quit
         from sportello.ui.background_profiles import ConnectedProfiles
 
         # Every connected profile of this run: the console's and the background ones.
@@ -239,6 +247,10 @@ class Desktop(QObject):
         self._quitting = True
         if self.dialog is not None:
             self.dialog.reject()
+        if self._starting_local is not None:
+            # Do not wait for a server we are about to stop to become ready (up to 90 s):
+            # run() stops it, ready or not (the supervisor owns it from its spawn).
+            self._starting_local.cancel()
         self._end(End.QUIT)
 
     # ---- steps --------------------------------------------------------------------------
@@ -270,6 +282,7 @@ class Desktop(QObject):
         dialog.finished.connect(dialog_finished)
         dialog.open()
         dialog.raise_()
+        log.info("sign-in dialog open")
         try:
             await finished
         finally:
@@ -311,7 +324,7 @@ class Desktop(QObject):
             conversation_id=conversation_id,
         )
 
-    async def _start_local(self, step: StartLocal) -> Step:
+    async def _start_local(self, step: StartLocal) -> Step | None:
         from sportello import credentials
         from sportello.client.errors import ClientError
         from sportello.local_operator import (
@@ -338,7 +351,8 @@ class Desktop(QObject):
             secret = await off_the_loop(ensure_webhook_secret)
             supervisor = LocalServerSupervisor(config, secret, on_state=self._local_state)
             self.supervisor = supervisor
-            await supervisor.start()
+            if not await self._start_unless_quitting(supervisor):
+                return None
             if step.fresh_login:
                 await off_the_loop(forget_local_token)
             record = prefs.profile(LOCAL_PROFILE)
@@ -375,6 +389,22 @@ class Desktop(QObject):
         prefs.last_profile = LOCAL_PROFILE
         prefs.sync()
         return OpenConsole(profile, local=True)
+
+    async def _start_unless_quitting(self, supervisor: LocalServerSupervisor) -> bool:
+        """Start the local server; False when the operator quit before it was ready."""
+        starting = asyncio.ensure_future(supervisor.start())
+        self._starting_local = starting
+        try:
+            await starting
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not self._quitting or (current is not None and current.cancelling()):
+                raise  # we were cancelled ourselves: not ours to swallow
+            log.info("quit while the local server was starting")
+            return False
+        finally:
+            self._starting_local = None
+        return True
 
     async def _console(self, step: OpenConsole) -> Step | None:
         from sportello.client.api import SportelloClient
@@ -419,6 +449,13 @@ class Desktop(QObject):
         menus.local_server_requested.connect(lambda: self._show_local_details(window))
         menus.operators_requested.connect(lambda: self._open_operators(window))
         forget_role = follow_role(window, menus, step)
+        if step.local:
+            from sportello.ui.local_server_bar import LocalServerDownBar
+
+            self.server_bar = LocalServerDownBar(window)
+            window.add_bar(self.server_bar)
+            self.server_bar.restart_requested.connect(self.restart_local_server)
+            menus.restart_server_requested.connect(self.restart_local_server)
         switcher = ProfileSwitcher(
             window, self.connected, self.preferences.profiles(), profile.name
         )
@@ -466,7 +503,7 @@ class Desktop(QObject):
             forget_role()
             self.app.lastWindowClosed.disconnect(last_window_closed)
             self.console_closed.emit()
-            self.client = self.window = self.menus = self.switcher = None
+            self.client = self.window = self.menus = self.switcher = self.server_bar = None
             self._ended = None
             if end is not None and end.kind is End.QUIT:
                 self._remember_connected()
@@ -739,20 +776,54 @@ class Desktop(QObject):
 
     # ---- local server -------------------------------------------------------------------
 
-    def _local_state(self, state: LocalServerState, detail: str) -> None:
+    def _local_state(self, state: LocalServerState, _detail: str) -> None:
         from sportello.local_server import LocalServerState
 
         texts = {
             LocalServerState.STARTING: tr("Local server: starting…"),
             LocalServerState.RUNNING: tr("Local server: running"),
             LocalServerState.RESTARTING: tr("Local server stopped unexpectedly: restarting it…"),
-            LocalServerState.FAILED: tr("Local server stopped: %1").replace("%1", detail),
+            # The detail is English (and in the log): the operator reads a whole sentence.
+            LocalServerState.FAILED: tr("Local server: could not start"),
             LocalServerState.STOPPED: tr("Local server: stopped"),
+            LocalServerState.DOWN: tr("Local server: down"),
         }
         text = texts[state]
         self.local_server_changed.emit(state.value, text)
+        down = state is LocalServerState.DOWN
+        if self.menus is not None:
+            self.menus.set_server_down(down)
+        if down:
+            sentence = self._down_text()
+            if self.server_bar is not None:
+                self.server_bar.show_down(sentence)
+            self.local_server_down.emit(sentence)
+            return  # the bar says it, and stays
+        if state is LocalServerState.RUNNING and self.server_bar is not None:
+            self.server_bar.hide()
         if self.window is not None and state is not LocalServerState.STOPPED:
             self.window.status.showMessage(text, 0 if state is LocalServerState.FAILED else 8000)
+
+    def restart_local_server(self) -> None:
+        """The operator's "Restart the server" (bar, Server menu, tray) while it is down."""
+        from sportello.local_server import LocalServerState
+
+        supervisor = self.supervisor
+        if supervisor is None or supervisor.state is not LocalServerState.DOWN:
+            return  # running, or already starting: nothing to do
+        if self.server_bar is not None:
+            self.server_bar.show_starting()
+        self._spawn(supervisor.revive())
+
+    def _down_text(self) -> str:
+        from sportello.local_server import PortInUse
+        from sportello.ui.local_server_bar import LocalServerDownBar
+
+        supervisor = self.supervisor
+        error = supervisor.last_error if supervisor is not None else None
+        port = error.port if isinstance(error, PortInUse) else None
+        log_path = str(supervisor.log_path) if supervisor is not None else ""
+        return LocalServerDownBar.down_text(port, log_path)
 
     async def _stop_local(self) -> None:
         supervisor, self.supervisor = self.supervisor, None
@@ -811,16 +882,20 @@ def _busy_dialog(text: str) -> Any:
     return busy
 
 
-def _quit_on_signals(desktop: Desktop) -> None:
-    """Ctrl+C and SIGTERM (session logout, `kill`) quit cleanly, stopping the local server."""
-    import signal
+def _quit_on_signals(desktop: Desktop) -> SignalWakeup:
+    """Ctrl+C and SIGTERM (session logout, `kill`) quit at once and cleanly, stopping the
+    local server, also while a dialog waits for a click (see signal_wakeup). Exit code 0:
+    a quit asked for from outside is an ordinary quit, as the server's SIGTERM drain is."""
+    from sportello.signal_wakeup import SignalWakeup
 
-    def handler(_signum: int, _frame: object) -> None:
+    wakeup = SignalWakeup(parent=desktop)
+
+    def quit_on(_signum: int) -> None:
         log.info("quitting on a signal")
         desktop.request_quit()
 
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
+    wakeup.received.connect(quit_on)
+    return wakeup
 
 
 def _configure_logging() -> None:
@@ -869,7 +944,12 @@ def run_app(
     attach_desktop_alerts(desktop)  # tray, notifications and sound for every console
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    _quit_on_signals(desktop)
-    with loop:
-        status: int = loop.run_until_complete(desktop.run(desktop.first_step(profile, local)))
-        return status
+    wakeup = _quit_on_signals(desktop)
+    try:
+        with loop:
+            status: int = loop.run_until_complete(desktop.run(desktop.first_step(profile, local)))
+    finally:
+        # The quit is done: a late signal must not turn this clean exit into a
+        # KeyboardInterrupt (SIGINT) or a kill (SIGTERM) while Python tears down.
+        wakeup.close(then=signal.SIG_IGN)
+    return status

@@ -14,6 +14,11 @@ idempotent on the gateway's message id).
 
 Stopping (app quit) sends SIGTERM, which makes the server drain in-flight work and exit 0,
 then waits; SIGKILL only after the drain timeout.
+
+A child that dies is started again after a backoff (1, 2, 4 ... 30 s); a restart that
+fails (port taken meanwhile, database unreachable) is retried the same way, up to
+`max_restarts` attempts in a row, then the supervisor gives up: state DOWN, an ERROR line
+in the log, and the server stays down until `revive()` (the operator's "Restart").
 """
 
 from __future__ import annotations
@@ -45,7 +50,6 @@ from sportello.server.listen_check import cannot_listen_reason
 
 log = logging.getLogger(__name__)
 
-EXIT_USAGE = 2  # `sportello server`: bad flags, unreachable database, port in use
 STATE_FILE = "local-server.json"
 LOG_FILE = "local-server.log"
 LOG_ROTATE_BYTES = 5 * 1024 * 1024
@@ -56,8 +60,9 @@ class LocalServerState(StrEnum):
     STOPPED = "stopped"
     STARTING = "starting"
     RUNNING = "running"
-    RESTARTING = "restarting"  # it died; waiting out the backoff before the next start
-    FAILED = "failed"  # cannot start (port taken, bad rules) or crashed too often
+    RESTARTING = "restarting"  # it died or a restart failed; waiting out the backoff
+    FAILED = "failed"  # `start()` could not start it (port taken, bad rules)
+    DOWN = "down"  # it died and every restart failed: nothing listens until `revive()`
 
 
 class LocalServerError(Exception):
@@ -170,7 +175,7 @@ class LocalServerSupervisor:
         webhook_secret: str,
         *,
         on_state: StateListener | None = None,
-        max_crashes: int = 5,
+        max_restarts: int = 8,
         backoff_base: float = 1.0,
         backoff_max: float = 30.0,
         stable_after: float = 60.0,
@@ -180,7 +185,9 @@ class LocalServerSupervisor:
         self.config = config
         self._secret = webhook_secret
         self._listeners: list[StateListener] = [on_state] if on_state else []
-        self.max_crashes = max_crashes
+        # Restart attempts in a row (a child that dies before `stable_after` continues
+        # the count) before giving up: 8 with the defaults is about two minutes of trying.
+        self.max_restarts = max_restarts
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.stable_after = stable_after
@@ -190,7 +197,8 @@ class LocalServerSupervisor:
         self.detail = ""
         self.pid: int | None = None
         self.adopted = False
-        self.crashes = 0
+        self.restarts = 0  # attempts in the current run of failures
+        self.last_error: LocalServerError | None = None  # why the last start failed
         self._proc: subprocess.Popen[bytes] | None = None
         self._log_offset = 0
         self._watcher: asyncio.Task[None] | None = None
@@ -227,15 +235,33 @@ class LocalServerSupervisor:
         Raises PortInUse when another program holds the port, LocalServerError when the
         server refuses to start (its one-line error) or does not become ready.
         """
+        await self._start(LocalServerState.FAILED)
+
+    async def revive(self) -> bool:
+        """Start again after the supervisor gave up (the operator's "Restart the server"),
+        with a fresh count of attempts. False, and state DOWN with the reason, if it fails."""
+        if self.state is LocalServerState.RUNNING:
+            return True
+        log.info("local server: starting it again at the operator's request")
+        try:
+            await self._start(LocalServerState.DOWN)
+        except LocalServerError as exc:
+            log.error("local server: still down: %s", exc)
+            return False
+        return True
+
+    async def _start(self, failed_state: LocalServerState) -> None:
         self._stopping = False
-        self.crashes = 0
+        self.restarts = 0
+        self.last_error = None
         make_private_dir(self.config.data_dir)  # the database, its logs and state live here
         self._set(LocalServerState.STARTING, "")
         try:
             if not await self._adopt():
                 await self._spawn_and_wait()
         except LocalServerError as exc:
-            self._set(LocalServerState.FAILED, str(exc))
+            self.last_error = exc
+            self._set(failed_state, str(exc))
             raise
         self._watcher = asyncio.get_running_loop().create_task(
             self._watch(), name="local-server-watch"
@@ -251,6 +277,7 @@ class LocalServerSupervisor:
             self._watcher = None
         pid, proc = self.pid, self._proc
         if pid is not None:
+            log.info("stopping the local server (pid %s)", pid)
             _signal_stop(pid, proc)
             if not await self._wait_exit(pid, proc, self.config.drain_timeout + 5.0):
                 log.warning("local server did not stop after SIGTERM; killing it (pid %s)", pid)
@@ -336,7 +363,11 @@ class LocalServerSupervisor:
         if not port_is_free(self.config.host, self.config.port):
             raise PortInUse(self.config.host, self.config.port)
         proc = self._spawn()
+        # Ours from now on, ready or not: a stop() while it starts (the app quits, the
+        # watcher is cancelled) must end it too, not leave it serving unsupervised.
+        self.pid, self._proc, self.adopted = proc.pid, proc, False
         if not await self._wait_ready(proc.pid, proc, self.ready_timeout):
+            self.pid, self._proc = None, None
             code = proc.poll()
             if code is None:
                 _signal_kill(proc.pid, proc)
@@ -346,7 +377,6 @@ class LocalServerSupervisor:
                     f"(log: {self.log_path})"
                 )
             raise self._exit_error(code)
-        self.pid, self._proc, self.adopted = proc.pid, proc, False
         self._write_state_file(proc.pid)
         self._set(LocalServerState.RUNNING, "")
 
@@ -417,51 +447,66 @@ class LocalServerSupervisor:
     # ---- watching -----------------------------------------------------------------------
 
     async def _watch(self) -> None:
+        """Restart the child whenever it dies, until it stays down or we stop."""
+        while not self._stopping:
+            code = await self._wait_for_death()
+            if code is None:
+                return  # stopping, or detached
+            reason = self._last_error_line() if self._proc is not None else ""
+            self._forget()
+            log.warning(
+                "local server exited with code %s%s", code, f" ({reason})" if reason else ""
+            )
+            if not await self._restart_with_backoff(f"exit code {code}"):
+                return
+
+    async def _wait_for_death(self) -> int | None:
+        """The child's exit code once it is gone; None when we stop watching first. A child
+        that ran `stable_after` seconds ends the run of failures: a later death counts anew."""
         started = time.monotonic()
         while not self._stopping:
             await asyncio.sleep(self.poll_interval)
             pid, proc = self.pid, self._proc
             if pid is None:
-                return
+                return None
             code = proc.poll() if proc is not None else (None if _pid_alive(pid) else -1)
-            if code is None:
-                if time.monotonic() - started > self.stable_after:
-                    self.crashes = 0  # ran long enough: a later crash starts a new count
-                continue
-            if self._stopping:
-                return
-            self._forget()
-            reason = self._last_error_line() if proc is not None else ""
-            self.crashes += 1
-            if code == EXIT_USAGE and proc is not None:
-                error = self._exit_error(code)
-                self._set(LocalServerState.FAILED, str(error))
-                return
-            if self.crashes >= self.max_crashes:
-                self._set(
-                    LocalServerState.FAILED,
-                    f"the local server stopped {self.crashes} times in a row and will not be "
-                    f"restarted (last exit code {code}{'; ' + reason if reason else ''}; "
-                    f"log: {self.log_path})",
-                )
-                return
-            delay = min(self.backoff_base * 2 ** (self.crashes - 1), self.backoff_max)
-            log.warning("local server exited with code %s; restarting in %.1f s", code, delay)
-            self._set(LocalServerState.RESTARTING, f"exit code {code}")
+            if code is not None:
+                return None if self._stopping else code
+            if self.restarts and time.monotonic() - started > self.stable_after:
+                self.restarts = 0
+        return None
+
+    async def _restart_with_backoff(self, why: str) -> bool:
+        """Start a new child after a backoff, retrying failed starts the same way; True once
+        one runs, False when we stop or give up (state DOWN, said in the log)."""
+        while self.restarts < self.max_restarts:
+            delay = min(self.backoff_base * 2**self.restarts, self.backoff_max)
+            self.restarts += 1
+            log.warning(
+                "local server: restart %d of %d in %g s (%s)",
+                self.restarts, self.max_restarts, delay, why,
+            )  # fmt: skip
+            self._set(LocalServerState.RESTARTING, why)
             await asyncio.sleep(delay)
             if self._stopping:
-                return
+                return False
             self._set(LocalServerState.STARTING, "")
             try:
                 await self._spawn_and_wait()
             except LocalServerError as exc:
-                if isinstance(exc, PortInUse) or self.crashes + 1 >= self.max_crashes:
-                    self._set(LocalServerState.FAILED, str(exc))
-                    return
-                self.crashes += 1
-                self._set(LocalServerState.RESTARTING, str(exc))
+                self.last_error = exc
+                why = str(exc)
+                log.warning("local server: restart %d failed: %s", self.restarts, exc)
                 continue
-            started = time.monotonic()
+            log.info("local server: running again after restart %d", self.restarts)
+            return True
+        text = (
+            f"the local server is down: {self.restarts} restarts in a row did not keep it "
+            f"running; giving up (last: {why}; log: {self.log_path})"
+        )
+        log.error("%s", text)
+        self._set(LocalServerState.DOWN, text)
+        return False
 
     async def _wait_exit(
         self, pid: int, proc: subprocess.Popen[bytes] | None, timeout: float

@@ -17,6 +17,8 @@ from sportello.local_server import (
     child_env,
     sportello_command,
 )
+from sportello.ui.desktop_alerts import AlertsAttachment
+from sportello.ui.notifications.toast import ToastNotifier
 from sportello.ui.preferences import Preferences
 
 WAIT_MS = 60_000
@@ -54,6 +56,21 @@ def office_server(folder: Path, port: int, qtbot: QtBot) -> Iterator[LocalServer
         yield supervisor
     finally:
         run(qtbot, supervisor.stop())
+
+
+def toast_notifier(app: AppUnderTest, qtbot: QtBot) -> ToastNotifier:
+    """The console's notifier, made the in-app toast (offscreen there is no D-Bus daemon;
+    the D-Bus path is covered by tests/desktop)."""
+    attachment = app.desktop.findChild(AlertsAttachment)
+    qtbot.waitUntil(lambda: attachment is not None and attachment.alerts is not None,
+                    timeout=WAIT_MS)  # fmt: skip
+    assert attachment is not None and attachment.alerts is not None
+    alerts = attachment.alerts
+    if alerts.choice_task is not None:
+        qtbot.waitUntil(alerts.choice_task.done, timeout=WAIT_MS)
+    notifier = ToastNotifier(app.desktop.window)
+    alerts.use_notifier(notifier)
+    return notifier
 
 
 def run(qtbot: QtBot, coroutine: object) -> object:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 
 import aiohttp
 import pytest
-from app_driver import WAIT_MS, AppUnderTest, run
+from app_driver import WAIT_MS, AppUnderTest, run, toast_notifier
 from local_harness import files_containing, free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -17,6 +18,7 @@ from sportello.app import StartLocal
 from sportello.domain.values import Priority
 from sportello.local_operator import LOCAL_PROFILE
 from sportello.local_server import LocalServerState
+from sportello.ui.desktop_alerts import LOCAL_SERVER_KEY, AlertsAttachment, attach_desktop_alerts
 from sportello.ui.local_server_panel import LocalServerReadyDialog
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileKind
@@ -108,6 +110,79 @@ def test_the_local_server_is_restarted_when_it_dies(home, qapp, qtbot, qt_loop):
     assert statuses == [200]
     qtbot.waitUntil(lambda: window.conversations.model.rowCount() == 1, timeout=WAIT_MS)
     assert app.quit() == 0
+
+
+def test_a_server_that_stays_down_shows_a_red_bar_a_notification_and_restarts(
+    home, qapp, qtbot, qt_loop
+):
+    """The server dies and another program takes its port: the restarts fail, the app
+    says so in a red bar and a notification, and "Restart the server" (bar, Server menu,
+    tray) brings it back once the port is free."""
+    import signal
+
+    port = free_port()
+    app = AppUnderTest(qapp, qtbot, StartLocal(port))
+    attach_desktop_alerts(app.desktop)
+    window = app.wait_console()
+    toast = toast_notifier(app, qtbot)
+    shown: list[str] = []
+    toast.shown.connect(shown.append)
+    tray = app.desktop.findChild(AlertsAttachment).alerts.tray
+    menus, bar = app.desktop.menus, app.desktop.server_bar
+    supervisor = app.desktop.supervisor
+    supervisor.backoff_base, supervisor.backoff_max, supervisor.max_restarts = 0.05, 0.2, 2
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+
+    def take_the_port(state: LocalServerState, _detail: str) -> None:
+        if state is LocalServerState.RESTARTING and squatter.fileno() >= 0:
+            with contextlib.suppress(OSError):  # taken already, at the first restart
+                squatter.bind(("127.0.0.1", port))
+                squatter.listen()
+
+    supervisor.subscribe(take_the_port)
+    assert bar is not None and not bar.isVisible()
+    restarts = (menus.restart_server_action, tray.restart_server_action)
+    assert not any(action.isVisible() for action in restarts)
+    try:
+        os.kill(supervisor.pid, signal.SIGKILL)
+        qtbot.waitUntil(bar.isVisible, timeout=WAIT_MS)
+        assert supervisor.state is LocalServerState.DOWN
+        down = (
+            f"The local server is down: port {port} is used by another program. Close that "
+            "program, then restart the server."
+        )
+        assert bar.text.text() == down and bar.restart_button.isEnabled()
+        assert bar.restart_button.text() == "Restart the server"
+        assert all(action.isVisible() for action in restarts)
+        assert tray.server_status == "Local server: down"
+        qtbot.waitUntil(toast.toast.isVisible, timeout=WAIT_MS)
+        assert toast.toast.title.text() == "The local server is down"
+        assert toast.toast.body.text() == down
+
+        # Restart from the Server menu, then the tray, while the port is still taken: it
+        # stays down, saying why; the notification is not repeated for the same outage.
+        for action in restarts:
+            action.trigger()
+            assert not bar.restart_button.isEnabled()  # starting: no second click meanwhile
+            qtbot.waitUntil(bar.restart_button.isEnabled, timeout=WAIT_MS)
+            assert supervisor.state is LocalServerState.DOWN and bar.text.text() == down
+        assert shown == [LOCAL_SERVER_KEY]
+    finally:
+        squatter.close()
+
+    # The port is free: the bar's button brings the server back and the bar goes.
+    qtbot.mouseClick(bar.restart_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: supervisor.state is LocalServerState.RUNNING, timeout=WAIT_MS)
+    assert not bar.isVisible() and not toast.toast.isVisible()
+    assert not any(action.isVisible() for action in restarts)
+    statuses = run(qtbot, _post_all(supervisor.base_url, supervisor.webhook_secret, ["ciao"]))
+    assert statuses == [200]
+    qtbot.waitUntil(lambda: window.conversations.model.rowCount() == 1, timeout=WAIT_MS)
+
+    pid = supervisor.pid
+    assert app.quit() == 0
+    assert pid is not None and _gone(pid)
 
 
 def test_a_taken_port_is_refused_with_a_clear_message(home, qapp, qtbot, qt_loop):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -135,7 +136,7 @@ async def test_a_crashed_server_is_restarted_then_given_up_after_repeated_crashe
     states: list[LocalServerState] = []
     supervisor = LocalServerSupervisor(
         config, ensure_webhook_secret(), on_state=lambda s, d: states.append(s),
-        max_crashes=2, backoff_base=0.2, poll_interval=0.1,
+        max_restarts=1, backoff_base=0.2, poll_interval=0.1,
     )  # fmt: skip
     await supervisor.start()
     try:
@@ -149,10 +150,116 @@ async def test_a_crashed_server_is_restarted_then_given_up_after_repeated_crashe
         second = supervisor.pid
         assert second is not None
         os.kill(second, signal.SIGKILL)
-        await _wait_for(lambda: supervisor.state is LocalServerState.FAILED)
-        assert "stopped 2 times in a row" in supervisor.detail
+        await _wait_for(lambda: supervisor.state is LocalServerState.DOWN)
+        assert "1 restarts in a row did not keep it running" in supervisor.detail
     finally:
         await supervisor.stop()
+
+
+async def test_a_failing_restart_is_retried_with_backoff_then_given_up_until_revived(home, caplog):
+    """The child dies and another program takes its port before the restart: every
+    attempt fails, the supervisor keeps trying with a growing backoff, then says it gives
+    up (state DOWN). Once the port is free, `revive()` brings the server back."""
+    config = LocalServerConfig(data_dir=home.app_data, port=free_port())
+    secret = ensure_webhook_secret()
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    states: list[LocalServerState] = []
+
+    def on_state(state: LocalServerState, _detail: str) -> None:
+        states.append(state)
+        if state is LocalServerState.RESTARTING and states.count(state) == 1:
+            # The child is dead (its exit was seen): its port is free for someone else.
+            squatter.bind(("127.0.0.1", config.port))
+            squatter.listen()
+
+    supervisor = LocalServerSupervisor(
+        config, secret, on_state=on_state, max_restarts=3, backoff_base=0.05,
+        backoff_max=0.2, poll_interval=0.1,
+    )  # fmt: skip
+    await supervisor.start()
+    try:
+        first = supervisor.pid
+        assert first is not None
+        caplog.set_level(logging.INFO, logger="sportello.local_server")
+        os.kill(first, signal.SIGKILL)
+        await _wait_for(lambda: supervisor.state is LocalServerState.DOWN)
+        attempts = [r.getMessage() for r in caplog.records if "restart" in r.getMessage()]
+        assert [m.split(" in ")[0] for m in attempts if " in " in m and "of 3" in m] == [
+            "local server: restart 1 of 3", "local server: restart 2 of 3",
+            "local server: restart 3 of 3",
+        ]  # fmt: skip
+        delays = [float(m.split(" in ")[1].split(" s ")[0]) for m in attempts if "of 3" in m]
+        assert delays == [0.05, 0.1, 0.2]  # doubling, capped at backoff_max
+        assert sum("failed: port" in m for m in attempts) == 3
+        retry = [LocalServerState.RESTARTING, LocalServerState.STARTING]
+        assert states == [
+            LocalServerState.STARTING,
+            LocalServerState.RUNNING,
+            *retry * 3,
+            LocalServerState.DOWN,
+        ]
+        assert supervisor.detail.startswith("the local server is down: 3 restarts in a row")
+        assert isinstance(supervisor.last_error, PortInUse)
+        down = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert [r.getMessage() for r in down] == [supervisor.detail]
+        assert supervisor.pid is None and not supervisor.state_path.exists()
+
+        # Still taken: the operator's restart fails and it stays down, saying why.
+        assert await supervisor.revive() is False
+        assert supervisor.state is LocalServerState.DOWN
+        assert isinstance(supervisor.last_error, PortInUse)
+
+        squatter.close()
+        assert await supervisor.revive() is True
+        assert supervisor.state is LocalServerState.RUNNING
+        async with aiohttp.ClientSession() as http:
+            status = await post_webhook(http, config.base_url, secret, wpp_message(1, "ciao"))
+        assert status == 200
+        # Watched again: a new death is restarted with a fresh count of attempts.
+        again = supervisor.pid
+        assert again is not None and supervisor.restarts == 0
+        os.kill(again, signal.SIGKILL)
+        await _wait_for(
+            lambda: supervisor.state is LocalServerState.RUNNING and supervisor.pid != again
+        )
+    finally:
+        squatter.close()
+        await supervisor.stop()
+
+
+async def test_stopping_during_a_restart_ends_the_child_being_started(home, caplog):
+    """The app quits while the supervisor restarts a dead server: the new child, not yet
+    ready, is stopped too instead of being left serving with nobody watching it."""
+    config = LocalServerConfig(data_dir=home.app_data, port=free_port())
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+    starts = 0
+
+    def on_state(state: LocalServerState, _detail: str) -> None:
+        nonlocal starts
+        if state is LocalServerState.STARTING:
+            starts += 1
+            if starts == 2:  # the restart: stop as soon as the new child is spawned
+                loop.call_soon(lambda: stopping.append(loop.create_task(supervisor.stop())))
+
+    supervisor = LocalServerSupervisor(
+        config, ensure_webhook_secret(), on_state=on_state, backoff_base=0.05, poll_interval=0.1
+    )
+    await supervisor.start()
+    caplog.set_level(logging.INFO, logger="sportello.local_server")
+    first = supervisor.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    await _wait_for(lambda: bool(stopping) and stopping[0].done())
+    messages = [r.getMessage() for r in caplog.records]
+    spawned = [m for m in messages if "started the local server" in m]
+    assert len(spawned) == 1, spawned  # the restart's child
+    pid = int(spawned[0].split("(pid ")[1].split(",")[0])
+    assert pid != first
+    assert supervisor.state is LocalServerState.STOPPED
+    await _wait_for(lambda: _pid_gone(pid))
+    assert not supervisor.state_path.exists()
 
 
 async def _wait_for(condition, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,15 @@ from typing import Any
 
 import aiohttp
 import pytest
-from app_driver import WAIT_MS, AppUnderTest, add_operator, office_server, run, server_accepts
+from app_driver import (
+    WAIT_MS,
+    AppUnderTest,
+    add_operator,
+    office_server,
+    run,
+    server_accepts,
+    toast_notifier,
+)
 from local_harness import free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt
 
@@ -24,7 +32,6 @@ from sportello.client.api import login
 from sportello.client.changes import ConnectionState
 from sportello.ui.desktop_alerts import AlertsAttachment, attach_desktop_alerts
 from sportello.ui.login_dialog import LoginDialog
-from sportello.ui.notifications.toast import ToastNotifier
 from sportello.ui.preferences import Preferences, ProfileRecord
 from sportello.ui.settings_dialog import SettingsDialog
 
@@ -79,19 +86,6 @@ def _badge(app: AppUnderTest, name: str) -> str:
     return switcher.button_text(name) if switcher is not None else ""
 
 
-def _toast_notifier(app: AppUnderTest, qtbot) -> ToastNotifier:  # type: ignore[no-untyped-def]
-    """The console's notifier, made the in-app toast (offscreen there is no D-Bus daemon;
-    the D-Bus path is covered by tests/desktop)."""
-    attachment = app.desktop.findChild(AlertsAttachment)
-    qtbot.waitUntil(lambda: attachment.alerts is not None, timeout=WAIT_MS)
-    alerts = attachment.alerts
-    if alerts.choice_task is not None:
-        qtbot.waitUntil(alerts.choice_task.done, timeout=WAIT_MS)
-    notifier = ToastNotifier(app.desktop.window)
-    alerts.use_notifier(notifier)
-    return notifier
-
-
 def test_two_servers_stay_connected_with_live_badges_and_notifications(
     home, qapp, qtbot, qt_loop
 ):
@@ -113,7 +107,7 @@ def test_two_servers_stay_connected_with_live_badges_and_notifications(
         assert app.desktop.connected.client("Milano") is milano_client
         assert _online(app, "Milano")
         assert app.desktop.switcher.buttons["Roma"].isChecked()
-        toast = _toast_notifier(app, qtbot)
+        toast = toast_notifier(app, qtbot)
 
         # A customer writes to Milano: its badge counts it, live, and a notification says
         # which server it came from.
@@ -140,7 +134,7 @@ def test_two_servers_stay_connected_with_live_badges_and_notifications(
         assert app.desktop.switcher.buttons["Milano"].isChecked()
 
         # After the switch the background profile's badge still follows its server.
-        toast = _toast_notifier(app, qtbot)
+        toast = toast_notifier(app, qtbot)
         assert run(qtbot, _post(roma.base_url, 2, "Salve, un preventivo?", "393401110002")) == 200
         assert run(qtbot, _post(roma.base_url, 3, "Per domani", "393401110002")) == 200
         qtbot.waitUntil(lambda: _badge(app, "Roma") == "Roma (2)", timeout=WAIT_MS)
@@ -291,7 +285,7 @@ def test_an_unopened_urgent_ticket_on_a_background_server_rings_until_opened(
         qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
         qtbot.mouseClick(app.desktop.switcher.buttons["Milano"], Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
-        toast = _toast_notifier(app, qtbot)
+        toast = toast_notifier(app, qtbot)
         titles: list[str] = []
         toast.shown.connect(lambda _key: titles.append(toast.toast.title.text()))
 
@@ -338,7 +332,7 @@ def test_overdue_tickets_on_a_background_server_ring_as_one_notification(
         app = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
         attach_desktop_alerts(app.desktop)
         qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
-        toast = _toast_notifier(app, qtbot)
+        toast = toast_notifier(app, qtbot)
         shown: list[tuple[str, str, str]] = []
         toast.shown.connect(
             lambda key: shown.append((key, toast.toast.title.text(), toast.toast.body.text()))
@@ -375,7 +369,7 @@ def test_a_gateway_down_on_a_background_server_is_told_once_naming_the_profile(
         app = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
         attach_desktop_alerts(app.desktop)
         qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
-        toast = _toast_notifier(app, qtbot)
+        toast = toast_notifier(app, qtbot)
         shown: list[tuple[str, str]] = []
         toast.shown.connect(
             lambda _key: shown.append((toast.toast.title.text(), toast.toast.body.text()))

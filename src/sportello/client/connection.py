@@ -242,6 +242,7 @@ class Connection:
     async def _serve(self, payload: Mapping[str, Any]) -> str:
         """Online until the socket drops; returns why it dropped."""
         self._online = True
+        log.info("online: %s", self.url)
         self._set_state(ConnectionState.ONLINE, "")
         session = asyncio.get_running_loop().create_task(self.handler.run_session())
         waiter = asyncio.get_running_loop().create_task(self._disconnected.wait())
@@ -268,7 +269,12 @@ class Connection:
         self._disconnected.set()
 
     async def _connect_once(self) -> _Outcome:
-        sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False)
+        # handle_sigint=False: left on, python-socketio and engine.io take SIGINT and the
+        # process's signal wakeup fd for themselves (cancelling every task on Ctrl+C) and
+        # the app's own quit on SIGTERM/SIGINT (sportello.signal_wakeup) no longer wakes.
+        sio = socketio.AsyncClient(
+            reconnection=False, logger=False, engineio_logger=False, handle_sigint=False
+        )
         self._disconnected = asyncio.Event()
         self._drop_reason = ""
         self._ended = ""

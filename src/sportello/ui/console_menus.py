@@ -22,6 +22,7 @@ class ConsoleMenus(QObject):
     switch_requested = Signal(str)  # profile name
     add_server_requested = Signal()
     local_server_requested = Signal()  # webhook address and secret
+    restart_server_requested = Signal()  # start the local server again after it went down
     operators_requested = Signal()  # an admin's operator list
 
     def __init__(
@@ -54,11 +55,16 @@ class ConsoleMenus(QObject):
         self.server_menu = QMenu(self.tr("Se&rver"), bar)
         bar.addMenu(self.server_menu)
         self.local_info_action: QAction | None = None
+        self.restart_server_action: QAction | None = None
         if local:
             self.local_info_action = self._action(
                 self.server_menu, self.tr("&Webhook address and secret…"),
                 self.local_server_requested,
             )  # fmt: skip
+            self.restart_server_action = self._action(
+                self.server_menu, self.tr("&Restart the server"), self.restart_server_requested
+            )
+            self.restart_server_action.setVisible(False)  # offered while it is down
             self.server_menu.addSeparator()
         self._group = QActionGroup(self)
         self.profile_actions: dict[str, QAction] = {}
@@ -71,7 +77,10 @@ class ConsoleMenus(QObject):
     def set_profiles(self, profiles: list[ProfileRecord], current: str) -> None:
         """List the saved profiles (the open one checked), then "Add a server…"."""
         for action in [*self.profile_actions.values(), *self.server_menu.actions()]:
-            if action is not self.local_info_action and not action.isSeparator():
+            if (
+                action not in (self.local_info_action, self.restart_server_action)
+                and not action.isSeparator()
+            ):
                 self.server_menu.removeAction(action)
         self.profile_actions.clear()
         for record in profiles:
@@ -91,6 +100,11 @@ class ConsoleMenus(QObject):
             self.server_menu, self.tr("&Add a server…"), self.add_server_requested
         )
         self._current = current
+
+    def set_server_down(self, down: bool) -> None:
+        """Offer "Restart the server" while the local server is down."""
+        if self.restart_server_action is not None:
+            self.restart_server_action.setVisible(down)
 
     def _switch(self, name: str) -> None:
         if name != self._current:

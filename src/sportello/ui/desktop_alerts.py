@@ -84,6 +84,7 @@ log = logging.getLogger(__name__)
 TRAY_REFRESH_MS = 50  # fold a burst of changes into one repaint of the tray icon
 GATEWAY_KEY = "gateway:"  # notification keys of the gateway-down warnings
 BURST_KEY = "remind:burst"  # the one notification of reminders due together
+LOCAL_SERVER_KEY = "local-server:down"  # the local server gave up: it needs a restart
 BURST_LISTED = 5  # tickets named in a burst's notification; the rest are "…"
 
 
@@ -500,8 +501,8 @@ class DesktopAlerts(QObject):
         conversation_id = self.conversation_of.get(key)
         if conversation_id is not None:
             self.open_conversation(conversation_id)
-        elif key.startswith(GATEWAY_KEY):
-            self.show_window()
+        elif key.startswith(GATEWAY_KEY) or key == LOCAL_SERVER_KEY:
+            self.show_window()  # where the gateway warning or the restart button is
 
     def _show(self, view: NotificationView) -> None:
         if self.notifier is None:
@@ -634,6 +635,28 @@ class DesktopAlerts(QObject):
             log.warning("gateway %s down (%s): told the operator", key, info.state)
             self.gateway_warned.emit(key)
 
+    # ---- local server ----------------------------------------------------------------------
+
+    def local_server_down(self, text: str) -> None:
+        """The local server stays down (`text` says why and what to do): told once per
+        outage, like a gateway that stops, since nothing receives messages meanwhile."""
+        if not self.settings().notifications:
+            return
+        self._show(NotificationView(
+            key=LOCAL_SERVER_KEY, title=self.tr("The local server is down"), body=text,
+            critical=True, icon=notification_icon(True), open_label=self.tr("Open"),
+            mark_read_label="", mark_read=False, category="network.disconnected",
+        ))  # fmt: skip
+        log.warning("local server down: told the operator")
+
+    def local_server_back(self) -> None:
+        """It runs again: the "down" notification is no longer true."""
+        self.policy.dismissed(LOCAL_SERVER_KEY)
+        if self.notifier is not None:
+            self.notifier.withdraw(LOCAL_SERVER_KEY)
+        else:
+            self._early = [v for v in self._early if v.key != LOCAL_SERVER_KEY]
+
     def _mark_read_from_notification(self, key: str) -> None:
         conversation_id = self.conversation_of.get(key)
         if conversation_id is None:
@@ -706,12 +729,16 @@ class AlertsAttachment(QObject):
         desktop.console_opened.connect(self._opened)
         desktop.console_closed.connect(self._closed)
         desktop.local_server_changed.connect(self._server_changed)
+        self.server_down = ""  # why the local server is down, while it is
+        desktop.local_server_down.connect(self._server_down)
 
     def _opened(self, window: object, client: SportelloClient) -> None:
         self._closed()
         alerts = install_desktop_alerts(self.desktop.app, window, client, self.desktop.preferences)
         alerts.quit_requested.connect(self.desktop.request_quit)
         alerts.tray.set_server_status(self.server_status)
+        alerts.tray.set_server_down(bool(self.server_down))
+        alerts.tray.restart_server_requested.connect(self.desktop.restart_local_server)
         connected = getattr(self.desktop, "connected", None)
         if connected is not None:
             alerts.other_unread = connected.background_unread
@@ -732,10 +759,24 @@ class AlertsAttachment(QObject):
             alerts.shutdown()
             alerts.deleteLater()
 
-    def _server_changed(self, _state: str, text: str) -> None:
+    def _server_changed(self, state: str, text: str) -> None:
         self.server_status = text
+        back = state == "running" and bool(self.server_down)
+        if state in ("running", "stopped"):
+            self.server_down = ""
         if self.alerts is not None:
             self.alerts.tray.set_server_status(text)
+            self.alerts.tray.set_server_down(bool(self.server_down))
+            if back:
+                self.alerts.local_server_back()
+
+    def _server_down(self, text: str) -> None:
+        told = bool(self.server_down)  # a failed "Restart" is the same outage: told once
+        self.server_down = text
+        if self.alerts is not None:
+            self.alerts.tray.set_server_down(True)
+            if not told:
+                self.alerts.local_server_down(text)
 
 
 def attach_desktop_alerts(desktop: Any) -> AlertsAttachment:

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QSplitter
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from sportello.client.api import SportelloClient
 from sportello.client.changes import (
@@ -88,7 +88,13 @@ class MainWindow(QMainWindow):
         splitter.setSizes([380, 720, 320])
         self.conversations.setMinimumWidth(300)
         self.ticket_pane.setMinimumWidth(250)
-        self.setCentralWidget(splitter)
+        central = QWidget(self)
+        # Bars across the top of the panes (the local server being down): `add_bar`.
+        self._bars = QVBoxLayout(central)
+        self._bars.setContentsMargins(0, 0, 0, 0)
+        self._bars.setSpacing(0)
+        self._bars.addWidget(splitter, 1)
+        self.setCentralWidget(central)
 
         self._open_id: str | None = None
         self._pane_ticket_id: str | None = None
@@ -121,6 +127,10 @@ class MainWindow(QMainWindow):
             # A client already connected (a profile brought back from the background)
             # sends no "online" change: load what that change would have loaded.
             QTimer.singleShot(0, self._load_operators)
+
+    def add_bar(self, bar: QWidget) -> None:
+        """Put a full-width bar above the panes (it shows and hides itself)."""
+        self._bars.insertWidget(self._bars.count() - 1, bar)
 
     # ---- keyboard -----------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ grey with a warning triangle while a WhatsApp gateway is down.
 Tooltip: what is wrong with the gateways (with what to do), how many tickets wait to be
 opened and for how long, the unread count. Menu: Open, pause notifications (1 hour / until
 tomorrow / resume), the local server's status line (fed by whoever runs the local server
-through `set_server_status`), Quit.
+through `set_server_status`) and, while it is down, "Restart the server"; Quit.
 `TrayIcon.available()` says whether a tray exists at all; without one the app stays a
 normal window (the caller logs why).
 """
@@ -120,6 +120,7 @@ class TrayIcon(QObject):
     pause_hour_requested = Signal()
     pause_tomorrow_requested = Signal()
     resume_requested = Signal()
+    restart_server_requested = Signal()  # the local server is down: start it again
     summary_changed = Signal(int, bool)  # unread, alert: after the icon was redrawn
     changed = Signal()  # anything it shows (icon, tooltip) was redrawn
 
@@ -145,6 +146,9 @@ class TrayIcon(QObject):
         self.resume_action = QAction(self.tr("Resume notifications"), self.menu)
         self.server_action = QAction("", self.menu)
         self.server_action.setEnabled(False)
+        self.restart_server_action = QAction(self.tr("Restart the server"), self.menu)
+        self.restart_server_action.setVisible(False)
+        self.server_down = False
         self.quit_action = QAction(self.tr("Quit Sportello"), self.menu)
         self.pause_menu.addAction(self.pause_hour_action)
         self.pause_menu.addAction(self.pause_tomorrow_action)
@@ -156,6 +160,7 @@ class TrayIcon(QObject):
         self.menu.addAction(self.resume_action)
         self.menu.addSeparator()
         self.menu.addAction(self.server_action)
+        self.menu.addAction(self.restart_server_action)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)
         self.open_action.triggered.connect(self.open_requested)
@@ -163,6 +168,7 @@ class TrayIcon(QObject):
         self.pause_tomorrow_action.triggered.connect(self.pause_tomorrow_requested)
         self.resume_action.triggered.connect(self.resume_requested)
         self.quit_action.triggered.connect(self.quit_requested)
+        self.restart_server_action.triggered.connect(self.restart_server_requested)
         self.tray.setContextMenu(self.menu)
         self.tray.activated.connect(self._activated)
         self._refresh()
@@ -220,6 +226,11 @@ class TrayIcon(QObject):
         """The local server's one-line status ("" hides the line): fed by local-server code."""
         self.server_status = text
         self._refresh()
+
+    def set_server_down(self, down: bool) -> None:
+        """Offer "Restart the server" while the local server is down."""
+        self.server_down = down
+        self.restart_server_action.setVisible(down)
 
     def _refresh(self) -> None:
         down = self.gateway_down
