@@ -1,7 +1,9 @@
-"""A SportelloClient whose network half is replaced by a recorder.
+"""A console client (`ConsoleClient`) whose network half is a recorder.
 
-State is the real ClientState, fed through its public methods exactly as the client core
-feeds it from wire events; actions are recorded and answered the way a server would.
+State and desk awareness are the real ClientState and DeskAwareness, fed through their
+public methods exactly as the client core feeds them from wire events; actions are
+recorded and answered the way a server would. It is not a SportelloClient: it satisfies
+the port the UI asks for (ui/client_port.py), which mypy checks below.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import itertools
 from dataclasses import replace
 from typing import Any
 
-from sportello.client.api import SportelloClient
+from sportello.client.awareness import DeskAwareness
 from sportello.client.changes import ProtocolProfile
-from sportello.client.errors import ClientError, FeatureUnavailable, ServerRejected
+from sportello.client.desk_admin import DeskAdmin
+from sportello.client.errors import ClientError, FeatureUnavailable, NotConnected, ServerRejected
 from sportello.client.records import (
     LOCAL_ID_PREFIX,
     Message,
@@ -22,7 +25,10 @@ from sportello.client.records import (
     Ticket,
     TicketEvent,
 )
+from sportello.client.rest import RestApi
+from sportello.client.state import ClientState
 from sportello.domain.values import DeliveryStatus, Direction, Priority, TicketStatus
+from sportello.ui.client_port import ConsoleClient
 
 _ids = itertools.count(1)
 
@@ -84,12 +90,13 @@ def ticket(
     )
 
 
-class FakeClient(SportelloClient):
+class FakeClient:
     def __init__(self, user_id: str = "op1") -> None:
-        super().__init__(
-            ServerProfile("http://127.0.0.1:3200", "t0ken", user_id, "test"), ":memory:"
-        )
-        self.state.own_user_id = user_id
+        self.profile = ServerProfile("http://127.0.0.1:3200", "t0ken", user_id, "test")
+        self.state = ClientState(own_user_id=user_id)
+        # Real desk awareness on a connection that never comes up, as a client offline.
+        self.awareness = DeskAwareness(self.state, self._call)
+        self.admin = DeskAdmin(RestApi(self.profile.url, self.profile.token))
         self.calls: list[tuple[str, Any]] = []
         self.pages: dict[str, list[Message]] = {}  # full history per conversation, oldest first
         self.page_size = 20
@@ -98,6 +105,9 @@ class FakeClient(SportelloClient):
         self.operator_list: list[Operator] = []
         self.histories: dict[str, list[TicketEvent]] = {}
         self._sent = itertools.count(1)
+
+    async def _call(self, event: str, data: Any, timeout: float) -> Any:
+        raise NotConnected(f"cannot send {event}: not connected to the server")
 
     async def start(self) -> None:
         self.calls.append(("start", None))
@@ -216,3 +226,8 @@ class FakeClient(SportelloClient):
 
     def called(self, name: str) -> list[Any]:
         return [args for call, args in self.calls if call == name]
+
+
+def _the_fake_fits(fake: FakeClient) -> ConsoleClient:
+    """mypy checks here that the fake keeps satisfying the port the UI asks for."""
+    return fake

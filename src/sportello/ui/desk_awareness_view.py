@@ -11,6 +11,7 @@ first Enter only warns, a second one within `CONFIRM_S` seconds sends anyway).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -43,7 +44,7 @@ class DeskAwarenessView(QObject):
         awareness: DeskAwareness,
         thread_pane: ThreadPane,
         status_bar: QStatusBar,
-        on_block_changed: object = None,
+        on_block_changed: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(thread_pane)
         self._state = state
@@ -167,7 +168,7 @@ class DeskAwarenessView(QObject):
             self._block_changed()
 
     def _block_changed(self) -> None:
-        if callable(self._on_block_changed):
+        if self._on_block_changed is not None:
             self._on_block_changed()
 
     def _render_presence(self) -> None:

@@ -13,7 +13,6 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from sportello.client.api import SportelloClient
 from sportello.client.changes import (
     ConnectionState,
     ConnectionStateChanged,
@@ -39,6 +38,7 @@ from sportello.client.records import (
 )
 from sportello.domain.permissions import DeskAction, allowed
 from sportello.ui import labels
+from sportello.ui.client_port import ConsoleClient
 from sportello.ui.conversation_pane import ConversationPane
 from sportello.ui.desk_awareness_view import DeskAwarenessView
 from sportello.ui.error_texts import reason, sentence
@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, client: SportelloClient, runner: TaskRunner | None = None) -> None:
+    def __init__(self, client: ConsoleClient, runner: TaskRunner | None = None) -> None:
         super().__init__()
         self.client = client
         self.state = client.state
@@ -67,15 +67,12 @@ class MainWindow(QMainWindow):
         self.history = TicketHistory()
         self.status = ConsoleStatusBar(client.profile.url, self)
         self.setStatusBar(self.status)
-        # Presence, 24-hour window, gateway health (issue 8); absent on clients without it.
-        awareness = getattr(client, "awareness", None)
-        self.awareness_view = (
-            DeskAwarenessView(self.state, awareness, self.thread_pane, self.status,
-                              on_block_changed=lambda: self._update_composer())
-            if awareness is not None else None
+        # Presence, the 24-hour window and gateway health, beside the messages.
+        self.awareness_view = DeskAwarenessView(
+            self.state, client.awareness, self.thread_pane, self.status,
+            on_block_changed=lambda: self._update_composer(),
         )  # fmt: skip
-        if self.awareness_view is not None:
-            self.thread_pane.composer.send_guard = self.awareness_view.confirm_send
+        self.thread_pane.composer.send_guard = self.awareness_view.confirm_send
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
@@ -184,9 +181,8 @@ class MainWindow(QMainWindow):
         if self.conversations.current_id != conversation_id:
             self.conversations.select_conversation(conversation_id, emit=False)
         self.runner.run(self.client.open_thread(conversation_id))
-        if self.awareness_view is not None:
-            self.awareness_view.show_conversation(conversation_id)
-            self.runner.run(self.client.awareness.view(conversation_id), on_error=lambda e: None)
+        self.awareness_view.show_conversation(conversation_id)
+        self.runner.run(self.client.awareness.view(conversation_id), on_error=lambda e: None)
 
     def _thread_opened(self, change: ThreadOpened) -> None:
         if change.conversation_id != self._open_id:
@@ -289,9 +285,7 @@ class MainWindow(QMainWindow):
         conv = self.state.conversation(self._open_id)
         if conv is not None and conv.is_group:
             return self.tr("Group chats are read-only in Sportello. Reply from the phone.")
-        if self.awareness_view is not None:
-            return self.awareness_view.block_reason()
-        return None
+        return self.awareness_view.block_reason()
 
     def _update_composer(self) -> None:
         self.thread_pane.composer.set_blocked(self.composer_block_reason())
@@ -502,8 +496,7 @@ class MainWindow(QMainWindow):
 
     def _update_permissions(self) -> None:
         """Offer only what the server would accept from this operator's role."""
-        awareness = getattr(self.client, "awareness", None)
-        assignee_only = bool(getattr(awareness, "assignee_only_replies", False))
+        assignee_only = self.client.awareness.assignee_only_replies
         self.ticket_pane.set_may_reassign(
             not assignee_only or allowed(self.state.own_role, DeskAction.REASSIGN_TICKETS)
         )
@@ -515,8 +508,7 @@ class MainWindow(QMainWindow):
         if self._open_id is not None:
             self._drafts[self._open_id] = self.thread_pane.composer.text()
         self._unsubscribe()
-        if self.awareness_view is not None:
-            self.awareness_view.detach()
+        self.awareness_view.detach()
         self.conversations.model.detach()
         self.thread_pane.model.detach()
         super().closeEvent(event)
