@@ -3,10 +3,12 @@ satisfies it, and mypy holds both the real client and the test fake to it."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from sportello.client.api import SportelloClient
@@ -17,7 +19,7 @@ from ui.fake_client import FakeClient, incoming, stamp, ticket
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _mypy(*files: Path) -> subprocess.CompletedProcess[str]:
+def _mypy(*args: Path | str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             sys.executable,
@@ -25,7 +27,9 @@ def _mypy(*files: Path) -> subprocess.CompletedProcess[str]:
             "mypy",
             "--config-file",
             str(ROOT / "pyproject.toml"),
-            *map(str, files),
+            "--cache-dir",
+            os.devnull,  # nothing read from or left in the checkout's cache
+            *map(str, args),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -73,3 +77,21 @@ def test_mypy_refuses_a_client_missing_part_of_the_port(tmp_path: Path) -> None:
     checked = _mypy(half)
     assert checked.returncode == 1, checked.stdout
     assert "half_client.py:10: error: Incompatible return value type" in checked.stdout
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "src/sportello/ui/labels.py",
+        "src/sportello/client/errors.py",
+        "src/sportello/domain/phone.py",
+    ],
+)
+def test_ui_client_and_domain_are_checked_strictly(module: str, tmp_path: Path) -> None:
+    """pyproject's mypy settings hold these parts to `--strict`: an untyped def is refused
+    (the module is read with one more function, through mypy's shadow file)."""
+    source = ROOT / module
+    probe = tmp_path / source.name
+    probe.write_text(source.read_text(encoding="utf-8") + "\n\ndef _probe(x):\n    return x\n")
+    checked = _mypy("--shadow-file", str(source), str(probe), source)
+    assert "Function is missing a type annotation  [no-untyped-def]" in checked.stdout
