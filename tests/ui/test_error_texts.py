@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from sportello.autostart import AutostartError
 from sportello.client.errors import BadCredentials, ServerRejected, ServerUnreachable, refused
 from sportello.credentials import CredentialsUnavailable
 from sportello.ui.error_texts import (
@@ -92,6 +93,9 @@ def test_client_failures_have_italian_words_too(italian: None) -> None:
         "nome utente o password errati"
     )
     assert "GNOME Keyring o KWallet" in reason(CredentialsUnavailable("no keyring"))
+    assert reason(AutostartError("cannot write ~/.config/autostart")).startswith(
+        "non è possibile modificare l'avvio all'accesso"
+    )
     assert reason(TimeoutError()) == "il server non ha risposto in tempo"
     assert reason_for_code("missing_ticket_id") == reason_for_code("invalid_json")
     assert reason(ServerRejected("x", "forbidden")).startswith("il tuo ruolo non lo consente")

@@ -16,9 +16,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from sportello.autostart import AutostartError
+from sportello.client.errors import ClientError
+from sportello.credentials import CredentialsUnavailable
 from sportello.ui.labels import tr
 
 log = logging.getLogger(__name__)
+
+# The failures that name their code for this table (each says so where it is defined).
+_CODED = (ClientError, CredentialsUnavailable, AutostartError)
 
 
 def _texts() -> dict[str, Callable[[], str]]:
@@ -135,15 +141,12 @@ def reason_for_code(code: str) -> str:
 
 def error_code(error: BaseException) -> str:
     """The code of a failure: the server's or the client's, `timeout`, or "" (a bug)."""
-    code = getattr(error, "code", "")
-    if isinstance(code, str) and code:
-        return code
+    if isinstance(error, _CODED) and error.code:
+        return error.code
     if isinstance(error, TimeoutError):
         return "timeout"
     if isinstance(error, OSError):
         return "file_error"
-    from sportello.client.errors import ClientError
-
     return "refused" if isinstance(error, ClientError) else ""
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
@@ -19,6 +21,16 @@ log = logging.getLogger(__name__)
 SUPPORTED = ("it", "en")
 DEFAULT_FOR_ITALIAN_LOCALE = "it"
 FALLBACK = "en"
+
+
+@dataclass(slots=True)
+class _Installed:
+    translators: list[QTranslator]  # held here so they stay alive while installed
+    language: str
+
+
+# What install_translators put into each application (one in the app, one per test run).
+_installed: weakref.WeakKeyDictionary[QCoreApplication, _Installed] = weakref.WeakKeyDictionary()
 
 
 def translations_dir() -> Path | None:
@@ -46,7 +58,8 @@ def pick_language(preference: str = "system", locale: QLocale | None = None) -> 
 def install_translators(app: QCoreApplication, preference: str = "system") -> str:
     """Install Sportello's and Qt's own translators for the chosen language; returns it."""
     language = pick_language(preference)
-    for old in getattr(app, "_sportello_translators", []):
+    previous = _installed.get(app)
+    for old in previous.translators if previous is not None else []:
         app.removeTranslator(old)
     installed: list[QTranslator] = []
     folder = translations_dir()
@@ -61,8 +74,7 @@ def install_translators(app: QCoreApplication, preference: str = "system") -> st
     if qt_own.load(f"qtbase_{language}", qt_dir):
         app.installTranslator(qt_own)
         installed.append(qt_own)
-    app._sportello_translators = installed  # type: ignore[attr-defined]  # keep them alive
-    app._sportello_language = language  # type: ignore[attr-defined]
+    _installed[app] = _Installed(installed, language)
     if language == "it":
         QLocale.setDefault(QLocale(QLocale.Language.Italian, QLocale.Country.Italy))
     else:
@@ -73,4 +85,5 @@ def install_translators(app: QCoreApplication, preference: str = "system") -> st
 def current_language() -> str:
     """The language the UI speaks now ("it" or "en"; "en" before any translator)."""
     app = QCoreApplication.instance()
-    return str(getattr(app, "_sportello_language", FALLBACK))
+    installed = _installed.get(app) if app is not None else None
+    return installed.language if installed is not None else FALLBACK

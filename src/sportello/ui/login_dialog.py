@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -41,10 +41,21 @@ from sportello.client.records import LoginResult, ServerProfile
 from sportello.ui.error_texts import reason
 from sportello.ui.preferences import Preferences, ProfileKind, ProfileRecord
 
+if TYPE_CHECKING:
+    from sportello.client.changes import StateChange
+    from sportello.ui.client_port import ConsoleClient
+
 log = logging.getLogger(__name__)
 
-# (url, username or email, password), and `two_factor_code=` once the server asked for it.
-LoginFunction = Callable[..., Awaitable[LoginResult]]
+
+class LoginFunction(Protocol):
+    """How the dialog signs in: `client.api.login`, or a stand-in with its signature."""
+
+    def __call__(
+        self, url: str, username: str, password: str, two_factor_code: str | None = None
+    ) -> Awaitable[LoginResult]:
+        """(url, username or email, password); `two_factor_code=` once the server asked."""
+
 
 ERROR_STYLE = "color: #9b1c1c; background: #fdecec; padding: 6px 8px; border-radius: 4px;"
 NOTICE_STYLE = "color: #6b4e00; background: #fff6d6; padding: 8px; border-radius: 4px;"
@@ -397,13 +408,15 @@ class RevocationWatcher(QObject):
 
     revoked = Signal(str)
 
-    def __init__(self, client: Any, profile_name: str, parent: QObject | None = None) -> None:
+    def __init__(
+        self, client: ConsoleClient, profile_name: str, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.profile_name = profile_name
         self._fired = False
-        client.subscribe(self._on_change)
+        client.state.subscribe(self._on_change)
 
-    def _on_change(self, change: object) -> None:
+    def _on_change(self, change: StateChange) -> None:
         from sportello.client.changes import ConnectionState, ConnectionStateChanged
 
         if (

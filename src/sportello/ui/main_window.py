@@ -37,6 +37,7 @@ from sportello.client.records import (
     TicketEvent,
 )
 from sportello.domain.permissions import DeskAction, allowed
+from sportello.domain.values import Priority, TicketStatus
 from sportello.ui import labels
 from sportello.ui.client_port import ConsoleClient
 from sportello.ui.conversation_pane import ConversationPane
@@ -384,7 +385,10 @@ class MainWindow(QMainWindow):
         self.runner.run(self.client.operators(), on_done=done, on_error=failed)
 
     def _update_ticket(self, ticket_id: str, field: str, value: object) -> None:
-        kwargs = {field: value}
+        # The pane's signal carries one field's new value as a Qt `object`: back to its type.
+        status = value if field == "status" and isinstance(value, TicketStatus) else None
+        priority = value if field == "priority" and isinstance(value, Priority) else None
+        assignee_id = value if field == "assignee_id" and isinstance(value, str) else None
 
         def done(ticket: Ticket) -> None:
             self.ticket_pane.clear_error()
@@ -397,7 +401,9 @@ class MainWindow(QMainWindow):
             )
 
         self.runner.run(
-            self.client.update_ticket(ticket_id, **kwargs),  # type: ignore[arg-type]
+            self.client.update_ticket(
+                ticket_id, status=status, priority=priority, assignee_id=assignee_id
+            ),
             on_done=done,
             on_error=failed,
         )

@@ -14,7 +14,7 @@ import typing
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QSettings
 
@@ -22,7 +22,10 @@ ORGANIZATION = "Sportello"
 APPLICATION = "Sportello"
 DEFAULT_LOCAL_PORT = 3200
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")  # a flat dataclass of settings
 
 
 class ProfileKind(StrEnum):
@@ -262,16 +265,16 @@ class Preferences:
         values: dict[str, Any] = {}
         self.settings.beginGroup(group)
         try:
-            for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            for f in dataclasses.fields(cls):
                 if self.settings.contains(f.name):
                     fallback = getattr(default, f.name)
                     raw = self.settings.value(f.name)
                     values[f.name] = _convert(raw, hints.get(f.name, str), fallback)
         finally:
             self.settings.endGroup()
-        return dataclasses.replace(default, **values)  # type: ignore[type-var]
+        return dataclasses.replace(default, **values)
 
-    def save_group(self, group: str, value: Any) -> None:
+    def save_group(self, group: str, value: DataclassInstance) -> None:
         self.settings.beginGroup(group)
         try:
             for f in dataclasses.fields(value):

@@ -205,19 +205,19 @@ class SettingsDialog(QDialog):
         form = QFormLayout(reminders)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.remind: dict[str, QSpinBox] = {}
-        for field, label, value in (
-            ("remind_urgent", self.tr("URGENT, every"), prefs.remind_urgent),
-            ("remind_high", self.tr("High, every"), prefs.remind_high),
-            ("remind_medium", self.tr("Medium, every"), prefs.remind_medium),
-            ("remind_low", self.tr("Low, every"), prefs.remind_low),
+        default = NotificationPreferences()
+        for field, label, value, fallback in (
+            ("remind_urgent", self.tr("URGENT, every"), prefs.remind_urgent, default.remind_urgent),
+            ("remind_high", self.tr("High, every"), prefs.remind_high, default.remind_high),
+            ("remind_medium", self.tr("Medium, every"), prefs.remind_medium, default.remind_medium),
+            ("remind_low", self.tr("Low, every"), prefs.remind_low, default.remind_low),
         ):
             box = QSpinBox(reminders)
             box.setRange(0, MAX_INTERVAL)
             box.setSuffix(self.tr(" s"))
             box.setSpecialValueText(self.tr("never"))  # 0 switches the reminder off
             # A damaged stored value shows the default, which is what applies (desktop_alerts).
-            default = getattr(NotificationPreferences(), field)
-            box.setValue(value if interval_problem(value) is None else default)
+            box.setValue(value if interval_problem(value) is None else fallback)
             box.setAccessibleName(label)
             # As wide as "86400 s" needs, in every style: a number of seconds does not
             # deserve the dialog's whole width; right-aligned, the values line up.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from sportello.client.records import Message
@@ -235,14 +235,14 @@ class MessageDelegate(QStyledItemDelegate):
         self._paint_bubble(painter, bubble, message, layout, outgoing, selected)
         painter.restore()
 
-    def _paint_pill(self, painter: QPainter, band: QRect, text: str, color: object) -> None:
+    def _paint_pill(self, painter: QPainter, band: QRect, text: str, color: QColor) -> None:
         painter.setFont(self.pill_font)
         width = QFontMetrics(self.pill_font).horizontalAdvance(text) + 24
         pill = QRect(band.center().x() - width // 2, band.top() + 7, width, band.height() - 14)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(theme.SEPARATOR_BACKGROUND)
         painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
-        painter.setPen(theme.TEXT_MUTED)
+        painter.setPen(color)
         painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_unread_marker(self, painter: QPainter, band: QRect) -> None:

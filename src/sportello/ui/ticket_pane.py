@@ -6,7 +6,7 @@ it comes (a TicketChanged) or, on failure, goes back to the ticket as it was and
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QStringListModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QRect, QStringListModel, Qt, Signal
 from PySide6.QtGui import QResizeEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -348,7 +348,7 @@ class TicketPane(QWidget):
     def _current_others(self) -> list[Ticket]:
         return list(self._others)
 
-    def _other_activated(self, index: object) -> None:
-        ticket_id = self.others_model.data(index, TICKET_ID_ROLE)  # type: ignore[arg-type]
+    def _other_activated(self, index: QModelIndex) -> None:
+        ticket_id = self.others_model.data(index, TICKET_ID_ROLE)
         if ticket_id:
             self.ticket_selected.emit(str(ticket_id))

@@ -3,7 +3,7 @@ in the main window's bottom-right corner with the same two actions."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, SignalInstance
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from sportello.ui.notifications.base import NotificationView, Notifier
@@ -87,11 +87,11 @@ class ToastNotifier(Notifier):
         self.timer.stop()
         self._hide()
 
-    def _act(self, signal: object) -> None:
+    def _act(self, signal: SignalInstance) -> None:
         key = self.key
         self._hide()
         if key is not None:
-            signal.emit(key)  # type: ignore[attr-defined]
+            signal.emit(key)
 
     def _dismiss(self) -> None:
         key = self.key
