@@ -214,7 +214,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_app(args: argparse.Namespace) -> int:
     if args.smoke_test:  # offscreen, embedded server, one webhook shown (see smoke_test.py)
-        from sportello.smoke_test import run_smoke_test
+        from sportello.self_check import run_smoke_test
 
         return run_smoke_test()
     from sportello.app import run_app

@@ -19,7 +19,7 @@ import pytest
 
 from sportello.client.cache import Cache, OutboxEntry
 from sportello.client.outbox import placeholder_for
-from sportello.local_server import LocalServerConfig, LocalServerSupervisor
+from sportello.desktop.local_server import LocalServerConfig, LocalServerSupervisor
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 SECRET = "s3cret-for-modes"

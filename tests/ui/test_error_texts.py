@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from sportello.client.errors import BadCredentials, ServerRejected, ServerUnreachable, refused
-from sportello.credentials import CredentialsUnavailable
+from sportello.desktop.credentials import CredentialsUnavailable
 from sportello.ui.error_texts import (
     delivery_failure_reason,
     known_codes,

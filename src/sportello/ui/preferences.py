@@ -1,6 +1,6 @@
 """Typed UI preferences over QSettings: profiles (never their tokens), alerts, language, rules.
 
-Secrets live in the OS keyring (`sportello.credentials`), paths come from platformdirs;
+Secrets live in the OS keyring (`sportello.desktop.credentials`), paths come from platformdirs;
 this module holds only what the operator chose. Every getter returns a sane default for a
 missing or damaged value, so a hand-edited settings file cannot crash the app.
 """

@@ -26,7 +26,7 @@ from typing import Any
 
 import aiohttp
 
-from sportello.local_server import (
+from sportello.desktop.local_server import (
     LocalServerConfig,
     LocalServerError,
     LocalServerSupervisor,
