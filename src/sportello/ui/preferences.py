@@ -49,7 +49,7 @@ class ProfileRecord:
 
 @dataclass(frozen=True, slots=True)
 class NotificationPreferences:
-    """Alert choices, used when the tray helper's `AlertPreferences` is not available."""
+    """The operator's alert choices (Settings > Notifications), persisted under "notifications"."""
 
     enabled: bool = True
     sound: bool = True
@@ -64,6 +64,13 @@ class NotificationPreferences:
     remind_medium: int = 600
     remind_low: int = 0
     urgent_ignores_quiet: bool = True  # URGENT reminders ring through pause and quiet hours
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPreferences:
+    """Tray-owned state persisted under "alerts": the pause (ISO local time, "" = none)."""
+
+    paused_until: str = ""
 
 
 def _to_bool(value: Any, default: bool) -> bool:
@@ -286,11 +293,9 @@ class Preferences:
     def save_notifications(self, value: NotificationPreferences) -> None:
         self.save_group("notifications", value)
 
-    def load_alerts(self) -> Any:
-        """The tray helper's `AlertPreferences`, persisted field by field under "alerts"."""
-        from sportello.ui.desktop_alerts import AlertPreferences
-
+    def load_alerts(self) -> AlertPreferences:
+        """The tray's own state (the pause), persisted field by field under "alerts"."""
         return self.load_group("alerts", AlertPreferences)
 
-    def save_alerts(self, value: Any) -> None:
+    def save_alerts(self, value: AlertPreferences) -> None:
         self.save_group("alerts", value)
