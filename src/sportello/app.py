@@ -14,7 +14,6 @@ Profiles connected when the app quits reconnect in the background at the next st
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import signal
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from sportello.desktop.paths import local_data_dir
+from sportello.desktop.paths import cache_path_for, local_data_dir
 from sportello.domain.permissions import DeskAction, allowed
 from sportello.domain.values import Role
 from sportello.ui.error_texts import reason, sentence
@@ -75,17 +74,6 @@ def resolve_profile(name: str | None, env: Mapping[str, str] = os.environ) -> Se
             tr("SPORTELLO_URL is set but SPORTELLO_TOKEN is not: both are needed.")
         )
     return None
-
-
-def cache_path_for(url: str, user_id: str) -> Path:
-    """One cache file per server and operator, in the user's cache directory."""
-    from platformdirs import user_cache_dir
-
-    from sportello.system.private_files import make_private_dir
-
-    key = hashlib.sha256(f"{url}|{user_id}".encode()).hexdigest()[:16]
-    folder = make_private_dir(Path(user_cache_dir("sportello", appauthor=False)))
-    return folder / f"cache-{key}.sqlite3"
 
 
 # ---- steps: what the app does next --------------------------------------------------------
