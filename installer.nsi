@@ -187,7 +187,7 @@ Section /o "$(SecDesktop)" SecDesktop
   CreateShortcut "$DESKTOP\${APP_NAME}.lnk" "$INSTDIR\${APP_EXE}" "" "$INSTDIR\${APP_EXE}" 0
 SectionEnd
 
-; Same registry value as the app's own Settings > "Start at login" (sportello/autostart.py),
+; Same registry value as the app's own Settings > "Start at login" (sportello/desktop/autostart.py),
 ; so the checkbox there shows what the installer chose.
 Section /o "$(SecAutostart)" SecAutostart
   WriteRegStr HKCU "${RUN_KEY}" "${APP_NAME}" '"$INSTDIR\${APP_EXE}"'

@@ -28,8 +28,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "desktop_integration")]
 import keyring  # noqa: E402
 from file_keyring import ENV_FILE, FileKeyring  # noqa: E402
 
-from sportello.local_operator import ensure_webhook_secret, provision_local_profile  # noqa: E402
-from sportello.local_server import LocalServerConfig, LocalServerSupervisor  # noqa: E402
+from sportello.desktop.local_operator import ensure_webhook_secret, provision_local_profile  # noqa: E402
+from sportello.desktop.local_server import LocalServerConfig, LocalServerSupervisor  # noqa: E402
 
 
 def free_port() -> int:

@@ -41,11 +41,11 @@ from local_harness import free_port, post_webhook, wpp_message  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from sportello import credentials  # noqa: E402
 from sportello.app import Desktop, OpenStored  # noqa: E402
 from sportello.client.api import login  # noqa: E402
 from sportello.client.changes import ConnectionState  # noqa: E402
-from sportello.local_server import (  # noqa: E402
+from sportello.desktop import credentials  # noqa: E402
+from sportello.desktop.local_server import (  # noqa: E402
     LocalServerConfig,
     LocalServerSupervisor,
     child_env,

@@ -10,7 +10,8 @@ structure.json (path given as the first argument; default ../shared/structure.js
     python scripts/import_arrows.py [path/to/structure.json]
 
 Output: the matrix (count of import statements, row imports column), then every
-arrow that structure.json does not draw or forbids, with file:line of each import.
+arrow that structure.json does not draw or forbids, with file:line of each import,
+then the import cycles between modules (tests/unit/test_import_graph.py keeps them at none).
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ LAYERS = {
     "server": "Server",
     "client": "Client",
     "ui": "UI",
+    "desktop": "Desktop",
+    "system": "System",
 }
-WIRING = {"app", "cli", "__main__"}
+WIRING = {"app", "cli", "__main__", "self_check"}
 MODULES = {
     ".".join(
         p.relative_to(SRC).with_suffix("").parts[:-1]
@@ -42,7 +45,9 @@ MODULES = {
     )
     for p in PKG.rglob("*.py")
 }
-ORDER = ["Domain", "Store", "Ingest", "Server", "Client", "UI", "Wiring", "Loose"]
+ORDER = [
+    "System", "Domain", "Store", "Ingest", "Server", "Client", "Desktop", "UI", "Wiring", "Loose"
+]
 
 
 def module_name(path: Path) -> str:
@@ -133,6 +138,62 @@ def collect() -> list[tuple[str, str, str, str, int, bool]]:
     return sorted(found, key=lambda f: (f[2], f[4]))
 
 
+def module_imports(*, with_type_checking: bool) -> dict[str, set[str]]:
+    """Module -> the sportello modules it imports at run time (module level or inside a
+    function), plus those under TYPE_CHECKING when asked."""
+    graph: dict[str, set[str]] = defaultdict(set)
+    for path in sorted(PKG.rglob("*.py")):
+        here = module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        tc = type_checking_lines(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                targets = resolve(node, here, path.name == "__init__.py")
+            else:
+                continue
+            if node.lineno in tc and not with_type_checking:
+                continue
+            graph[here].update(t for t in targets if t in MODULES and t != here)
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(groups)
+
+
 def main() -> None:
     default = ROOT.parent / "shared" / "structure.json"
     spec_path = Path(sys.argv[1]) if len(sys.argv) > 1 else default
@@ -181,6 +242,11 @@ def main() -> None:
         for x, y, frm, target, line, tc in found:
             if (x, y) == (a, b):
                 print(f"      {frm}:{line} -> {target}" + ("  [TYPE_CHECKING]" if tc else ""))
+    for label, with_tc in (("run time", False), ("with TYPE_CHECKING imports", True)):
+        cycles = import_cycles(module_imports(with_type_checking=with_tc))
+        print(f"\nImport cycles between modules ({label}): {len(cycles)}")
+        for group in cycles:
+            print("  " + " <-> ".join(group))
     missing = sorted(d for d in drawn if d not in counts)
     if missing:
         print("\nDrawn arrows with no import: " + ", ".join(f"{a} -> {b}" for a, b in missing))

@@ -34,9 +34,9 @@ from interop_node import (  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from sportello import credentials  # noqa: E402
 from sportello.client.api import SportelloClient  # noqa: E402
 from sportello.client.changes import ProtocolProfile  # noqa: E402
+from sportello.desktop import credentials  # noqa: E402
 from sportello.ui.login_dialog import LoginDialog, RemoteLogin  # noqa: E402
 from sportello.ui.main_window import MainWindow  # noqa: E402
 from sportello.ui.preferences import Preferences  # noqa: E402

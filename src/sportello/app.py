@@ -14,7 +14,6 @@ Profiles connected when the app quits reconnect in the background at the next st
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import signal
@@ -28,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from sportello.desktop.paths import cache_path_for, local_data_dir
 from sportello.domain.permissions import DeskAction, allowed
 from sportello.domain.values import Role
-from sportello.local_paths import local_data_dir
 from sportello.ui.error_texts import reason, sentence
 from sportello.ui.labels import tr
 
@@ -39,8 +38,8 @@ if TYPE_CHECKING:
 
     from sportello.client.api import SportelloClient
     from sportello.client.records import ServerProfile
-    from sportello.local_server import LocalServerState, LocalServerSupervisor
-    from sportello.signal_wakeup import SignalWakeup
+    from sportello.desktop.local_server import LocalServerState, LocalServerSupervisor
+    from sportello.desktop.signal_wakeup import SignalWakeup
     from sportello.ui.console_menus import ConsoleMenus
     from sportello.ui.local_server_bar import LocalServerDownBar
     from sportello.ui.login_dialog import LoginDialog, LoginFunction, RemoteLogin
@@ -75,17 +74,6 @@ def resolve_profile(name: str | None, env: Mapping[str, str] = os.environ) -> Se
             tr("SPORTELLO_URL is set but SPORTELLO_TOKEN is not: both are needed.")
         )
     return None
-
-
-def cache_path_for(url: str, user_id: str) -> Path:
-    """One cache file per server and operator, in the user's cache directory."""
-    from platformdirs import user_cache_dir
-
-    from sportello.private_files import make_private_dir
-
-    key = hashlib.sha256(f"{url}|{user_id}".encode()).hexdigest()[:16]
-    folder = make_private_dir(Path(user_cache_dir("sportello", appauthor=False)))
-    return folder / f"cache-{key}.sqlite3"
 
 
 # ---- steps: what the app does next --------------------------------------------------------
@@ -298,8 +286,8 @@ class Desktop(QObject):
         return None  # closed: quit
 
     def _open_stored(self, name: str, conversation_id: str = "") -> Step:
-        from sportello import credentials
         from sportello.client.records import ServerProfile
+        from sportello.desktop import credentials
         from sportello.ui.preferences import ProfileKind
 
         record = self.preferences.profile(name)
@@ -325,16 +313,16 @@ class Desktop(QObject):
         )
 
     async def _start_local(self, step: StartLocal) -> Step | None:
-        from sportello import credentials
         from sportello.client.errors import ClientError
-        from sportello.local_operator import (
+        from sportello.desktop import credentials
+        from sportello.desktop.local_operator import (
             LOCAL_PROFILE,
             ensure_webhook_secret,
             forget_local_token,
             off_the_loop,
             provision_local_profile,
         )
-        from sportello.local_server import (
+        from sportello.desktop.local_server import (
             LOG_FILE,
             LocalServerConfig,
             LocalServerError,
@@ -587,10 +575,10 @@ class Desktop(QObject):
 
     async def _reconnect_others(self, foreground: str) -> None:
         """Reconnect, in the background, the profiles that were connected at the last quit."""
-        from sportello import credentials
         from sportello.client.api import SportelloClient
         from sportello.client.errors import ClientError
         from sportello.client.records import ServerProfile
+        from sportello.desktop import credentials
         from sportello.ui.preferences import ProfileKind
 
         for name in self.preferences.connected_profiles:
@@ -653,7 +641,7 @@ class Desktop(QObject):
     def _switch_to(self, name: str, window: MainWindow) -> None:
         """Bring another profile to the window. One without a token asks for the password
         over this console first: cancelling keeps the console (and the others) as they are."""
-        from sportello import credentials
+        from sportello.desktop import credentials
         from sportello.ui.login_dialog import LoginDialog, RemoteLogin
         from sportello.ui.preferences import ProfileKind
 
@@ -702,7 +690,7 @@ class Desktop(QObject):
         dialog.open()
 
     def _open_settings(self, window: MainWindow, menus: Any, step: OpenConsole) -> None:
-        from sportello import autostart
+        from sportello.desktop import autostart
         from sportello.ui.settings_dialog import SettingsDialog
 
         sup = self.supervisor if step.local else None
@@ -777,7 +765,7 @@ class Desktop(QObject):
     # ---- local server -------------------------------------------------------------------
 
     def _local_state(self, state: LocalServerState, _detail: str) -> None:
-        from sportello.local_server import LocalServerState
+        from sportello.desktop.local_server import LocalServerState
 
         texts = {
             LocalServerState.STARTING: tr("Local server: starting…"),
@@ -806,7 +794,7 @@ class Desktop(QObject):
 
     def restart_local_server(self) -> None:
         """The operator's "Restart the server" (bar, Server menu, tray) while it is down."""
-        from sportello.local_server import LocalServerState
+        from sportello.desktop.local_server import LocalServerState
 
         supervisor = self.supervisor
         if supervisor is None or supervisor.state is not LocalServerState.DOWN:
@@ -816,7 +804,7 @@ class Desktop(QObject):
         self._spawn(supervisor.revive())
 
     def _down_text(self) -> str:
-        from sportello.local_server import PortInUse
+        from sportello.desktop.local_server import PortInUse
         from sportello.ui.local_server_bar import LocalServerDownBar
 
         supervisor = self.supervisor
@@ -860,7 +848,7 @@ def follow_role(window: MainWindow, menus: Any, step: OpenConsole) -> Callable[[
 
 def _forget_token(profile_name: str) -> None:
     """Delete a profile's token; a locked or missing keyring is logged, not fatal here."""
-    from sportello import credentials
+    from sportello.desktop import credentials
 
     try:
         credentials.delete_token(profile_name)
@@ -886,7 +874,7 @@ def _quit_on_signals(desktop: Desktop) -> SignalWakeup:
     """Ctrl+C and SIGTERM (session logout, `kill`) quit at once and cleanly, stopping the
     local server, also while a dialog waits for a click (see signal_wakeup). Exit code 0:
     a quit asked for from outside is an ordinary quit, as the server's SIGTERM drain is."""
-    from sportello.signal_wakeup import SignalWakeup
+    from sportello.desktop.signal_wakeup import SignalWakeup
 
     wakeup = SignalWakeup(parent=desktop)
 

@@ -213,10 +213,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    if args.smoke_test:  # offscreen, embedded server, one webhook shown (see smoke_test.py)
-        from sportello.smoke_test import run_smoke_test
+    if args.smoke_test:  # offscreen, embedded server, one webhook shown (see self_check.py)
+        from sportello.self_check import run_self_check
 
-        return run_smoke_test()
+        return run_self_check()
     from sportello.app import run_app
 
     return run_app(

@@ -11,7 +11,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from sportello.app import Desktop, Step
-from sportello.local_server import (
+from sportello.desktop.local_server import (
     LocalServerConfig,
     LocalServerSupervisor,
     child_env,

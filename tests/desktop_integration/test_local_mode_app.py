@@ -13,11 +13,11 @@ from local_harness import files_containing, free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from sportello import credentials
 from sportello.app import StartLocal
+from sportello.desktop import credentials
+from sportello.desktop.local_operator import LOCAL_PROFILE
+from sportello.desktop.local_server import LocalServerState
 from sportello.domain.values import Priority
-from sportello.local_operator import LOCAL_PROFILE
-from sportello.local_server import LocalServerState
 from sportello.ui.desktop_alerts import LOCAL_SERVER_KEY, AlertsAttachment, attach_desktop_alerts
 from sportello.ui.local_server_panel import LocalServerReadyDialog
 from sportello.ui.login_dialog import LoginDialog

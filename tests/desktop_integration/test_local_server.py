@@ -22,9 +22,13 @@ from local_harness import (
     wpp_message,
 )
 
-from sportello import credentials
-from sportello.local_operator import LOCAL_PROFILE, ensure_webhook_secret, provision_local_profile
-from sportello.local_server import (
+from sportello.desktop import credentials
+from sportello.desktop.local_operator import (
+    LOCAL_PROFILE,
+    ensure_webhook_secret,
+    provision_local_profile,
+)
+from sportello.desktop.local_server import (
     LocalServerConfig,
     LocalServerError,
     LocalServerState,
@@ -181,7 +185,7 @@ async def test_a_failing_restart_is_retried_with_backoff_then_given_up_until_rev
     try:
         first = supervisor.pid
         assert first is not None
-        caplog.set_level(logging.INFO, logger="sportello.local_server")
+        caplog.set_level(logging.INFO, logger="sportello.desktop.local_server")
         os.kill(first, signal.SIGKILL)
         await _wait_for(lambda: supervisor.state is LocalServerState.DOWN)
         attempts = [r.getMessage() for r in caplog.records if "restart" in r.getMessage()]
@@ -247,7 +251,7 @@ async def test_stopping_during_a_restart_ends_the_child_being_started(home, capl
         config, ensure_webhook_secret(), on_state=on_state, backoff_base=0.05, poll_interval=0.1
     )
     await supervisor.start()
-    caplog.set_level(logging.INFO, logger="sportello.local_server")
+    caplog.set_level(logging.INFO, logger="sportello.desktop.local_server")
     first = supervisor.pid
     assert first is not None
     os.kill(first, signal.SIGKILL)

@@ -19,8 +19,8 @@ from keyring.backends.fail import Keyring as NoKeyring
 from local_harness import files_containing, free_port
 from PySide6.QtCore import Qt
 
-from sportello import credentials
 from sportello.app import StartLocal
+from sportello.desktop import credentials
 from sportello.ui.i18n import install_translators
 from sportello.ui.preferences import Preferences, ProfileKind
 from sportello.ui.settings_dialog import SettingsDialog

@@ -12,8 +12,8 @@ import pytest
 from app_driver import AppUnderTest
 from PySide6.QtCore import Qt
 
-from sportello import credentials
 from sportello.client.changes import ProtocolProfile
+from sportello.desktop import credentials
 from sportello.domain.values import MessageType
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences

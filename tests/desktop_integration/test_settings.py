@@ -10,7 +10,7 @@ from local_harness import free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt, QTime
 
 from sportello.app import StartLocal
-from sportello.autostart import XdgAutostart
+from sportello.desktop.autostart import XdgAutostart
 from sportello.domain.values import Priority
 from sportello.ui.i18n import install_translators
 from sportello.ui.preferences import (
@@ -101,7 +101,7 @@ def test_alert_choices_are_saved_and_shown_again(home, qtbot):
 
 
 def test_removing_a_profile_forgets_its_token(home, qtbot):
-    from sportello import credentials
+    from sportello.desktop import credentials
 
     prefs = Preferences()
     prefs.save_profile(ProfileRecord("Magazzino", "http://10.0.0.5:3200", "luca", "7"))

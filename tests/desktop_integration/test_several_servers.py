@@ -26,10 +26,10 @@ from app_driver import (
 from local_harness import free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt
 
-from sportello import credentials
 from sportello.app import OpenStored
 from sportello.client.api import login
 from sportello.client.changes import ConnectionState
+from sportello.desktop import credentials
 from sportello.ui.desktop_alerts import AlertsAttachment, attach_desktop_alerts
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileRecord

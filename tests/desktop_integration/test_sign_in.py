@@ -7,7 +7,7 @@ from app_driver import AppUnderTest, add_operator, office_server, run, server_ac
 from local_harness import files_containing, free_port
 from PySide6.QtCore import Qt
 
-from sportello import credentials
+from sportello.desktop import credentials
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileKind, ProfileRecord
 
@@ -127,7 +127,7 @@ def test_switching_from_the_local_server_to_an_office_server_by_the_menu(
     home, qapp, qtbot, qt_loop
 ):
     from sportello.app import StartLocal
-    from sportello.local_server import LocalServerState
+    from sportello.desktop.local_server import LocalServerState
 
     with office_server(home.root / "office", free_port(), qtbot) as office:
         add_operator(office.config.database_url, "paolo", PASSWORD)

@@ -19,7 +19,7 @@ import pytest
 
 from sportello.client.cache import Cache, OutboxEntry
 from sportello.client.outbox import placeholder_for
-from sportello.local_server import LocalServerConfig, LocalServerSupervisor
+from sportello.desktop.local_server import LocalServerConfig, LocalServerSupervisor
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 SECRET = "s3cret-for-modes"
@@ -154,7 +154,7 @@ async def test_client_cache_and_its_outbox_are_private(tmp_path: Path, umask: in
 
 
 def test_the_apps_cache_directory_is_private(tmp_path: Path, umask: int, monkeypatch):
-    from sportello.app import cache_path_for
+    from sportello.desktop.paths import cache_path_for
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     path = cache_path_for("http://127.0.0.1:3200", "7")

@@ -35,8 +35,8 @@ async def polling_server(
 
 
 def poller(server: RunningServer) -> WppSessionPoller:
-    assert server.ctx.gateway_poller is not None
-    return server.ctx.gateway_poller
+    assert server.workers.gateway_poller is not None
+    return server.workers.gateway_poller
 
 
 async def rounds_pass(server: RunningServer, n: int) -> None:
@@ -144,12 +144,12 @@ async def test_polling_is_off_with_interval_zero_or_without_wppconnect(
 ) -> None:
     async with FakeGateway() as gateway:
         off = await polling_server(make_server, gateway, gateway_poll_interval=0.0)
-        assert off.ctx.gateway_poller is None
+        assert off.workers.gateway_poller is None
         assert gateway.status_polls == 0
     meta_only = await make_server(
         f"sqlite:///{tmp_path / 'meta.db'}", meta_access_token="t", meta_phone_number_id="1"
     )
-    assert meta_only.ctx.gateway_poller is None
+    assert meta_only.workers.gateway_poller is None
 
 
 def test_poll_interval_flag_and_environment() -> None:

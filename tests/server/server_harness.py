@@ -22,6 +22,7 @@ from sportello.server.app import create_app
 from sportello.server.config import ServerConfig
 from sportello.server.context import CONTEXT, ServerContext
 from sportello.server.search_index import ensure_search_indexes
+from sportello.server.workers import WORKERS, Workers
 from sportello.store.database import Database
 from sportello.store.operators import create_operator, create_token
 
@@ -79,6 +80,10 @@ class RunningServer:
     @property
     def ctx(self) -> ServerContext:
         return self.runner.app[CONTEXT]  # type: ignore[index]
+
+    @property
+    def workers(self) -> Workers:
+        return self.runner.app[WORKERS]  # type: ignore[index]
 
     async def stop(self) -> None:
         await self.runner.cleanup()

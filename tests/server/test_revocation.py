@@ -203,7 +203,7 @@ async def test_rest_logout_ends_the_tokens_sockets_at_once(make_server, http) ->
         assert status == 200
         await colleague.wait_for("newMessage")
         assert colleague.sio.connected and not colleague.named(SESSION_ENDED)
-        assert server.ctx.revocations is not None and server.ctx.revocations.checks == 0
+        assert server.workers.revocations.checks == 0
     finally:
         for client in (first, second, colleague):
             await client.close()
@@ -211,7 +211,7 @@ async def test_rest_logout_ends_the_tokens_sockets_at_once(make_server, http) ->
 
 async def _checks_pass(server: Any, count: int) -> None:
     """Wait until the server ran `count` more periodic re-checks."""
-    watch = server.ctx.revocations
+    watch = server.workers.revocations
     target = watch.checks + count
     async with asyncio.timeout(TIMEOUT):
         while watch.checks < target:

@@ -11,11 +11,11 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
-from sportello import credentials
 from sportello.client.api import SportelloClient
 from sportello.client.changes import ConnectionState, ProtocolProfile
 from sportello.client.connection import Backoff
 from sportello.client.records import ServerProfile
+from sportello.desktop import credentials
 from sportello.ui.login_dialog import LoginDialog, RemoteLogin
 from sportello.ui.main_window import MainWindow
 from sportello.ui.preferences import Preferences

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from sportello.autostart import AutostartError
 from sportello.client.errors import BadCredentials, ServerRejected, ServerUnreachable, refused
-from sportello.credentials import CredentialsUnavailable
+from sportello.desktop.autostart import AutostartError
+from sportello.desktop.credentials import CredentialsUnavailable
 from sportello.ui.error_texts import (
     delivery_failure_reason,
     known_codes,

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtWidgets import QDialog
 
-from sportello.signal_wakeup import SignalWakeup
+from sportello.desktop.signal_wakeup import SignalWakeup
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from sportello.client.records import (
     conversation_preview,
 )
 from sportello.domain.values import DeliveryStatus, Direction, MessageType, Priority, TicketStatus
-from sportello.private_files import prepare_private_sqlite
+from sportello.system.private_files import prepare_private_sqlite
 
 log = logging.getLogger(__name__)
 

@@ -271,7 +271,7 @@ class Connection:
     async def _connect_once(self) -> _Outcome:
         # handle_sigint=False: left on, python-socketio and engine.io take SIGINT and the
         # process's signal wakeup fd for themselves (cancelling every task on Ctrl+C) and
-        # the app's own quit on SIGTERM/SIGINT (sportello.signal_wakeup) no longer wakes.
+        # the app's own quit on SIGTERM/SIGINT (sportello.desktop.signal_wakeup) no longer wakes.
         sio = socketio.AsyncClient(
             reconnection=False, logger=False, engineio_logger=False, handle_sigint=False
         )

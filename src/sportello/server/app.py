@@ -33,8 +33,10 @@ from sportello.server.operator_routes import add_operator_routes
 from sportello.server.realtime import RealtimeHub
 from sportello.server.responses import MAX_BODY_BYTES, error_middleware
 from sportello.server.revocation import RevocationWatch
+from sportello.server.sender import OutboxWorker
 from sportello.server.webhooks import add_webhook_routes
 from sportello.server.wire_json import SocketJson
+from sportello.server.workers import WORKERS, Workers
 from sportello.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -81,9 +83,17 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
         broadcaster=EventBroadcaster(sio),
         requests=requests,
     )
-    ctx.hub = RealtimeHub(ctx)
-    sio.register_namespace(ctx.hub)
+    hub = RealtimeHub(ctx)
+    sio.register_namespace(hub)
     app[CONTEXT] = ctx
+    app[WORKERS] = Workers(
+        hub=hub,
+        sender=OutboxWorker(ctx, hub.gateway_health),
+        revocations=RevocationWatch(
+            ctx, hub, config.token_recheck_interval, hub.authenticated_sessions
+        ),
+        gateway_poller=poller_from_config(config, hub.gateway_health),
+    )
     add_api_routes(app)
     add_operator_routes(app)
     add_desk_settings_routes(app)
@@ -95,33 +105,24 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
 
 async def _background_work(app: web.Application) -> AsyncIterator[None]:
     ctx = app[CONTEXT]
+    workers = app[WORKERS]
     ctx.executor.set_event_sink(ctx.broadcaster.publish)
     ctx.broadcaster.start()
     ctx.batcher.start()
-    from sportello.server.sender import OutboxWorker
-
-    ctx.sender = OutboxWorker.from_context(ctx)
-    ctx.sender.start()
-    if ctx.hub is not None:
-        ctx.gateway_poller = poller_from_config(ctx.config, ctx.hub.gateway_health)
-        if ctx.gateway_poller is not None:
-            ctx.gateway_poller.start()
-        ctx.revocations = RevocationWatch(
-            ctx, ctx.config.token_recheck_interval, ctx.hub.authenticated_sessions
-        )
-        ctx.revocations.start()
+    workers.sender.start()
+    if workers.gateway_poller is not None:
+        workers.gateway_poller.start()
+    workers.revocations.start()
     yield
     # aiohttp has already waited for in-flight requests (webhooks) at this point.
     ctx.begin_drain(ctx.config.drain_timeout)
-    if ctx.gateway_poller is not None:
-        await ctx.gateway_poller.stop()
-    if ctx.revocations is not None:
-        await ctx.revocations.stop()
+    if workers.gateway_poller is not None:
+        await workers.gateway_poller.stop()
+    await workers.revocations.stop()
     await ctx.batcher.close()
-    await ctx.sender.stop()
+    await workers.sender.stop()
     await ctx.broadcaster.drain()
-    if ctx.hub is not None:
-        ctx.hub.close()
+    workers.hub.close()
     ctx.executor.shutdown()
     log.info("drained", extra=fields(batches=ctx.batcher.batches, messages=ctx.batcher.messages))
 

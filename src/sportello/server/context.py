@@ -1,11 +1,14 @@
-"""The objects one running server shares between its HTTP handlers, sockets and tasks."""
+"""The services one running server shares between its HTTP handlers, sockets and tasks.
+
+Complete when made: what runs on these services (the namespace, the outbox worker, the
+poller, the revocation watch) is in workers.py, built afterwards from this context.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import socketio
 from aiohttp import web
@@ -22,12 +25,6 @@ from sportello.server.in_flight import InFlightRequests
 from sportello.server.ingest_batcher import IngestBatcher
 from sportello.store.database import Database
 
-if TYPE_CHECKING:
-    from sportello.server.gateway_poller import WppSessionPoller
-    from sportello.server.realtime import RealtimeHub
-    from sportello.server.revocation import RevocationWatch
-    from sportello.server.sender import OutboxWorker
-
 
 @dataclass(slots=True)
 class ServerContext:
@@ -42,10 +39,8 @@ class ServerContext:
     login_limiter: LoginLimiter
     sio: socketio.AsyncServer
     broadcaster: EventBroadcaster
-    hub: RealtimeHub | None = None
-    sender: OutboxWorker | None = None
-    gateway_poller: WppSessionPoller | None = None
-    revocations: RevocationWatch | None = None
+    # Set when a reply is queued; the outbox worker waits on it (the hub rings it).
+    outbox_waiting: asyncio.Event = field(default_factory=asyncio.Event)
     started_at: float = field(default_factory=time.monotonic)
     gateway_states: dict[str, GatewayState] = field(default_factory=dict)
     draining: bool = False  # webhooks answer 503 shutting_down

@@ -21,6 +21,7 @@ from sportello.server.access import caller as _operator
 from sportello.server.auth import bearer_token
 from sportello.server.context import CONTEXT
 from sportello.server.responses import ApiError, json_response, read_json
+from sportello.server.workers import WORKERS
 from sportello.store.conversations import get_conversation, list_conversations
 from sportello.store.messages import thread_page, unread_page
 from sportello.store.models import Contact, Message
@@ -92,11 +93,7 @@ async def logout(request: web.Request) -> web.Response:
 
     await ctx.executor.write(revoke)
     digest = token_digest(token)
-    ended = 0
-    if ctx.revocations is not None:
-        ended = await ctx.revocations.end_token(digest, "logged_out")
-    else:
-        ctx.auth.forget(digest)
+    ended = await request.app[WORKERS].revocations.end_token(digest, "logged_out")
     return json_response({"ok": True, "endedSockets": ended})
 
 

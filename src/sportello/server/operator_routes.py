@@ -15,8 +15,9 @@ from sportello.domain.permissions import DeskAction, role_of
 from sportello.domain.values import Role
 from sportello.server.access import admin_caller, caller, require
 from sportello.server.auth import OperatorInfo
-from sportello.server.context import CONTEXT, ServerContext
+from sportello.server.context import CONTEXT
 from sportello.server.responses import ApiError, json_response, read_json
+from sportello.server.workers import WORKERS
 from sportello.store.models import Operator
 from sportello.store.operators import (
     OperatorExists,
@@ -118,7 +119,9 @@ async def deactivate(request: web.Request) -> web.Response:
             return changed, operator_json(found)
 
     changed, body = await ctx.executor.write(write)
-    ended = await _end_sessions(ctx, target.id, Withdrawn.OPERATOR_DEACTIVATED)
+    ended = await request.app[WORKERS].revocations.end_operator(
+        target.id, Withdrawn.OPERATOR_DEACTIVATED
+    )
     return json_response({"ok": True, "changed": changed, "operator": body,
                           "endedSockets": ended})  # fmt: skip
 
@@ -141,7 +144,7 @@ async def revoke_tokens(request: web.Request) -> web.Response:
             return count
 
     revoked = await ctx.executor.write(write)
-    ended = await _end_sessions(ctx, target.id, Withdrawn.TOKEN_REVOKED)
+    ended = await request.app[WORKERS].revocations.end_operator(target.id, Withdrawn.TOKEN_REVOKED)
     return json_response({"ok": True, "revoked": revoked, "endedSockets": ended})
 
 
@@ -162,13 +165,6 @@ async def _target(request: web.Request) -> OperatorInfo:
     if found is None:
         raise ApiError(404, "not_found", f"no operator with id {operator_id}")
     return found
-
-
-async def _end_sessions(ctx: ServerContext, operator_id: int, reason: Withdrawn) -> int:
-    if ctx.revocations is None:
-        ctx.auth.forget_operator(operator_id)
-        return 0
-    return await ctx.revocations.end_operator(operator_id, reason)
 
 
 def add_operator_routes(app: web.Application) -> None:

@@ -235,8 +235,7 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
             )
         except CommandError as exc:
             return _fail(exc.code, exc.message)
-        if self.ctx.sender is not None:
-            self.ctx.sender.wake()
+        self.ctx.outbox_waiting.set()
         return ack
 
     async def on_updateTicket(self, sid: str, *args: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from sportello.store.operators import AccessCheck, Withdrawn, withdrawn_access
 
 if TYPE_CHECKING:
     from sportello.server.context import ServerContext
+    from sportello.server.realtime import RealtimeHub
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,13 @@ class RevocationWatch:
     def __init__(
         self,
         ctx: ServerContext,
+        hub: RealtimeHub,
         interval: float,
         sessions: Callable[[], Iterable[tuple[str, str | None, int]]],
     ) -> None:
         """`sessions()` yields (sid, token digest or None for legacy auth, operator id)."""
         self._ctx = ctx
+        self._hub = hub
         self._interval = interval
         self._sessions = sessions
         self._task: asyncio.Task[None] | None = None
@@ -140,9 +143,7 @@ class RevocationWatch:
 
     async def end(self, sid: str, reason: str, *, expect_digest: str | None) -> bool:
         """Tell the socket why, then disconnect it; False when it changed or left meanwhile."""
-        hub = self._ctx.hub
-        if hub is None:
-            return False
+        hub = self._hub
         state = hub.sockets.get(sid)
         if state is None or state.operator is None or state.token_digest != expect_digest:
             return False

@@ -19,8 +19,8 @@ from aiohttp import web
 
 from sportello import __version__
 from sportello.server.config import EXIT_USAGE, ServerConfig
-from sportello.server.listen_check import cannot_listen_reason
 from sportello.server.logs import configure_logging, fields
+from sportello.system.listen_check import cannot_listen_reason
 
 if TYPE_CHECKING:
     from sportello.server.context import ServerContext

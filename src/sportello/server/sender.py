@@ -29,6 +29,7 @@ from sportello.server.logs import fields
 if TYPE_CHECKING:
     from sportello.server.config import ServerConfig
     from sportello.server.context import ServerContext
+    from sportello.server.gateway_health import GatewayHealth
 
 log = logging.getLogger(__name__)
 
@@ -61,23 +62,21 @@ def retry_delay(attempt: int, base: float, cap: float) -> float:
 
 
 class OutboxWorker:
-    def __init__(self, ctx: ServerContext, senders: dict[Gateway, GatewaySender],
-                 http: aiohttp.ClientSession | None) -> None:
+    def __init__(self, ctx: ServerContext, health: GatewayHealth) -> None:
         self._ctx = ctx
-        self._senders = senders
-        self._http = http
-        self._wakeup = asyncio.Event()
+        self._health = health  # send outcomes tell the desk whether a gateway works
+        self._senders: dict[Gateway, GatewaySender] = {}
+        self._http: aiohttp.ClientSession | None = None
+        self._wakeup = ctx.outbox_waiting
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.sent = 0
         self.failed = 0
 
-    @classmethod
-    def from_context(cls, ctx: ServerContext) -> OutboxWorker:
-        http = aiohttp.ClientSession()
-        return cls(ctx, build_senders(ctx.config, http), http)
-
     def start(self) -> None:
+        # The HTTP session belongs to the running loop, so it is made here, not in __init__.
+        self._http = aiohttp.ClientSession()
+        self._senders = build_senders(self._ctx.config, self._http)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-worker")
         if not self._senders:
             log.warning("no outbound gateway configured: replies stay queued "
@@ -149,8 +148,7 @@ class OutboxWorker:
             await self._record_failure(job, GatewaySendError(repr(exc), retryable=True))
             return
         self.sent += 1
-        if self._ctx.hub is not None:
-            await self._ctx.hub.gateway_health.send_accepted(job.gateway, job.account)
+        await self._health.send_accepted(job.gateway, job.account)
         log.info("reply sent", extra=fields(message_id=job.message_id,
                                             gateway=job.gateway.value, attempt=job.attempt))
         await self._write(lambda: self._ctx.desk.record_sent(
@@ -170,9 +168,8 @@ class OutboxWorker:
             status=exc.status, retry=not give_up, error=exc.message[:300]))
         await self._write(lambda: self._ctx.desk.record_send_failure(
             job.outbox_id, exc.message, retry_at=retry_at))
-        if self._ctx.hub is not None:
-            await self._ctx.hub.gateway_health.send_refused(
-                job.gateway, job.account, exc.message, unauthorized=exc.unauthorized)
+        await self._health.send_refused(
+            job.gateway, job.account, exc.message, unauthorized=exc.unauthorized)
         if retry_at is not None:
             self._schedule_wake((retry_at - utc_now()).total_seconds())
 

@@ -23,7 +23,9 @@ from sportello.ingest.wppconnect import parse_wppconnect
 from sportello.server.context import CONTEXT, ServerContext
 from sportello.server.ingest_batcher import BatcherClosed
 from sportello.server.logs import fields
+from sportello.server.realtime import RealtimeHub
 from sportello.server.responses import ApiError, decode_json, json_response, read_body
+from sportello.server.workers import WORKERS
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ async def wppconnect_webhook(request: web.Request) -> web.Response:
     _check_not_draining(ctx)
     raw = await read_body(request)
     _check_token(request, ctx, query_allowed=True)
-    return await _handle(ctx, Gateway.WPPCONNECT, parse_wppconnect, raw)
+    return await _handle(ctx, request.app[WORKERS].hub, Gateway.WPPCONNECT, parse_wppconnect, raw)
 
 
 async def generic_webhook(request: web.Request) -> web.Response:
@@ -65,7 +67,7 @@ async def generic_webhook(request: web.Request) -> web.Response:
     _check_not_draining(ctx)
     raw = await read_body(request)
     _check_token(request, ctx, query_allowed=True)
-    return await _handle(ctx, Gateway.GENERIC, parse_generic, raw)
+    return await _handle(ctx, request.app[WORKERS].hub, Gateway.GENERIC, parse_generic, raw)
 
 
 async def meta_webhook(request: web.Request) -> web.Response:
@@ -82,7 +84,7 @@ async def _meta_webhook(request: web.Request, ctx: ServerContext) -> web.Respons
         raise ApiError(401, "unauthorized", "Meta app secret not configured on the server")
     if not verify_meta_signature(raw, request.headers.get("X-Hub-Signature-256"), secret):
         raise ApiError(401, "bad_signature", "missing or wrong X-Hub-Signature-256")
-    return await _handle(ctx, Gateway.META, parse_meta, raw)
+    return await _handle(ctx, request.app[WORKERS].hub, Gateway.META, parse_meta, raw)
 
 
 async def meta_verification(request: web.Request) -> web.Response:
@@ -96,7 +98,9 @@ async def meta_verification(request: web.Request) -> web.Response:
     return web.Response(status=403, text="verification failed", content_type="text/plain")
 
 
-async def _handle(ctx: ServerContext, gateway: Gateway, parse: Parser, raw: bytes) -> web.Response:
+async def _handle(
+    ctx: ServerContext, hub: RealtimeHub, gateway: Gateway, parse: Parser, raw: bytes
+) -> web.Response:
     body = decode_json(raw)
     try:
         parsed = parse_webhook_body(parse, body)
@@ -104,10 +108,12 @@ async def _handle(ctx: ServerContext, gateway: Gateway, parse: Parser, raw: byte
         raise ApiError(exc.status, exc.code, exc.message) from None
     if parsed.is_empty:
         return json_response({"ignored": parsed.ignored or "empty"})
-    return await _apply(ctx, gateway, parsed)
+    return await _apply(ctx, hub, gateway, parsed)
 
 
-async def _apply(ctx: ServerContext, gateway: Gateway, parsed: ParsedWebhook) -> web.Response:
+async def _apply(
+    ctx: ServerContext, hub: RealtimeHub, gateway: Gateway, parsed: ParsedWebhook
+) -> web.Response:
     answer: dict[str, Any] = {"ok": True}
     if parsed.messages:
         try:
@@ -139,13 +145,11 @@ async def _apply(ctx: ServerContext, gateway: Gateway, parsed: ParsedWebhook) ->
                 applied += 1
         answer["statuses"] = applied
     for presence in parsed.presences:
-        if ctx.hub is not None:
-            await ctx.hub.customer_presence(presence)
+        await hub.customer_presence(presence)
     for state in parsed.states:
         key = f"{state.gateway.value}:{state.account or ''}"
         ctx.gateway_states[key] = state
-        if ctx.hub is not None:
-            await ctx.hub.gateway_state(state)
+        await hub.gateway_state(state)
         log.info("gateway state", extra=fields(gateway=state.gateway.value,
                                                account=state.account, state=state.state))
     if parsed.refused:

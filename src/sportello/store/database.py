@@ -27,7 +27,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from sportello.private_files import make_private_dir, prepare_private_sqlite
+from sportello.system.private_files import make_private_dir, prepare_private_sqlite
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,6 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock_time
 from typing import Any
@@ -75,7 +74,7 @@ from sportello.ui.gateway_advice import gateway_advice, gateway_line, gateway_pr
 from sportello.ui.notifications.balloon import TrayBalloonNotifier
 from sportello.ui.notifications.base import NotificationView, Notifier
 from sportello.ui.notifications.toast import ToastNotifier
-from sportello.ui.preferences import NotificationPreferences, Preferences
+from sportello.ui.preferences import AlertPreferences, NotificationPreferences, Preferences
 from sportello.ui.sound import AlertSound
 from sportello.ui.tray import CloseToTray, TrayIcon
 
@@ -86,13 +85,6 @@ GATEWAY_KEY = "gateway:"  # notification keys of the gateway-down warnings
 BURST_KEY = "remind:burst"  # the one notification of reminders due together
 LOCAL_SERVER_KEY = "local-server:down"  # the local server gave up: it needs a restart
 BURST_LISTED = 5  # tickets named in a burst's notification; the rest are "…"
-
-
-@dataclass(frozen=True, slots=True)
-class AlertPreferences:
-    """Tray-owned state persisted under "alerts": the pause (ISO local time, "" = none)."""
-
-    paused_until: str = ""
 
 
 def local_now() -> datetime:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sportello.autostart import AutostartError
 from sportello.client.errors import ClientError
-from sportello.credentials import CredentialsUnavailable
+from sportello.desktop.autostart import AutostartError
+from sportello.desktop.credentials import CredentialsUnavailable
 from sportello.ui.labels import tr
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sportello import credentials
 from sportello.client.errors import (
     BadCredentials,
     ClientError,
@@ -38,6 +37,7 @@ from sportello.client.errors import (
     TwoFactorRequired,
 )
 from sportello.client.records import LoginResult, ServerProfile
+from sportello.desktop import credentials
 from sportello.ui.error_texts import reason
 from sportello.ui.preferences import Preferences, ProfileKind, ProfileRecord
 

@@ -1,6 +1,6 @@
 """Typed UI preferences over QSettings: profiles (never their tokens), alerts, language, rules.
 
-Secrets live in the OS keyring (`sportello.credentials`), paths come from platformdirs;
+Secrets live in the OS keyring (`sportello.desktop.credentials`), paths come from platformdirs;
 this module holds only what the operator chose. Every getter returns a sane default for a
 missing or damaged value, so a hand-edited settings file cannot crash the app.
 """
@@ -52,7 +52,7 @@ class ProfileRecord:
 
 @dataclass(frozen=True, slots=True)
 class NotificationPreferences:
-    """Alert choices, used when the tray helper's `AlertPreferences` is not available."""
+    """The operator's alert choices (Settings > Notifications), persisted under "notifications"."""
 
     enabled: bool = True
     sound: bool = True
@@ -67,6 +67,13 @@ class NotificationPreferences:
     remind_medium: int = 600
     remind_low: int = 0
     urgent_ignores_quiet: bool = True  # URGENT reminders ring through pause and quiet hours
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPreferences:
+    """Tray-owned state persisted under "alerts": the pause (ISO local time, "" = none)."""
+
+    paused_until: str = ""
 
 
 def _to_bool(value: Any, default: bool) -> bool:
@@ -289,11 +296,9 @@ class Preferences:
     def save_notifications(self, value: NotificationPreferences) -> None:
         self.save_group("notifications", value)
 
-    def load_alerts(self) -> Any:
-        """The tray helper's `AlertPreferences`, persisted field by field under "alerts"."""
-        from sportello.ui.desktop_alerts import AlertPreferences
-
+    def load_alerts(self) -> AlertPreferences:
+        """The tray's own state (the pause), persisted field by field under "alerts"."""
         return self.load_group("alerts", AlertPreferences)
 
-    def save_alerts(self, value: Any) -> None:
+    def save_alerts(self, value: AlertPreferences) -> None:
         self.save_group("alerts", value)

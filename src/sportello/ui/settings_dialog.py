@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sportello import autostart as autostart_module
-from sportello import credentials
+from sportello.desktop import autostart as autostart_module
+from sportello.desktop import credentials
 from sportello.domain.escalation import MAX_INTERVAL, interval_problem
 from sportello.ui.error_texts import keyring_missing_text, reason, sentence
 from sportello.ui.local_server_panel import LocalServerPanel

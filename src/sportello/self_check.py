@@ -1,4 +1,4 @@
-"""`sportello --smoke-test`: prove an installed build works end to end, then exit.
+"""`sportello --smoke-test`, the self-check: prove an installed build works end to end, then exit.
 
 Offscreen Qt; the embedded server started the way local-server mode starts it (a child
 process running `sportello server`, i.e. the frozen executable itself in a bundle) on a free
@@ -26,7 +26,7 @@ from typing import Any
 
 import aiohttp
 
-from sportello.local_server import (
+from sportello.desktop.local_server import (
     LocalServerConfig,
     LocalServerError,
     LocalServerSupervisor,
@@ -40,12 +40,12 @@ OPERATOR = "smoke-test"
 CUSTOMER_PHONE = "393331234567"
 
 
-class SmokeTestFailed(Exception):
+class SelfCheckFailed(Exception):
     """One step of the smoke test failed: the message names the step and why."""
 
 
 @dataclass
-class SmokeReport:
+class SelfCheckReport:
     """What the smoke test saw; printed as JSON. Times are seconds since the test started."""
 
     ok: bool = False
@@ -86,12 +86,12 @@ def wppconnect_message(body: str, message_id: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def run_smoke_test() -> int:
+def run_self_check() -> int:
     """Run the whole smoke test on a fresh QApplication; returns the process exit code."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="sportello-smoke-"))
-    report = SmokeReport()
+    report = SelfCheckReport()
     try:
         # Qt settings (the window's preferences) go to the temporary folder too.
         from PySide6.QtCore import QSettings
@@ -114,10 +114,10 @@ def run_smoke_test() -> int:
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
         with loop:
-            loop.run_until_complete(_smoke(app, workdir, report, started))
+            loop.run_until_complete(_check(app, workdir, report, started))
         report.ok = True
         report.step = "done"
-    except SmokeTestFailed as exc:
+    except SelfCheckFailed as exc:
         report.error = str(exc)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -131,7 +131,7 @@ def _since(started: float) -> float:
     return round(time.monotonic() - started, 3)
 
 
-async def _smoke(app: object, workdir: Path, report: SmokeReport, started: float) -> None:
+async def _check(app: object, workdir: Path, report: SelfCheckReport, started: float) -> None:
     secret = secrets.token_urlsafe(24)
     config = LocalServerConfig(data_dir=workdir / "server", port=free_port(), drain_timeout=5.0)
     supervisor = LocalServerSupervisor(config, secret, ready_timeout=SERVER_READY_TIMEOUT)
@@ -140,7 +140,7 @@ async def _smoke(app: object, workdir: Path, report: SmokeReport, started: float
     try:
         await supervisor.start()
     except LocalServerError as exc:
-        raise SmokeTestFailed(str(exc)) from exc
+        raise SelfCheckFailed(str(exc)) from exc
     report.server_pid = supervisor.pid
     report.server_ready_s = _since(started)
     try:
@@ -150,7 +150,7 @@ async def _smoke(app: object, workdir: Path, report: SmokeReport, started: float
 
 
 async def _console(
-    workdir: Path, supervisor: LocalServerSupervisor, report: SmokeReport, started: float
+    workdir: Path, supervisor: LocalServerSupervisor, report: SelfCheckReport, started: float
 ) -> None:
     from sportello.client.api import SportelloClient, login
     from sportello.client.errors import ClientError
@@ -162,7 +162,7 @@ async def _console(
     try:
         session = await login(supervisor.base_url, OPERATOR, password)
     except ClientError as exc:
-        raise SmokeTestFailed(f"login to the embedded server failed: {exc}") from exc
+        raise SelfCheckFailed(f"login to the embedded server failed: {exc}") from exc
     profile = ServerProfile(supervisor.base_url, session.token, session.user.id, "smoke test")
     report.console_started_s = _since(started)
     from sportello.ui.main_window import MainWindow  # counted in the window's time
@@ -174,11 +174,11 @@ async def _console(
         try:
             await client.start()
         except ClientError as exc:
-            raise SmokeTestFailed(f"the console did not connect: {exc}") from exc
+            raise SelfCheckFailed(f"the console did not connect: {exc}") from exc
         window.show()
         report.window_shown_s, report.window_shown_at = _since(started), time.time()
         if not window.isVisible():
-            raise SmokeTestFailed("the main window is not visible")
+            raise SelfCheckFailed("the main window is not visible")
         report.step = "webhook"
         body = f"Smoke test {secrets.token_hex(4)}: la caldaia non si accende"
         await _post_webhook(supervisor, wppconnect_message(body, secrets.token_hex(10).upper()))
@@ -205,7 +205,7 @@ async def _create_operator(db_url: str, password: str) -> None:
     _, err = await asyncio.wait_for(proc.communicate((password + "\n").encode()), 120)
     if proc.returncode != 0:
         lines = err.decode("utf-8", "replace").strip().splitlines()
-        raise SmokeTestFailed(lines[-1] if lines else f"operator add: exit {proc.returncode}")
+        raise SelfCheckFailed(lines[-1] if lines else f"operator add: exit {proc.returncode}")
 
 
 async def _post_webhook(supervisor: LocalServerSupervisor, payload: dict[str, Any]) -> None:
@@ -218,9 +218,9 @@ async def _post_webhook(supervisor: LocalServerSupervisor, payload: dict[str, An
         ):
             if response.status != 200:
                 text = (await response.text())[:200]
-                raise SmokeTestFailed(f"webhook answered {response.status}: {text}")
+                raise SelfCheckFailed(f"webhook answered {response.status}: {text}")
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise SmokeTestFailed(f"webhook not delivered: {exc!r}") from exc
+        raise SelfCheckFailed(f"webhook not delivered: {exc!r}") from exc
 
 
 async def _wait_until_listed(window: Any, body: str) -> None:
@@ -237,4 +237,4 @@ async def _wait_until_listed(window: Any, body: str) -> None:
             if body in text and view.visualRect(index).isValid():
                 return
         await asyncio.sleep(0.05)
-    raise SmokeTestFailed(f"the message did not appear in the list within {MESSAGE_TIMEOUT:.0f} s")
+    raise SelfCheckFailed(f"the message did not appear in the list within {MESSAGE_TIMEOUT:.0f} s")

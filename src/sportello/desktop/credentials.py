@@ -19,8 +19,8 @@ from pathlib import Path
 import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
-from sportello.local_paths import local_secrets_path
-from sportello.secret_file import SecretFile
+from sportello.desktop.paths import local_secrets_path
+from sportello.desktop.secret_file import SecretFile
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sportello.private_files import make_private_dir, write_private_text
+from sportello.system.private_files import make_private_dir, write_private_text
 
 
 class SecretFile:

@@ -40,13 +40,13 @@ from typing import Any
 
 import aiohttp
 
-from sportello.private_files import (
+from sportello.system.listen_check import cannot_listen_reason
+from sportello.system.private_files import (
     make_private_dir,
     open_private,
     tighten_private_file,
     write_private_text,
 )
-from sportello.server.listen_check import cannot_listen_reason
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,31 @@
+"""What one server runs beside its shared services: the namespace, the outbox worker, the
+gateway poller and the revocation watch.
+
+`ServerContext` (context.py) holds the services these are built from; it names none of
+them, so it is complete when made and nothing in it is filled in later. `create_app`
+builds the workers in order from a finished context (the hub first: the others report
+through it) and keeps them under their own `web.AppKey`; `_background_work` only starts
+and stops them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from sportello.server.gateway_poller import WppSessionPoller
+from sportello.server.realtime import RealtimeHub
+from sportello.server.revocation import RevocationWatch
+from sportello.server.sender import OutboxWorker
+
+
+@dataclass(frozen=True, slots=True)
+class Workers:
+    hub: RealtimeHub
+    sender: OutboxWorker
+    revocations: RevocationWatch
+    gateway_poller: WppSessionPoller | None  # None: no WPPConnect session to poll
+
+
+WORKERS = web.AppKey("sportello_workers", Workers)
