@@ -4,7 +4,7 @@
     .venv/bin/python scripts/update_translations.py --check  # fail on an untranslated string
 
 `pyside6-lupdate` collects every `self.tr(...)` / `QCoreApplication.translate(...)` string of
-the UI modules and app.py into the .ts files, keeping the translations already there;
+the UI modules and the app package into the .ts files, keeping the translations already there;
 translate the new ones (Qt Linguist, or by hand: fill `<translation>` and drop
 `type="unfinished"`), run this again, and commit both the .ts and the compiled .qm.
 The source strings are English, so sportello_en.ts only carries the plural forms
@@ -37,7 +37,7 @@ def tool(name: str) -> str:
 def sources(root: Path = ROOT) -> list[Path]:
     """Every Python module whose strings the operator sees."""
     package = root / "src" / "sportello"
-    return sorted([*package.joinpath("ui").glob("*.py"), package / "app.py"])
+    return sorted([*package.joinpath("ui").glob("*.py"), *package.joinpath("app").glob("*.py")])
 
 
 def lupdate(ts_file: Path, language: str, root: Path = ROOT) -> None:
