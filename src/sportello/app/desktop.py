@@ -48,6 +48,7 @@ from sportello.client.sign_out import end_session_on_server
 from sportello.desktop.local_server import LocalServerState, LocalServerSupervisor
 from sportello.ui.background_profiles import ConnectedProfiles
 from sportello.ui.console_menus import ConsoleMenus
+from sportello.ui.desktop_alerts import AlertsAttachment
 from sportello.ui.labels import tr
 from sportello.ui.local_server_bar import LocalServerDownBar
 from sportello.ui.login_dialog import LoginDialog, LoginFunction
@@ -155,8 +156,6 @@ class Desktop(QObject):
 
     def _foreground_alerts(self) -> object | None:
         """The tray helper's alerts for the console on screen, when it is attached."""
-        from sportello.ui.desktop_alerts import AlertsAttachment
-
         attachment = self.findChild(AlertsAttachment)
         return attachment.alerts if attachment is not None else None
 
