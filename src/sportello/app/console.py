@@ -51,54 +51,61 @@ class ConsoleSession:
         preferences: Preferences,
         connected: ConnectedProfiles,
         step: OpenConsole,
+        client: SportelloClient,
         *,
-        smoke_test: bool,
+        keeps_running: bool,
     ) -> None:
+        """Build the window, its menus, switcher and bars around `client` (see `open`)."""
         self.app = app
         self.preferences = preferences
         self.connected = connected
         self.step = step
-        self.smoke_test = smoke_test
-        self.keeps_running = not (step.local or step.from_env or smoke_test)
+        self.client = client
+        self.keeps_running = keeps_running
         self._ended: asyncio.Future[ConsoleEnd] = asyncio.get_running_loop().create_future()
-        self._forget_role: Callable[[], None] = lambda: None
-
-    async def open(self) -> None:
-        """Take the profile's running client (or make one), build the window and its bars."""
-        step = self.step
-        self.client = await self._client()
-        self.connected.add(step.profile.name, self.client)
-        self.connected.set_foreground(step.profile.name)
-        window = MainWindow(self.client)
+        name = step.profile.name
+        connected.add(name, client)
+        connected.set_foreground(name)
+        self.window = window = MainWindow(client)
         if step.local:
             window.setWindowTitle(tr("Sportello: this computer"))
-        elif len(self.preferences.profiles()) > 1:
-            window.setWindowTitle(tr("Sportello: %1").replace("%1", step.profile.name))
-        self.window = window
-        profiles = self.preferences.profiles()
-        self.menus = ConsoleMenus(window, profiles, step.profile.name, step.local)
+        elif len(preferences.profiles()) > 1:
+            window.setWindowTitle(tr("Sportello: %1").replace("%1", name))
+        profiles = preferences.profiles()
+        self.menus = ConsoleMenus(window, profiles, name, step.local)
         self._forget_role = follow_role(window, self.menus, step)
         self.server_bar: LocalServerDownBar | None = None
         if step.local:
             self.server_bar = LocalServerDownBar(window)
             window.add_bar(self.server_bar)
-        self.switcher = ProfileSwitcher(window, self.connected, profiles, step.profile.name)
-        if self.client.connection_state is ConnectionState.UNAUTHORIZED:
+        self.switcher = ProfileSwitcher(window, connected, profiles, name)
+        if client.connection_state is ConnectionState.UNAUTHORIZED:
             self.end(End.REVOKED)  # refused while it ran in the background
-        self.app.lastWindowClosed.connect(self._last_window_closed)
+        app.lastWindowClosed.connect(self._last_window_closed)
 
-    async def _client(self) -> SportelloClient:
-        profile = self.step.profile
-        client = await self.connected.take(profile) if self.keeps_running else None
-        if client is not None:
-            return client
-        await self.connected.stop(profile.name)
-        if self.smoke_test:
-            cache = Path(tempfile.mkdtemp(prefix="sportello-smoke-")) / "cache.sqlite3"
-        else:
-            cache = cache_path_for(profile.url, profile.user_id)
-            await self.connected.stop_using(cache, keep=profile.name)
-        return SportelloClient(profile, cache)
+    @classmethod
+    async def open(
+        cls,
+        app: QApplication,
+        preferences: Preferences,
+        connected: ConnectedProfiles,
+        step: OpenConsole,
+        *,
+        smoke_test: bool,
+    ) -> ConsoleSession:
+        """Take the profile's running client (or make one) and build its console."""
+        keeps_running = not (step.local or step.from_env or smoke_test)
+        profile = step.profile
+        client = await connected.take(profile) if keeps_running else None
+        if client is None:
+            await connected.stop(profile.name)
+            if smoke_test:
+                cache = Path(tempfile.mkdtemp(prefix="sportello-smoke-")) / "cache.sqlite3"
+            else:
+                cache = cache_path_for(profile.url, profile.user_id)
+                await connected.stop_using(cache, keep=profile.name)
+            client = SportelloClient(profile, cache)
+        return cls(app, preferences, connected, step, client, keeps_running=keeps_running)
 
     def _last_window_closed(self) -> None:
         self.end(End.QUIT)

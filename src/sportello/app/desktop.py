@@ -190,10 +190,9 @@ class Desktop(QObject):
     async def _console(self, step: OpenConsole) -> Step | None:
         if not step.local:
             await self.local.stop()  # the operator moved to another server
-        session = ConsoleSession(
+        session = await ConsoleSession.open(
             self.app, self.preferences, self.connected, step, smoke_test=self.smoke_test
         )
-        await session.open()
         self._connect(session)
         self.console = session
         end: ConsoleEnd | None = None
