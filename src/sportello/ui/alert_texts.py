@@ -35,10 +35,8 @@ BURST_LISTED = 5  # tickets named in a burst's notification; the rest are "…"
 KEY_PREFIX = "profile:"  # keys of background profiles: "profile:NAME\x1fKEY"
 _KEY_SEPARATOR = "\x1f"
 _PLACEHOLDER = re.compile(r"%(\d)")
-
-
-def _tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate("DesktopAlerts", text, "", n)
+# Called by this name, with the context written out, so pyside6-lupdate finds the words.
+translate = QCoreApplication.translate
 
 
 def fill(text: str, *args: str) -> str:
@@ -61,7 +59,7 @@ def named(profile: str, title: str) -> str:
     """A background profile's title says which server it is about: "Roma: Mario Rossi"."""
     if not profile:
         return title
-    return fill(QCoreApplication.translate("ConnectedProfiles", "%1: %2"), profile, title)
+    return fill(translate("ConnectedProfiles", "%1: %2"), profile, title)
 
 
 def ticket_fact(ticket: Ticket | None) -> TicketFact | None:
@@ -85,7 +83,7 @@ def incoming_fact(message: Message, state: ClientState, replayed: bool) -> Incom
         message.sender_name
         or (conv.title if conv else "")
         or message.phone
-        or _tr("Unknown contact")
+        or translate("DesktopAlerts", "Unknown contact")
     )
     return IncomingFact(
         message_id=message.id,
@@ -105,8 +103,8 @@ def _view(key: str, title: str, body: str, critical: bool) -> NotificationView:
         body=body,
         critical=critical,
         icon=notification_icon(critical),
-        open_label=_tr("Open"),
-        mark_read_label=_tr("Mark as read"),
+        open_label=translate("DesktopAlerts", "Open"),
+        mark_read_label=translate("DesktopAlerts", "Mark as read"),
     )
 
 
@@ -114,12 +112,14 @@ def message_view(alert: Alert, profile: str = "") -> NotificationView:
     """The texts of a message alert (Italian: "3 nuovi messaggi da Mario Rossi")."""
     critical = alert.urgency is Urgency.CRITICAL
     if alert.count > 1:
-        title = fill(_tr("%n new messages from %1", alert.count), alert.sender)
+        title = fill(
+            translate("DesktopAlerts", "%n new messages from %1", "", alert.count), alert.sender
+        )
         if critical:
-            title = fill(_tr("URGENT: %1"), title)
+            title = fill(translate("DesktopAlerts", "URGENT: %1"), title)
     elif alert.new_ticket and alert.ticket is not None:
         title = fill(
-            _tr("New ticket #%1 (%2): %3"),
+            translate("DesktopAlerts", "New ticket #%1 (%2): %3"),
             alert.ticket.number,
             labels.priority_label(alert.ticket.priority),
             alert.sender,
@@ -127,7 +127,7 @@ def message_view(alert: Alert, profile: str = "") -> NotificationView:
     else:
         title = alert.server_title or alert.sender
         if critical:
-            title = fill(_tr("URGENT: %1"), title)
+            title = fill(translate("DesktopAlerts", "URGENT: %1"), title)
     return _view(profile_key(profile, alert.key), named(profile, title), alert.body, critical)
 
 
@@ -143,13 +143,13 @@ def reminder_view(
     ticket = reminder.ticket
     who = _who(state, ticket.conversation_id, ticket.title)
     title = fill(
-        _tr("Ticket #%1 (%2) waiting for %3: %4"),
+        translate("DesktopAlerts", "Ticket #%1 (%2) waiting for %3: %4"),
         ticket.number,
         labels.priority_label(ticket.priority),
         wait_text(reminder.waited),
         who,
     )
-    body = _tr("Nobody has opened it yet.")
+    body = translate("DesktopAlerts", "Nobody has opened it yet.")
     if ticket.title and ticket.title != who:
         body = f"{ticket.title}\n{body}"
     return _view(profile_key(profile, key), named(profile, title), body, reminder.critical)
@@ -160,17 +160,24 @@ def burst_text(burst: ReminderBurst, state: ClientState) -> tuple[str, str]:
     attesa di essere aperti: n. 12 Urgente, n. 15 Alta, …" and a line per ticket."""
     reminders = burst.reminders
     listed = [
-        fill(_tr("#%1 %2"), r.ticket.number, labels.priority_label(r.ticket.priority))
+        fill(
+            translate("DesktopAlerts", "#%1 %2"),
+            r.ticket.number,
+            labels.priority_label(r.ticket.priority),
+        )
         for r in reminders[:3]
     ]
     listing = ", ".join(listed) + (", …" if len(reminders) > 3 else "")
-    title = fill(_tr("%n ticket(s) waiting to be opened: %1", len(reminders)), listing)
+    title = fill(
+        translate("DesktopAlerts", "%n ticket(s) waiting to be opened: %1", "", len(reminders)),
+        listing,
+    )
     lines = []
     for reminder in reminders[:BURST_LISTED]:
         ticket = reminder.ticket
         lines.append(
             fill(
-                _tr("#%1 (%2) %3, waiting for %4"),
+                translate("DesktopAlerts", "#%1 (%2) %3, waiting for %4"),
                 ticket.number,
                 labels.priority_label(ticket.priority),
                 _who(state, ticket.conversation_id, ticket.title),
@@ -179,7 +186,7 @@ def burst_text(burst: ReminderBurst, state: ClientState) -> tuple[str, str]:
         )
     if len(reminders) > BURST_LISTED:
         lines.append("…")
-    lines.append(_tr("Nobody has opened them yet."))
+    lines.append(translate("DesktopAlerts", "Nobody has opened them yet."))
     return title, "\n".join(lines)
 
 
@@ -193,10 +200,12 @@ def gateway_view(info: GatewayInfo, profile: str = "") -> NotificationView:
     return NotificationView(
         key=profile_key(profile, GATEWAY_KEY + info.key),
         title=named(profile, gateway_problem(info)),
-        body=fill(_tr("%1: %2"), info.account or info.key, gateway_advice(info)),
+        body=fill(
+            translate("DesktopAlerts", "%1: %2"), info.account or info.key, gateway_advice(info)
+        ),
         critical=True,
         icon=notification_icon(True),
-        open_label=_tr("Open"),
+        open_label=translate("DesktopAlerts", "Open"),
         mark_read_label="",
         mark_read=False,
         category="network.disconnected",

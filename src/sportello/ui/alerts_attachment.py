@@ -112,5 +112,4 @@ def attach_desktop_alerts(desktop: Any) -> AlertsAttachment:
     return AlertsAttachment(desktop)
 
 
-
 __all__ = ["AlertsAttachment", "attach_desktop_alerts"]
