@@ -74,7 +74,7 @@ class AlertsAttachment(QObject):
         alerts.tray.set_server_down(bool(self.server_down))
         alerts.tray.restart_server_requested.connect(desktop.restart_local_server)
         for profile in self.profiles.values():
-            if profile is not on_screen:
+            if profile is not on_screen and profile.client is not client:
                 alerts.attach(profile)
         alerts.other_unread = desktop.connected.background_unread
         desktop.connected.changed.connect(alerts.refresh_tray)

@@ -11,8 +11,8 @@ the window on that conversation (or brings a background profile forward); "Segna
 letto" marks it read.
 
 `install_desktop_alerts(app, window, client, preferences)` makes a desk and the on-screen
-profile's alerts for one console; `AlertsAttachment` follows the app's `Desktop`: a
-`ProfileAlerts` for every profile `ConnectedProfiles` holds, and a desk per console.
+profile's alerts for one console; `ui/alerts_attachment.AlertsAttachment` follows the
+app's `Desktop`: a `ProfileAlerts` for every connected profile, and a desk per console.
 """
 
 from __future__ import annotations
