@@ -131,9 +131,8 @@ class Desktop(QObject):
     Signals for the tray and notifications: `console_opened(window, client)` each time a
     console opens, `console_closed()` before it goes, `local_server_changed(state, text)`,
     `local_server_down(text)` when the local server stays down (`restart_local_server()`
-    starts it again), `preferences_changed()` after the settings dialog saved. Background
-    profiles notify through the foreground console's alerts (desktop_alerts.AlertsAttachment,
-    a child).
+    starts it again), `preferences_changed()` after the settings dialog saved. Every
+    connected profile notifies through the console's desk (ui/alerts_attachment.py).
     Quit through `request_quit()` (it stops every client and the local server cleanly).
     """
 
@@ -176,7 +175,6 @@ class Desktop(QObject):
         self.connected = ConnectedProfiles(self)
         self.connected.open_requested.connect(self._open_from_background)
         self.connected.revoked.connect(self._profile_revoked)
-        self.connected.use_alerts_from(self._foreground_alerts)
         self._reconnected_others = False
         self._tasks: set[asyncio.Task[Any]] = set()
         # Sign-ins whose token no keyring could keep: valid for this run only, never on disk.
@@ -222,13 +220,6 @@ class Desktop(QObject):
             await self.connected.stop_all()
             await self._stop_local()
         return self.exit_code
-
-    def _foreground_alerts(self) -> object | None:
-        """The tray helper's alerts for the console on screen, when it is attached."""
-        from sportello.ui.desktop_alerts import AlertsAttachment
-
-        attachment = self.findChild(AlertsAttachment)
-        return attachment.alerts if attachment is not None else None
 
     def request_quit(self) -> None:
         """Quit the app: close the console, stop the client and the local server."""
@@ -927,7 +918,7 @@ def run_app(
     preferences = Preferences()
     install_translators(app, preferences.language.value)
     desktop = Desktop(app, preferences, smoke_test=smoke_test, start_hidden=minimized)
-    from sportello.ui.desktop_alerts import attach_desktop_alerts
+    from sportello.ui.alerts_attachment import attach_desktop_alerts
 
     attach_desktop_alerts(desktop)  # tray, notifications and sound for every console
     loop = qasync.QEventLoop(app)
