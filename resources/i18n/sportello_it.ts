@@ -466,28 +466,8 @@
 <context>
     <name>ConnectedProfiles</name>
     <message>
-        <source>Unknown contact</source>
-        <translation>Contatto sconosciuto</translation>
-    </message>
-    <message>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
-    </message>
-    <message>
-        <source>Ticket #%1 (%2) waiting for %3: %4</source>
-        <translation>Ticket n. %1 (%2) in attesa da %3: %4</translation>
-    </message>
-    <message>
-        <source>Nobody has opened it yet.</source>
-        <translation>Nessuno l&apos;ha ancora aperto.</translation>
-    </message>
-    <message>
-        <source>Open</source>
-        <translation>Apri</translation>
-    </message>
-    <message>
-        <source>Mark as read</source>
-        <translation>Segna come letto</translation>
     </message>
 </context>
 <context>

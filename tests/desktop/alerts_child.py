@@ -175,6 +175,7 @@ def run() -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("sportello.ui.desktop_alerts").setLevel(logging.DEBUG)
+    logging.getLogger("sportello.ui.profile_alerts").setLevel(logging.DEBUG)  # the decisions
     app = QApplication(sys.argv)
     app.setApplicationName("Sportello")
     app.setQuitOnLastWindowClosed(False)

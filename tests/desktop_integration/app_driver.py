@@ -17,7 +17,7 @@ from sportello.desktop.local_server import (
     child_env,
     sportello_command,
 )
-from sportello.ui.desktop_alerts import AlertsAttachment
+from sportello.ui.alerts_attachment import AlertsAttachment
 from sportello.ui.notifications.toast import ToastNotifier
 from sportello.ui.preferences import Preferences
 

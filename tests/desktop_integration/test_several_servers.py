@@ -30,10 +30,11 @@ from sportello.app import OpenStored
 from sportello.client.api import login
 from sportello.client.changes import ConnectionState
 from sportello.desktop import credentials
-from sportello.ui.desktop_alerts import AlertsAttachment, attach_desktop_alerts
+from sportello.ui.alerts_attachment import AlertsAttachment, attach_desktop_alerts
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileRecord
 from sportello.ui.settings_dialog import SettingsDialog
+from sportello.ui.thread_model import unsupported_text
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 
@@ -281,7 +282,7 @@ def test_an_unopened_urgent_ticket_on_a_background_server_rings_until_opened(
         prefs = Preferences()
         prefs.save_notifications(replace(prefs.notifications(), remind_urgent=1))
         app = AppUnderTest(qapp, qtbot, OpenStored("Roma"))
-        attach_desktop_alerts(app.desktop)
+        attachment = attach_desktop_alerts(app.desktop)
         qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
         qtbot.mouseClick(app.desktop.switcher.buttons["Milano"], Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
@@ -307,7 +308,7 @@ def test_an_unopened_urgent_ticket_on_a_background_server_rings_until_opened(
         qtbot.mouseClick(toast.toast.open_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
         qtbot.waitUntil(lambda: roma_state.open_conversation_id == conversation_id, timeout=WAIT_MS)
-        escalation = app.desktop.connected.escalation("Roma")
+        escalation = attachment.profiles["Roma"].escalation
         qtbot.waitUntil(lambda: escalation.plan.waiting == [], timeout=WAIT_MS)
         assert app.quit() == 0
 
@@ -415,7 +416,7 @@ def test_switching_to_a_profile_continues_its_reminders_instead_of_ringing_anew(
         qtbot.waitUntil(lambda: _online(app, "Roma"), timeout=WAIT_MS)
 
         # An URGENT ticket on Roma, in the background, rings its first reminder there.
-        background = app.desktop.connected.escalation("Roma")
+        background = attachment.profiles["Roma"].escalation
         rung_behind: list[int] = []
         background.reminded.connect(lambda r: rung_behind.append(r.count))
         body = "Urgente: perdita d'acqua in bagno"
@@ -437,4 +438,52 @@ def test_switching_to_a_profile_continues_its_reminders_instead_of_ringing_anew(
         qtbot.waitUntil(lambda: _on_screen(app, "Roma"), timeout=WAIT_MS)
         qtbot.waitUntil(lambda: rung_on_screen != [], timeout=WAIT_MS)
         assert rung_on_screen[0] > rung_behind[0]
+        assert app.quit() == 0
+
+
+def test_a_message_without_text_reads_the_same_from_a_background_profile_as_on_screen(
+    home, qapp, qtbot, qt_loop
+):
+    with _two_offices(home, qtbot, "eva") as (milano, roma):
+        Preferences().connected_profiles = ["Milano", "Roma"]
+        app = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
+        attach_desktop_alerts(app.desktop)
+        qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
+        toast = toast_notifier(app, qtbot)
+        shown: list[tuple[str, str, str]] = []
+        toast.shown.connect(
+            lambda key: shown.append((key, toast.toast.title.text(), toast.toast.body.text()))
+        )
+        qtbot.waitUntil(lambda: _online(app, "Roma"), timeout=WAIT_MS)
+
+        # The same customer sends the same two polls, a kind of message the console cannot
+        # show and that carries no text, to both servers: Roma in the background, Milano on
+        # screen. The second one is grouped ("2 new messages"), so its notification says the
+        # console's words for the message, not the server's hint.
+        def poll(n: int) -> dict[str, Any]:
+            payload = wpp_message(n, "", phone="393401110051")
+            payload.update(type="poll_creation", content="")
+            return payload
+
+        async def post(base_url: str, n: int) -> int:
+            async with aiohttp.ClientSession() as http:
+                return await post_webhook(http, base_url, SECRET, poll(n))
+
+        def behind() -> list[tuple[str, str]]:
+            return [(t, b) for k, t, b in shown if k.startswith("profile:")]
+
+        def on_screen() -> list[tuple[str, str]]:
+            return [(t, b) for k, t, b in shown if not k.startswith("profile:")]
+
+        for n in (1, 2):
+            assert run(qtbot, post(roma.base_url, n)) == 200
+            qtbot.waitUntil(lambda n=n: len(behind()) == n, timeout=WAIT_MS)
+        for n in (1, 2):
+            assert run(qtbot, post(milano.base_url, n)) == 200
+            qtbot.waitUntil(lambda n=n: len(on_screen()) == n, timeout=WAIT_MS)
+
+        # One pipeline: the background notification is the on-screen one named after Roma.
+        title, body = on_screen()[-1]
+        assert body == unsupported_text("poll_creation")  # the thread's and the list's words
+        assert behind()[-1] == (f"Roma: {title}", body)
         assert app.quit() == 0

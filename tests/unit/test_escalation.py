@@ -241,16 +241,15 @@ def test_a_reconnect_rings_once_for_the_tickets_it_found_and_those_due_with_them
 
 def test_a_console_continues_the_background_schedule_instead_of_ringing_anew() -> None:
     # The profile rang its overdue ticket while in the background; its console opens a
-    # second later with a fresh plan that, alone, would ring that ticket again at once.
-    background = EscalationPlan(FAST)
-    background.replace_all([ticket(1, since=at(-60)), ticket(2, Priority.HIGH)], at(0))
-    assert [r.count for r in background.due(at(0))] == [1]
-    console = EscalationPlan(FAST)
-    console.replace_all([ticket(1, since=at(-60)), ticket(2, Priority.HIGH), ticket(3)], at(1))
-    console.continue_from(background)
-    assert console.due(at(1)) == []
-    assert console.seconds_to_next(at(1)) == 1.0  # t1: 2 s after it rang, not now
-    # The count goes on (second reminder); t3, unknown to the background, keeps its own
-    # schedule (due at 3, gathered with t1); t2 first rings at its own 5 s.
-    assert [(r.ticket.ticket_id, r.count) for r in console.due(at(2))] == [("t1", 2), ("t3", 1)]
-    assert ("t2", 1) in [(r.ticket.ticket_id, r.count) for r in console.due(at(5))]
+    # second later and sees one more ticket. The profile has one plan for as long as it is
+    # connected (ui/profile_alerts.py), so the console's list goes to that same plan.
+    plan = EscalationPlan(FAST)
+    plan.replace_all([ticket(1, since=at(-60)), ticket(2, Priority.HIGH)], at(0))
+    assert [r.count for r in plan.due(at(0))] == [1]
+    plan.replace_all([ticket(1, since=at(-60)), ticket(2, Priority.HIGH), ticket(3)], at(1))
+    assert plan.due(at(1)) == []
+    assert plan.seconds_to_next(at(1)) == 1.0  # t1: 2 s after it rang, not now
+    # The count goes on (second reminder); t3, new to the plan, keeps its own schedule
+    # (due at 3, gathered with t1); t2 first rings at its own 5 s.
+    assert [(r.ticket.ticket_id, r.count) for r in plan.due(at(2))] == [("t1", 2), ("t3", 1)]
+    assert ("t2", 1) in [(r.ticket.ticket_id, r.count) for r in plan.due(at(5))]

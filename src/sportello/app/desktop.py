@@ -48,7 +48,6 @@ from sportello.client.sign_out import end_session_on_server
 from sportello.desktop.local_server import LocalServerState, LocalServerSupervisor
 from sportello.ui.background_profiles import ConnectedProfiles
 from sportello.ui.console_menus import ConsoleMenus
-from sportello.ui.desktop_alerts import AlertsAttachment
 from sportello.ui.labels import tr
 from sportello.ui.local_server_bar import LocalServerDownBar
 from sportello.ui.login_dialog import LoginDialog, LoginFunction
@@ -65,9 +64,8 @@ class Desktop(QObject):
     Signals for the tray and notifications: `console_opened(window, client)` each time a
     console opens, `console_closed()` before it goes, `local_server_changed(state, text)`,
     `local_server_down(text)` when the local server stays down (`restart_local_server()`
-    starts it again), `preferences_changed()` after the settings dialog saved. Background
-    profiles notify through the foreground console's alerts (desktop_alerts.AlertsAttachment,
-    a child).
+    starts it again), `preferences_changed()` after the settings dialog saved. Every
+    connected profile notifies through the console's desk (ui/alerts_attachment.py).
     Quit through `request_quit()` (it stops every client and the local server cleanly).
     """
 
@@ -100,7 +98,6 @@ class Desktop(QObject):
         self.connected = ConnectedProfiles(self)
         self.connected.open_requested.connect(self._open_from_background)
         self.connected.revoked.connect(self._profile_revoked)
-        self.connected.use_alerts_from(self._foreground_alerts)
         self.sign_in = SignIn(preferences, self.connected, login)
         self.local = LocalMode(preferences, self._local_state)
         self._reconnected_others = False
@@ -153,11 +150,6 @@ class Desktop(QObject):
             await self.connected.stop_all()
             await self.local.stop()
         return self.exit_code
-
-    def _foreground_alerts(self) -> object | None:
-        """The tray helper's alerts for the console on screen, when it is attached."""
-        attachment = self.findChild(AlertsAttachment)
-        return attachment.alerts if attachment is not None else None
 
     def request_quit(self) -> None:
         """Quit the app: close the console, stop the client and the local server."""

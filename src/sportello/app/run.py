@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from sportello.app.desktop import Desktop
 from sportello.desktop.signal_wakeup import SignalWakeup
-from sportello.ui.desktop_alerts import attach_desktop_alerts
+from sportello.ui.alerts_attachment import attach_desktop_alerts
 from sportello.ui.i18n import install_translators
 from sportello.ui.preferences import Preferences
 

@@ -217,18 +217,6 @@ class EscalationPlan:
         self._next.pop(ticket_id, None)
         self._count.pop(ticket_id, None)
 
-    def continue_from(self, other: EscalationPlan) -> None:
-        """Take over another plan's schedule for the tickets both follow (the console of a
-        profile that was in the background): a ticket that just rang there does not ring
-        again here at once, and its reminder count goes on."""
-        for ticket_id in self._waiting.keys() & other._waiting.keys():
-            self._count[ticket_id] = other._count.get(ticket_id, 0)
-            when = other._next.get(ticket_id)
-            if when is None:
-                self._next.pop(ticket_id, None)
-            elif self.settings.interval(self._waiting[ticket_id].priority) > 0:
-                self._next[ticket_id] = when
-
     def due(self, now: datetime, alerts: AlertSettings | None = None) -> list[Reminder]:
         """Reminders to give now (silenced ones are skipped); reschedules each one.
 

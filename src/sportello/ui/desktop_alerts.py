@@ -1,17 +1,18 @@
-"""The glue between the client's events and the desktop: tray, notifications, sound.
+"""The desk: the tray, the notifier, the pause and the sound of the open console.
 
-`install_desktop_alerts(app, window, client, preferences)` subscribes to the client state,
-asks `sportello.domain.alerts.AlertPolicy` what each customer message deserves, and drives
-the tray icon (unread badge, red while an URGENT ticket waits), the notifier (D-Bus on
-Linux, tray balloon on Windows/macOS, in-app toast otherwise) and the chimes.
-"Apri" raises the window on that conversation; "Segna come letto" marks it read.
+`DesktopAlerts` is the one owner of what every connected profile's alerts show through:
+the tray icon (unread badge over all profiles, red while an URGENT ticket waits on the
+profile on screen, grey with a warning while one of its gateways is down), the notifier
+(D-Bus on Linux, tray balloon on Windows/macOS, in-app toast otherwise), the pause and the
+chimes. What a message, a reminder or a gateway deserves is decided per profile by
+`ui/profile_alerts.ProfileAlerts` (one per connected profile, on screen or not); the desk
+routes the operator's clicks back to the profile whose notification it was. "Apri" raises
+the window on that conversation (or brings a background profile forward); "Segna come
+letto" marks it read.
 
-Escalating alerts (ui/escalation.py) ring again for a ticket nobody has opened: each
-reminder replaces the conversation's notification in place and stops on every console
-once anyone opens the ticket. Reminders that fall due together (a start with several old
-unopened tickets) are one notification listing them and one chime; its "Apri" opens the
-most pressing. A gateway that goes down turns the tray grey with a warning
-and is told once per outage in a notification that says what to do.
+`install_desktop_alerts(app, window, client, preferences)` makes a desk and the on-screen
+profile's alerts for one console; `ui/alerts_attachment.AlertsAttachment` follows the
+app's `Desktop`: a `ProfileAlerts` for every connected profile, and a desk per console.
 """
 
 from __future__ import annotations
@@ -19,157 +20,51 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
-from datetime import time as clock_time
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from sportello.client.api import SportelloClient
-from sportello.client.changes import (
-    ConversationChanged,
-    ConversationsInserted,
-    GatewayHealthChanged,
-    IncomingMessage,
-    StateChange,
-    TicketChanged,
-    WaitingTicketsChanged,
-)
 from sportello.client.desk_records import GatewayInfo
 from sportello.client.errors import ClientError
-from sportello.client.records import Message, Ticket, conversation_preview
-from sportello.client.state import ClientState
 from sportello.domain.alerts import (
-    Alert,
-    AlertPolicy,
     AlertSettings,
     ConversationFacts,
-    GatewayWatch,
-    IncomingFact,
-    ServerHint,
-    TicketFact,
-    Urgency,
+    SoundCue,
     is_paused,
     pause_for_an_hour,
     pause_until_tomorrow,
     summarize,
 )
-from sportello.domain.escalation import (
-    EscalationSettings,
-    Reminder,
-    ReminderBurst,
-    burst_still_waiting,
-    escalation_settings,
-)
+from sportello.domain.escalation import EscalationSettings
 from sportello.domain.values import Direction, Priority
-from sportello.ui import labels
 from sportello.ui.alert_resources import notification_icon
-from sportello.ui.conversation_model import shown_preview
+from sportello.ui.alert_settings import alert_settings, escalation_of, local_now
+from sportello.ui.alert_texts import LOCAL_SERVER_KEY
 from sportello.ui.error_texts import reason
-from sportello.ui.escalation import EscalationController, wait_text
-from sportello.ui.gateway_advice import gateway_advice, gateway_line, gateway_problem
+from sportello.ui.escalation import EscalationController
+from sportello.ui.gateway_advice import gateway_line
 from sportello.ui.notifications.balloon import TrayBalloonNotifier
 from sportello.ui.notifications.base import NotificationView, Notifier
 from sportello.ui.notifications.toast import ToastNotifier
 from sportello.ui.preferences import AlertPreferences, NotificationPreferences, Preferences
+from sportello.ui.profile_alerts import ProfileAlerts
 from sportello.ui.sound import AlertSound
 from sportello.ui.tray import CloseToTray, TrayIcon
 
 log = logging.getLogger(__name__)
 
 TRAY_REFRESH_MS = 50  # fold a burst of changes into one repaint of the tray icon
-GATEWAY_KEY = "gateway:"  # notification keys of the gateway-down warnings
-BURST_KEY = "remind:burst"  # the one notification of reminders due together
-LOCAL_SERVER_KEY = "local-server:down"  # the local server gave up: it needs a restart
-BURST_LISTED = 5  # tickets named in a burst's notification; the rest are "…"
 
 
-def local_now() -> datetime:
-    return datetime.now().astimezone()
-
-
-def _parse_clock(text: str) -> clock_time | None:
-    try:
-        hours, minutes = text.strip().split(":")
-        return clock_time(int(hours), int(minutes))
-    except ValueError:
-        return None
-
-
-def alert_settings(prefs: NotificationPreferences, paused_until: datetime | None) -> AlertSettings:
-    quiet = None
-    if prefs.quiet_hours:
-        start, end = _parse_clock(prefs.quiet_start), _parse_clock(prefs.quiet_end)
-        if start is not None and end is not None:
-            quiet = (start, end)
-    return AlertSettings(
-        notifications=prefs.enabled,
-        sound=prefs.sound,
-        only_new_tickets=prefs.only_new_tickets,
-        quiet_hours=quiet,
-        paused_until=paused_until,
-    )
-
-
-def escalation_of(prefs: NotificationPreferences) -> tuple[EscalationSettings, list[str]]:
-    """The re-alert intervals chosen in the settings; a damaged value keeps its default."""
-    return escalation_settings(
-        {
-            Priority.URGENT: prefs.remind_urgent,
-            Priority.HIGH: prefs.remind_high,
-            Priority.MEDIUM: prefs.remind_medium,
-            Priority.LOW: prefs.remind_low,
-        },
-        prefs.urgent_ignores_quiet,
-    )
-
-
-def ticket_fact(ticket: Ticket | None) -> TicketFact | None:
-    if ticket is None:
-        return None
-    return TicketFact(ticket.id, ticket.number, ticket.conversation_id, ticket.priority)
-
-
-def burst_text(burst: ReminderBurst, state: ClientState) -> tuple[str, str]:
-    """Title and body of the one notification of reminders due together, shared with the
-    background profiles (ui/background_profiles.py): "3 ticket in attesa di essere aperti:
-    n. 12 Urgente, n. 15 Alta, …" and a line per ticket (who, how long). Translated in the
-    "DesktopAlerts" context, where these words have always been."""
-    translate = QCoreApplication.translate
-    reminders = burst.reminders
-    named = [
-        translate("DesktopAlerts", "#%1 %2")
-        .replace("%1", r.ticket.number)
-        .replace("%2", labels.priority_label(r.ticket.priority))
-        for r in reminders[:3]
-    ]
-    listing = ", ".join(named) + (", …" if len(reminders) > 3 else "")
-    title = translate(
-        "DesktopAlerts", "%n ticket(s) waiting to be opened: %1", "", len(reminders)
-    ).replace("%1", listing)
-    lines = []
-    for reminder in reminders[:BURST_LISTED]:
-        ticket = reminder.ticket
-        conv = state.conversation(ticket.conversation_id)
-        who = (conv.title if conv is not None else "") or ticket.title
-        lines.append(
-            translate("DesktopAlerts", "#%1 (%2) %3, waiting for %4")
-            .replace("%1", ticket.number)
-            .replace("%2", labels.priority_label(ticket.priority))
-            .replace("%3", who)
-            .replace("%4", wait_text(reminder.waited))
-        )
-    if len(reminders) > BURST_LISTED:
-        lines.append("…")
-    lines.append(translate("DesktopAlerts", "Nobody has opened them yet."))
-    return title, "\n".join(lines)
 
 
 class DesktopAlerts(QObject):
-    """Owns the tray, the notifier and the sound for one main window and one client."""
+    """Owns the tray, the notifier and the sound for one main window; shows what the
+    profile on screen (`profile`) and the background ones attached to it hand over."""
 
     quit_requested = Signal()
     notifier_ready = Signal(str)  # the notifier's name: "freedesktop", "tray" or "toast"
@@ -185,6 +80,7 @@ class DesktopAlerts(QObject):
         preferences: Preferences | None = None,
         *,
         use_tray: bool | None = None,
+        profile: ProfileAlerts | None = None,
     ) -> None:
         super().__init__(app)
         from sportello.ui.main_window import MainWindow
@@ -195,8 +91,6 @@ class DesktopAlerts(QObject):
         self.client = client
         self.state = client.state
         self.preferences = preferences
-        self.policy = AlertPolicy()
-        self.conversation_of: dict[str, str] = {}  # notification key -> conversation id
         self.paused_until = self._load_pause()
         prefs = self.notification_preferences()
         self.sound = AlertSound(prefs.volume, self)
@@ -224,25 +118,10 @@ class DesktopAlerts(QObject):
             lambda: self.pause(pause_until_tomorrow(local_now()))
         )
         self.tray.resume_requested.connect(lambda: self.pause(None))
-        self.gateway_watch = GatewayWatch()
-        self._reminder_keys: dict[str, str] = {}  # ticket id -> its reminder's notification
-        # The tickets of the burst notification, most pressing first ("Apri" opens the first
-        # one still waiting); withdrawn when none of them waits any more.
-        self._burst: list[tuple[str, str]] = []  # (ticket id, conversation id)
         self._bad_intervals: list[str] = []
-        awareness = getattr(client, "awareness", None)
-        self.escalation: EscalationController | None = None
         # Unread messages of the profiles connected in the background (see app.py): the
         # tray's count is the operator's whole backlog, not only the profile on screen.
         self.other_unread: Callable[[], int] = lambda: 0
-        if awareness is not None:  # a seed-only client has no desk awareness
-            self.escalation = EscalationController(
-                self.state, awareness, self.escalation_settings, self.settings, self
-            )
-            self.escalation.announced.connect(self._announce)
-            self.escalation.summary_changed.connect(self.tray.set_waiting)
-            self.tray.set_waiting(self.escalation.summary_text())
-            self._gateways(tuple(awareness.gateways.values()))
         self._tray_timer = QTimer(self)
         self._tray_timer.setSingleShot(True)
         self._tray_timer.setInterval(TRAY_REFRESH_MS)
@@ -251,8 +130,52 @@ class DesktopAlerts(QObject):
         self._pause_timer.setSingleShot(True)
         self._pause_timer.timeout.connect(lambda: self.pause(None))
         self._arm_pause_timer()
-        self._unsubscribe = self.state.subscribe(self._on_change)
+        # The profile on screen: given by the app, or ours alone (one console, no switcher).
+        self._owns_profile = profile is None
+        self.profile = profile if profile is not None else ProfileAlerts(client, parent=self)
+        self.profiles: list[ProfileAlerts] = []  # every profile showing through us
+        self.attach(self.profile, on_screen=True)
         self.refresh_tray()
+
+    @property
+    def escalation(self) -> EscalationController | None:
+        """The reminders of the profile on screen (the tray's "waiting" line follows them)."""
+        return self.profile.escalation
+
+    # ---- the profiles that show through this desk -----------------------------------------
+
+    def attach(self, profile: ProfileAlerts, *, on_screen: bool = False) -> None:
+        """Show `profile`'s alerts here; the one `on_screen` also drives the tray."""
+        self.profiles.append(profile)
+        if on_screen:
+            profile.reminder_shown.connect(self.reminder_shown)
+            profile.burst_shown.connect(self.burst_shown)
+            profile.gateway_warned.connect(self.gateway_warned)
+            profile.tray_stale.connect(self._tray_timer.start)
+            profile.gateways_changed.connect(self._gateways)
+            if profile.escalation is not None:
+                profile.escalation.summary_changed.connect(self.tray.set_waiting)
+                self.tray.set_waiting(profile.escalation.summary_text())
+        profile.attach(self, on_screen=on_screen)
+
+    def forget(self, profile: ProfileAlerts) -> None:
+        """`profile` no longer shows here (it disconnected, or this console closes)."""
+        if profile not in self.profiles:
+            return
+        self.profiles.remove(profile)
+        if profile is self.profile:
+            profile.reminder_shown.disconnect(self.reminder_shown)
+            profile.burst_shown.disconnect(self.burst_shown)
+            profile.gateway_warned.disconnect(self.gateway_warned)
+            profile.tray_stale.disconnect(self._tray_timer.start)
+            profile.gateways_changed.disconnect(self._gateways)
+            if profile.escalation is not None:
+                profile.escalation.summary_changed.disconnect(self.tray.set_waiting)
+        if profile.desk is self:
+            profile.attach(None, on_screen=False)
+
+    def _gateways(self, gateways: tuple[GatewayInfo, ...]) -> None:
+        self.tray.set_gateways_down(tuple(gateway_line(g) for g in gateways if g.down))
 
     # ---- notifier choice ----------------------------------------------------------------
 
@@ -281,12 +204,63 @@ class DesktopAlerts(QObject):
         self.notifier = notifier
         notifier.open_requested.connect(self._open_from_notification)
         notifier.mark_read_requested.connect(self._mark_read_from_notification)
-        notifier.closed.connect(self.policy.dismissed)
+        notifier.closed.connect(self._closed_notification)
         log.info("desktop alerts: notifications through %s", notifier.name)
         early, self._early = self._early, []
         for view in early:
             notifier.show(view)
         self.notifier_ready.emit(notifier.name)
+
+    # ---- what the profiles hand over (AlertDesk) ------------------------------------------
+
+    def show(self, view: NotificationView) -> None:
+        """Shown at once, or as soon as the notifier is chosen (a D-Bus round trip)."""
+        if self.notifier is None:
+            self._early.append(view)
+        else:
+            self.notifier.show(view)
+
+    def withdraw(self, key: str) -> None:
+        if self.notifier is not None:
+            self.notifier.withdraw(key)
+        else:
+            self._early = [v for v in self._early if v.key != key]
+
+    def play(self, cue: SoundCue) -> None:
+        self.sound.play(cue)
+
+    def mark_read_on_screen(self, work: Coroutine[Any, Any, object]) -> None:
+        def failed(error: ClientError) -> None:
+            self.window.status.showMessage(
+                self.tr("Not marked as read: %1.").replace("%1", reason(error)), 10_000
+            )
+
+        self.window.runner.run(work, on_error=failed)
+
+    def _owner(self, key: str) -> tuple[ProfileAlerts, str] | None:
+        for profile in self.profiles:
+            own = profile.own(key)
+            if own is not None:
+                return profile, own
+        return None
+
+    def _open_from_notification(self, key: str) -> None:
+        if key == LOCAL_SERVER_KEY:
+            self.show_window()  # where the restart button is
+            return
+        owner = self._owner(key)
+        if owner is not None:
+            owner[0].open(owner[1])
+
+    def _mark_read_from_notification(self, key: str) -> None:
+        owner = self._owner(key)
+        if owner is not None:
+            owner[0].mark_read(owner[1])
+
+    def _closed_notification(self, key: str) -> None:
+        owner = self._owner(key)
+        if owner is not None:
+            owner[0].dismissed(owner[1])
 
     # ---- preferences and pause ----------------------------------------------------------
 
@@ -385,9 +359,10 @@ class DesktopAlerts(QObject):
         self._shut_down = True
         if self.close_to_tray is not None:
             self.close_to_tray.allow_close = True
-        self._unsubscribe()
-        if self.escalation is not None:
-            self.escalation.detach()
+        for profile in list(self.profiles):
+            self.forget(profile)
+        if self._owns_profile:
+            self.profile.close()
         if self.notifier is not None:
             self.notifier.stop()
         self.sound.stop()
@@ -400,233 +375,6 @@ class DesktopAlerts(QObject):
             return None
         return self.state.open_conversation_id
 
-    # ---- events -------------------------------------------------------------------------
-
-    def _on_change(self, change: StateChange) -> None:
-        if isinstance(change, IncomingMessage):
-            self._incoming(change.message, change.replayed)
-            self._tray_timer.start()
-        elif isinstance(change, TicketChanged):
-            if change.created:
-                ticket = ticket_fact(change.ticket)
-                if ticket is not None:
-                    self.policy.ticket_created(ticket, change.reason)
-            self._tray_timer.start()
-        elif isinstance(change, ConversationChanged):
-            if "unread_count" in change.fields and change.conversation.unread_count == 0:
-                key = self.policy.conversation_read(change.conversation.id)
-                if key is not None and self.notifier is not None:
-                    self.notifier.withdraw(key)
-            if change.fields & {"unread_count", "ticket", "last_direction"}:
-                self._tray_timer.start()
-        elif isinstance(change, ConversationsInserted):
-            self._tray_timer.start()
-        elif isinstance(change, WaitingTicketsChanged):
-            waiting = {t.ticket_id for t in change.waiting}
-            for ticket_id in [t for t in self._reminder_keys if t not in waiting]:
-                self._withdraw_reminder(ticket_id)
-            self._burst_opened(waiting)
-            self._tray_timer.start()
-        elif isinstance(change, GatewayHealthChanged):
-            self._gateways(change.gateways)
-
-    def _incoming(self, message: Message, replayed: bool) -> None:
-        conv = self.state.conversation(message.conversation_id)
-        ticket = self.state.tickets.get(message.ticket_id) if message.ticket_id else None
-        hint = message.notification
-        fact = IncomingFact(
-            message_id=message.id,
-            conversation_id=message.conversation_id,
-            sender=(message.sender_name or (conv.title if conv else "") or message.phone
-                    or self.tr("Unknown contact")),
-            body=shown_preview(conversation_preview(message))
-            or labels.media_label(str(message.type)),
-            ticket=ticket_fact(ticket),
-            hint=ServerHint(hint.title, hint.body, hint.icon, hint.sound) if hint else None,
-            replayed=replayed,
-        )  # fmt: skip
-        decision = self.policy.incoming(
-            fact, self.settings(), now=local_now(), monotonic=time.monotonic(),
-            reading=self.reading_conversation(),
-        )  # fmt: skip
-        log.debug("message %s: %s", message.id, decision.why)
-        if decision.alert is not None:
-            self.conversation_of[decision.alert.key] = decision.alert.conversation_id
-            view = self.view_of(decision.alert)
-            if self.notifier is None:
-                self._early.append(view)
-            else:
-                self.notifier.show(view)
-        if decision.sound is not None:
-            self.sound.play(decision.sound)
-
-    def view_of(self, alert: Alert) -> NotificationView:
-        """The notification's texts, translated (Italian: "3 nuovi messaggi da Mario Rossi")."""
-        critical = alert.urgency is Urgency.CRITICAL
-        if alert.count > 1:
-            title = self.tr("%n new messages from %1", "", alert.count).replace("%1", alert.sender)
-            if critical:
-                title = self.tr("URGENT: %1").replace("%1", title)
-        elif alert.new_ticket and alert.ticket is not None:
-            title = (
-                self.tr("New ticket #%1 (%2): %3")
-                .replace("%1", alert.ticket.number)
-                .replace("%2", labels.priority_label(alert.ticket.priority))
-                .replace("%3", alert.sender)
-            )
-        else:
-            title = alert.server_title or alert.sender
-            if critical:
-                title = self.tr("URGENT: %1").replace("%1", title)
-        icon = notification_icon(critical)
-        return NotificationView(
-            key=alert.key,
-            title=title,
-            body=alert.body,
-            critical=critical,
-            icon=icon,
-            open_label=self.tr("Open"),
-            mark_read_label=self.tr("Mark as read"),
-        )
-
-    def _open_from_notification(self, key: str) -> None:
-        conversation_id = self.conversation_of.get(key)
-        if conversation_id is not None:
-            self.open_conversation(conversation_id)
-        elif key.startswith(GATEWAY_KEY) or key == LOCAL_SERVER_KEY:
-            self.show_window()  # where the gateway warning or the restart button is
-
-    def _show(self, view: NotificationView) -> None:
-        if self.notifier is None:
-            self._early.append(view)
-        else:
-            self.notifier.show(view)
-
-    # ---- escalating alerts --------------------------------------------------------------
-
-    def _announce(self, told: Reminder | ReminderBurst) -> None:
-        if isinstance(told, ReminderBurst):
-            self._remind_burst(told)
-        else:
-            self._remind(told)
-
-    def _remind(self, reminder: Reminder) -> None:
-        """A ticket nobody opened rings again: the conversation's notification is replaced
-        (or the previous reminder's), never stacked."""
-        ticket = reminder.ticket
-        key = self._reminder_keys.get(ticket.ticket_id)
-        if key is None:
-            key = self.policy.live_key(ticket.conversation_id) or f"remind:{ticket.ticket_id}"
-            self._reminder_keys[ticket.ticket_id] = key
-        self.conversation_of[key] = ticket.conversation_id
-        self._show(self.reminder_view(reminder, key))
-        if reminder.sound is not None:
-            self.sound.play(reminder.sound)
-        log.debug("reminder %d for ticket %s", reminder.count, ticket.number)
-        self.reminder_shown.emit(ticket.ticket_id, reminder.count)
-
-    def reminder_view(self, reminder: Reminder, key: str) -> NotificationView:
-        ticket = reminder.ticket
-        conv = self.state.conversation(ticket.conversation_id)
-        who = (conv.title if conv is not None else "") or ticket.title
-        title = (
-            self.tr("Ticket #%1 (%2) waiting for %3: %4")
-            .replace("%1", ticket.number)
-            .replace("%2", labels.priority_label(ticket.priority))
-            .replace("%3", wait_text(reminder.waited))
-            .replace("%4", who)
-        )
-        body = self.tr("Nobody has opened it yet.")
-        if ticket.title and ticket.title != who:
-            body = f"{ticket.title}\n{body}"
-        icon = notification_icon(reminder.critical)
-        return NotificationView(
-            key=key, title=title, body=body, critical=reminder.critical, icon=icon,
-            open_label=self.tr("Open"), mark_read_label=self.tr("Mark as read"),
-        )  # fmt: skip
-
-    def _remind_burst(self, burst: ReminderBurst) -> None:
-        """Several tickets ring at once (a start with old unopened tickets): one notification
-        listing them, replaced in place by the next burst, and one chime."""
-        self._burst = [(r.ticket.ticket_id, r.ticket.conversation_id) for r in burst.reminders]
-        self.conversation_of[BURST_KEY] = burst.lead.ticket.conversation_id
-        self._show(self.burst_view(burst))
-        if burst.sound is not None:
-            self.sound.play(burst.sound)
-        log.debug("reminder for %d tickets together", len(burst.reminders))
-        for reminder in burst.reminders:
-            self.reminder_shown.emit(reminder.ticket.ticket_id, reminder.count)
-        self.burst_shown.emit([r.ticket.ticket_id for r in burst.reminders])
-
-    def burst_view(self, burst: ReminderBurst) -> NotificationView:
-        """The one notification of reminders due together (texts: `burst_text`)."""
-        title, body = burst_text(burst, self.state)
-        return NotificationView(
-            key=BURST_KEY, title=title, body=body, critical=burst.critical,
-            icon=notification_icon(burst.critical), open_label=self.tr("Open"),
-            mark_read_label=self.tr("Mark as read"),
-        )  # fmt: skip
-
-    def _burst_opened(self, waiting: set[str]) -> None:
-        """Tickets of the burst were opened: "Apri" goes to the next one still waiting; the
-        notification goes away when none waits."""
-        still = burst_still_waiting(self._burst, waiting)
-        if still is None:
-            return
-        self._burst = still
-        if still:
-            self.conversation_of[BURST_KEY] = still[0][1]
-            return
-        self.conversation_of.pop(BURST_KEY, None)
-        self.policy.dismissed(BURST_KEY)
-        if self.notifier is not None:
-            self.notifier.withdraw(BURST_KEY)
-
-    def _withdraw_reminder(self, ticket_id: str) -> None:
-        """Someone opened the ticket: its "still waiting" notification is no longer true."""
-        key = self._reminder_keys.pop(ticket_id, None)
-        if key is None:
-            return
-        self.policy.dismissed(key)
-        if self.notifier is not None:
-            self.notifier.withdraw(key)
-
-    # ---- gateway health -----------------------------------------------------------------
-
-    def gateway_advice(self, info: GatewayInfo) -> str:
-        """What to do about a gateway that is down, in the operator's language."""
-        return gateway_advice(info)
-
-    def gateway_line(self, info: GatewayInfo) -> str:
-        """The tray's tooltip line for a gateway that is down."""
-        return gateway_line(info)
-
-    def _gateways(self, gateways: tuple[GatewayInfo, ...]) -> None:
-        down = [g for g in gateways if g.down]
-        self.tray.set_gateways_down(tuple(self.gateway_line(g) for g in down))
-        went_down, came_back = self.gateway_watch.update((g.key, g.down) for g in gateways)
-        for key in came_back:
-            if self.notifier is not None:
-                self.notifier.withdraw(GATEWAY_KEY + key)
-        by_key = {g.key: g for g in down}
-        # Told once per outage, through pause and quiet hours (silently): a channel that
-        # stops without anyone noticing is the failure this warning exists for.
-        if not self.settings().notifications:
-            return
-        for key in went_down:
-            info = by_key[key]
-            title = gateway_problem(info)
-            icon = notification_icon(True)
-            self._show(NotificationView(
-                key=GATEWAY_KEY + key, title=title,
-                body=self.tr("%1: %2").replace("%1", info.account or info.key)
-                .replace("%2", self.gateway_advice(info)),
-                critical=True, icon=icon, open_label=self.tr("Open"),
-                mark_read_label="", mark_read=False, category="network.disconnected",
-            ))  # fmt: skip
-            log.warning("gateway %s down (%s): told the operator", key, info.state)
-            self.gateway_warned.emit(key)
-
     # ---- local server ----------------------------------------------------------------------
 
     def local_server_down(self, text: str) -> None:
@@ -634,7 +382,7 @@ class DesktopAlerts(QObject):
         outage, like a gateway that stops, since nothing receives messages meanwhile."""
         if not self.settings().notifications:
             return
-        self._show(NotificationView(
+        self.show(NotificationView(
             key=LOCAL_SERVER_KEY, title=self.tr("The local server is down"), body=text,
             critical=True, icon=notification_icon(True), open_label=self.tr("Open"),
             mark_read_label="", mark_read=False, category="network.disconnected",
@@ -643,23 +391,7 @@ class DesktopAlerts(QObject):
 
     def local_server_back(self) -> None:
         """It runs again: the "down" notification is no longer true."""
-        self.policy.dismissed(LOCAL_SERVER_KEY)
-        if self.notifier is not None:
-            self.notifier.withdraw(LOCAL_SERVER_KEY)
-        else:
-            self._early = [v for v in self._early if v.key != LOCAL_SERVER_KEY]
-
-    def _mark_read_from_notification(self, key: str) -> None:
-        conversation_id = self.conversation_of.get(key)
-        if conversation_id is None:
-            return
-
-        def failed(error: ClientError) -> None:
-            self.window.status.showMessage(
-                self.tr("Not marked as read: %1.").replace("%1", reason(error)), 10_000
-            )
-
-        self.window.runner.run(self.client.mark_read(conversation_id), on_error=failed)
+        self.withdraw(LOCAL_SERVER_KEY)
 
     # ---- tray ---------------------------------------------------------------------------
 
@@ -692,10 +424,11 @@ def install_desktop_alerts(
     window: object,
     client: SportelloClient,
     preferences: Preferences | None = None,
+    profile: ProfileAlerts | None = None,
 ) -> DesktopAlerts:
     """Tray, notifications and sound for this window; the notifier is chosen in the
     background (a D-Bus round trip) and alerts that come first wait for it."""
-    alerts = DesktopAlerts(app, window, client, preferences)
+    alerts = DesktopAlerts(app, window, client, preferences, profile=profile)
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:  # no asyncio loop (a plain Qt test): no D-Bus, the simple ways
@@ -708,72 +441,11 @@ def install_desktop_alerts(
     return alerts
 
 
-
-
-class AlertsAttachment(QObject):
-    """Follows the app's `Desktop`: desktop alerts for each console it opens."""
-
-    def __init__(self, desktop: Any) -> None:
-        super().__init__(desktop)
-        self.desktop = desktop
-        self.alerts: DesktopAlerts | None = None
-        self.server_status = ""
-        desktop.console_opened.connect(self._opened)
-        desktop.console_closed.connect(self._closed)
-        desktop.local_server_changed.connect(self._server_changed)
-        self.server_down = ""  # why the local server is down, while it is
-        desktop.local_server_down.connect(self._server_down)
-
-    def _opened(self, window: object, client: SportelloClient) -> None:
-        self._closed()
-        alerts = install_desktop_alerts(self.desktop.app, window, client, self.desktop.preferences)
-        alerts.quit_requested.connect(self.desktop.request_quit)
-        alerts.tray.set_server_status(self.server_status)
-        alerts.tray.set_server_down(bool(self.server_down))
-        alerts.tray.restart_server_requested.connect(self.desktop.restart_local_server)
-        connected = getattr(self.desktop, "connected", None)
-        if connected is not None:
-            alerts.other_unread = connected.background_unread
-            connected.changed.connect(alerts.refresh_tray)
-            # The reminders of this profile went on while it was in the background: the
-            # console continues that schedule instead of ringing every overdue ticket anew.
-            kept = connected.escalation(client.profile.name)
-            if kept is not None and alerts.escalation is not None:
-                alerts.escalation.continue_from(kept)
-        self.alerts = alerts
-
-    def _closed(self) -> None:
-        alerts, self.alerts = self.alerts, None
-        if alerts is not None:
-            connected = getattr(self.desktop, "connected", None)
-            if connected is not None:
-                connected.changed.disconnect(alerts.refresh_tray)
-            alerts.shutdown()
-            alerts.deleteLater()
-
-    def _server_changed(self, state: str, text: str) -> None:
-        self.server_status = text
-        back = state == "running" and bool(self.server_down)
-        if state in ("running", "stopped"):
-            self.server_down = ""
-        if self.alerts is not None:
-            self.alerts.tray.set_server_status(text)
-            self.alerts.tray.set_server_down(bool(self.server_down))
-            if back:
-                self.alerts.local_server_back()
-
-    def _server_down(self, text: str) -> None:
-        told = bool(self.server_down)  # a failed "Restart" is the same outage: told once
-        self.server_down = text
-        if self.alerts is not None:
-            self.alerts.tray.set_server_down(True)
-            if not told:
-                self.alerts.local_server_down(text)
-
-
-def attach_desktop_alerts(desktop: Any) -> AlertsAttachment:
-    """Wire tray, notifications and sound to the app's `Desktop` (see app.py)."""
-    return AlertsAttachment(desktop)
-
-
-__all__ = ["AlertPreferences", "DesktopAlerts", "attach_desktop_alerts", "install_desktop_alerts"]
+__all__ = [
+    "AlertPreferences",
+    "DesktopAlerts",
+    "alert_settings",
+    "escalation_of",
+    "install_desktop_alerts",
+    "local_now",
+]

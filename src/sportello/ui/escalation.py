@@ -5,9 +5,10 @@ opened, plus `ticketOpened`), it emits `reminded(Reminder)` each time a waiting 
 must ring again, `announced(Reminder | ReminderBurst)` once per timer firing (several
 reminders due together are one burst: one notification, one chime) and
 `summary_changed(text)` for the tray tooltip ("2 tickets waiting, the oldest for 3 min").
-Showing and ringing is the desktop alerts' job: they connect to `announced`. The timer
-lives in every console, so the reminders stop everywhere as soon as the server announces
-that anyone opened the ticket.
+Showing and ringing is the profile's alerts' job (ui/profile_alerts.py): there is one
+controller per connected client, on screen or not, so a profile switch goes on with the
+same schedule. The timer lives in every connected client, so the reminders stop
+everywhere as soon as the server announces that anyone opened the ticket.
 """
 
 from __future__ import annotations
@@ -83,12 +84,6 @@ class EscalationController(QObject):
         self._unsubscribe()
         self._timer.stop()
         self._tick.stop()
-
-    def continue_from(self, other: EscalationController) -> None:
-        """Go on with the schedule `other` kept for the same client (see
-        EscalationPlan.continue_from): switching profiles never rings a reminder twice."""
-        self.plan.continue_from(other.plan)
-        self._schedule()
 
     def summary_text(self) -> str:
         summary = self.plan.summary(local_now())

@@ -1,7 +1,7 @@
 """What is wrong with a WhatsApp gateway that is down, and what to do, in one place.
 
 The status bar (ui/desk_awareness_view.py), the tray tooltip and the one-time notification
-(ui/desktop_alerts.py) all say it with these words, so the operator reads the same advice
+(ui/alert_texts.py) all say it with these words, so the operator reads the same advice
 wherever they look, and a new state is added once. Keyed by the gateway's `state`
 (client/desk_records.GatewayInfo); a state we do not know falls back to the server's own
 English `action` when the operator reads English (never inside an Italian sentence), then

@@ -216,7 +216,7 @@ class SettingsDialog(QDialog):
             box.setRange(0, MAX_INTERVAL)
             box.setSuffix(self.tr(" s"))
             box.setSpecialValueText(self.tr("never"))  # 0 switches the reminder off
-            # A damaged stored value shows the default, which is what applies (desktop_alerts).
+            # A damaged stored value shows the default, which is what applies (alert_settings).
             box.setValue(value if interval_problem(value) is None else fallback)
             box.setAccessibleName(label)
             # As wide as "86400 s" needs, in every style: a number of seconds does not
