@@ -11,13 +11,13 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from sportello.app import Desktop, Step
+from sportello.app.alerts import AlertsAttachment
 from sportello.desktop.local_server import (
     LocalServerConfig,
     LocalServerSupervisor,
     child_env,
     sportello_command,
 )
-from sportello.ui.alerts_attachment import AlertsAttachment
 from sportello.ui.notifications.toast import ToastNotifier
 from sportello.ui.preferences import Preferences
 

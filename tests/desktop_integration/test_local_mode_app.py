@@ -14,12 +14,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from sportello.app import StartLocal
+from sportello.app.alerts import AlertsAttachment, attach_desktop_alerts
 from sportello.desktop import credentials
 from sportello.desktop.local_operator import LOCAL_PROFILE
 from sportello.desktop.local_server import LocalServerState
 from sportello.domain.values import Priority
 from sportello.ui.alert_texts import LOCAL_SERVER_KEY
-from sportello.ui.alerts_attachment import AlertsAttachment, attach_desktop_alerts
 from sportello.ui.local_server_panel import LocalServerReadyDialog
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileKind

@@ -27,10 +27,10 @@ from local_harness import free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt
 
 from sportello.app import OpenStored
+from sportello.app.alerts import AlertsAttachment, attach_desktop_alerts
 from sportello.client.api import login
 from sportello.client.changes import ConnectionState
 from sportello.desktop import credentials
-from sportello.ui.alerts_attachment import AlertsAttachment, attach_desktop_alerts
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileRecord
 from sportello.ui.settings_dialog import SettingsDialog

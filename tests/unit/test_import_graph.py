@@ -3,6 +3,7 @@ imports itself back through others, and the bottom rooms import nothing above th
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 from pathlib import Path
 from types import ModuleType
@@ -41,3 +42,19 @@ def test_a_cycle_is_found_when_there_is_one():
     arrows = _arrows()
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert arrows.import_cycles(graph) == [["a", "b", "c"]]
+
+
+def test_ui_imports_nothing_from_the_wiring_and_takes_no_untyped_host():
+    # The app object is the Wiring's: a UI class handed it as `Any` (as AlertsAttachment was)
+    # reaches into it unchecked. Bare `Any` parameters in ui/ are only the settings values
+    # that QSettings hands back untyped.
+    arrows = _arrows()
+    assert {b for a, b, *_ in arrows.collect() if a == "UI"} <= {"Client", "Desktop", "Domain"}
+    untyped = []
+    for path in sorted((SCRIPT.parents[1] / "src" / "sportello" / "ui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for arg in [*node.args.args, *node.args.kwonlyargs]:
+                    if isinstance(arg.annotation, ast.Name) and arg.annotation.id == "Any":
+                        untyped.append(f"{path.name}:{node.lineno} {node.name}({arg.arg})")
+    assert all(u.startswith("preferences.py:") for u in untyped), untyped

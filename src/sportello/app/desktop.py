@@ -65,7 +65,7 @@ class Desktop(QObject):
     console opens, `console_closed()` before it goes, `local_server_changed(state, text)`,
     `local_server_down(text)` when the local server stays down (`restart_local_server()`
     starts it again), `preferences_changed()` after the settings dialog saved. Every
-    connected profile notifies through the console's desk (ui/alerts_attachment.py).
+    connected profile notifies through the console's desk (alerts.py).
     Quit through `request_quit()` (it stops every client and the local server cleanly).
     """
 

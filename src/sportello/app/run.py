@@ -12,9 +12,9 @@ import sys
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from sportello.app.alerts import attach_desktop_alerts
 from sportello.app.desktop import Desktop
 from sportello.desktop.signal_wakeup import SignalWakeup
-from sportello.ui.alerts_attachment import attach_desktop_alerts
 from sportello.ui.i18n import install_translators
 from sportello.ui.preferences import Preferences
 

@@ -6,7 +6,7 @@ with its own cache file). It follows every client's state to keep an unread coun
 connection state per profile (the profile switcher draws them), and reports a refused
 token on any of them. What a profile's messages, reminders and gateways deserve is
 `ui/profile_alerts.ProfileAlerts`' business (one per profile, made by
-`ui/alerts_attachment.AlertsAttachment` from `added`/`removed`).
+`sportello.app.alerts.AlertsAttachment` from `added`/`removed`).
 
 The app (`sportello.app.Desktop`) decides what a switch, a logout or a click means.
 """

@@ -11,7 +11,7 @@ the window on that conversation (or brings a background profile forward); "Segna
 letto" marks it read.
 
 `install_desktop_alerts(app, window, client, preferences)` makes a desk and the on-screen
-profile's alerts for one console; `ui/alerts_attachment.AlertsAttachment` follows the
+profile's alerts for one console; `sportello.app.alerts.AlertsAttachment` follows the
 app's `Desktop`: a `ProfileAlerts` for every connected profile, and a desk per console.
 """
 

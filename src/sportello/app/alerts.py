@@ -1,5 +1,5 @@
-"""The app's `Desktop` followed by the alerts: a profile's alerts per connection, a desk
-per console.
+"""The `Desktop` followed by the alerts: a profile's alerts per connection, a desk per
+console. Wiring (it knows the app object), so `ui/` does not have to.
 
 `AlertsAttachment` makes a `ProfileAlerts` for every profile `ConnectedProfiles` holds and
 keeps it while the profile stays connected (so its reminders and its gateway watch go on
@@ -10,10 +10,9 @@ ones show through it under their names.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QObject
 
+from sportello.app.desktop import Desktop
 from sportello.client.api import SportelloClient
 from sportello.ui.desktop_alerts import DesktopAlerts, install_desktop_alerts
 from sportello.ui.profile_alerts import ProfileAlerts
@@ -24,7 +23,7 @@ class AlertsAttachment(QObject):
     while it stays connected, so its reminders go on across switches), and a desk for each
     console it opens, fed by all of them."""
 
-    def __init__(self, desktop: Any) -> None:
+    def __init__(self, desktop: Desktop) -> None:
         super().__init__(desktop)
         self.desktop = desktop
         self.alerts: DesktopAlerts | None = None
@@ -107,8 +106,8 @@ class AlertsAttachment(QObject):
                 self.alerts.local_server_down(text)
 
 
-def attach_desktop_alerts(desktop: Any) -> AlertsAttachment:
-    """Wire tray, notifications and sound to the app's `Desktop` (see app.py)."""
+def attach_desktop_alerts(desktop: Desktop) -> AlertsAttachment:
+    """Wire tray, notifications and sound to the app's `Desktop` (see run.py)."""
     return AlertsAttachment(desktop)
 
 
