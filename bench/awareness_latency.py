@@ -34,10 +34,9 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "server")]
 
-from server_harness import Client  # noqa: E402
-
-from fakes.fake_gateway import FakeGateway  # noqa: E402
-from ui.e2e_server import WEBHOOK_SECRET, ConsoleServer, create_operator  # noqa: E402
+from tests.fakes.fake_gateway import FakeGateway  # noqa: E402
+from tests.server.server_harness import Client  # noqa: E402
+from tests.ui.e2e_server import WEBHOOK_SECRET, ConsoleServer, create_operator  # noqa: E402
 
 TARGET_MS = 1000.0
 WEBHOOK_SESSION = "bench-webhooks"  # not the polled session: the two sources never race

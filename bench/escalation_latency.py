@@ -32,12 +32,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "server")]
 
-from server_harness import Client  # noqa: E402
-
-from desktop.bus_monitor import NotifyMonitor  # noqa: E402
-from desktop.conftest import AlertsApp, start_alerts_app  # noqa: E402
-from desktop.desktop_session import DesktopSession, missing_binaries  # noqa: E402
-from ui.e2e_server import ConsoleServer, Operator, create_operator  # noqa: E402
+from tests.desktop.alerts_app import AlertsApp, start_alerts_app  # noqa: E402
+from tests.desktop.bus_monitor import NotifyMonitor  # noqa: E402
+from tests.desktop.desktop_session import DesktopSession, missing_binaries  # noqa: E402
+from tests.server.server_harness import Client  # noqa: E402
+from tests.ui.e2e_server import ConsoleServer, Operator, create_operator  # noqa: E402
 
 REMINDER = "Ticket n. "
 

@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
-from desktop.bus_monitor import NotifyMonitor  # noqa: E402
-from desktop.conftest import start_alerts_app  # noqa: E402
-from desktop.desktop_session import DesktopSession, missing_binaries  # noqa: E402
-from ui.e2e_server import ConsoleServer, create_operator  # noqa: E402
+from tests.desktop.alerts_app import start_alerts_app  # noqa: E402
+from tests.desktop.bus_monitor import NotifyMonitor  # noqa: E402
+from tests.desktop.desktop_session import DesktopSession, missing_binaries  # noqa: E402
+from tests.ui.e2e_server import ConsoleServer, create_operator  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

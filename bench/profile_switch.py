@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "desktop_integration")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "tests" / "desktop_integration")]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TMP = Path(tempfile.mkdtemp(prefix="sportello-bench-switch-"))
 for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
@@ -36,10 +36,11 @@ for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
 import aiohttp  # noqa: E402
 import keyring  # noqa: E402
 import qasync  # noqa: E402
-from file_keyring import ENV_FILE, FileKeyring  # noqa: E402
-from local_harness import free_port, post_webhook, wpp_message  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from tests.desktop_integration.local_harness import post_webhook, wpp_message  # noqa: E402
+from tests.support.file_keyring import ENV_FILE, FileKeyring  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 from sportello import credentials  # noqa: E402
 from sportello.app import Desktop, OpenStored  # noqa: E402

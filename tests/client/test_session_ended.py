@@ -8,7 +8,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from interop_sportello import (
+
+from sportello.client import ConnectionState, SportelloClient
+from sportello.client.changes import ConnectionStateChanged
+from tests.client.client_harness import WEBHOOK_SECRET, record, wait_until
+from tests.interop.interop_sportello import (
     OurServer,
     PyClient,
     create_operator,
@@ -16,10 +20,6 @@ from interop_sportello import (
     run_cli,
     server_module_missing,
 )
-
-from conftest import WEBHOOK_SECRET, record, wait_until
-from sportello.client import ConnectionState, SportelloClient
-from sportello.client.changes import ConnectionStateChanged
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop.bus_monitor import NotifyMonitor
-from desktop.conftest import start_alerts_app
-from desktop.desktop_session import AUDIO, DesktopSession
-from ui.e2e_server import ConsoleServer, Operator
+from tests.desktop.alerts_app import start_alerts_app
+from tests.desktop.bus_monitor import NotifyMonitor
+from tests.desktop.desktop_session import AUDIO, DesktopSession
+from tests.ui.e2e_server import ConsoleServer, Operator
 
 pytestmark = pytest.mark.slow
 

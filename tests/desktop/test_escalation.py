@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from desktop.bus_monitor import NotifyCall, NotifyMonitor
-from desktop.colleague import colleague_opens
-from desktop.conftest import AlertsApp, start_alerts_app
-from desktop.desktop_session import DesktopSession
-from ui.e2e_server import ConsoleServer, Operator, create_operator
+from tests.desktop.alerts_app import AlertsApp, start_alerts_app
+from tests.desktop.bus_monitor import NotifyCall, NotifyMonitor
+from tests.desktop.colleague import colleague_opens
+from tests.desktop.desktop_session import DesktopSession
+from tests.ui.e2e_server import ConsoleServer, Operator, create_operator
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +10,6 @@ import aiohttp
 
 REPO = Path(__file__).resolve().parents[2]
 TEXT_FIXTURE = REPO / "tests" / "data" / "gateways" / "wppconnect" / "onmessage_text.json"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wpp_message(n: int, body: str, phone: str = "393331234567") -> dict[str, Any]:

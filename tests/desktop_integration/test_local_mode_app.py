@@ -8,8 +8,6 @@ import socket
 
 import aiohttp
 import pytest
-from app_driver import WAIT_MS, AppUnderTest, run, toast_notifier
-from local_harness import files_containing, free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
@@ -22,6 +20,9 @@ from sportello.ui.desktop_alerts import LOCAL_SERVER_KEY, AlertsAttachment, atta
 from sportello.ui.local_server_panel import LocalServerReadyDialog
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileKind
+from tests.desktop_integration.app_driver import WAIT_MS, AppUnderTest, run, toast_notifier
+from tests.desktop_integration.local_harness import files_containing, post_webhook, wpp_message
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 

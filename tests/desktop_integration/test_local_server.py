@@ -13,14 +13,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from local_harness import (
-    all_message_bodies,
-    files_containing,
-    free_port,
-    get_json,
-    post_webhook,
-    wpp_message,
-)
 
 from sportello import credentials
 from sportello.local_operator import LOCAL_PROFILE, ensure_webhook_secret, provision_local_profile
@@ -31,6 +23,14 @@ from sportello.local_server import (
     LocalServerSupervisor,
     PortInUse,
 )
+from tests.desktop_integration.local_harness import (
+    all_message_bodies,
+    files_containing,
+    get_json,
+    post_webhook,
+    wpp_message,
+)
+from tests.support.ports import free_port
 
 HERE = Path(__file__).resolve().parent
 pytestmark = pytest.mark.timeout(240)

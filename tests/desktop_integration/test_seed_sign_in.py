@@ -4,12 +4,9 @@ variable: email, password and the two-factor code, from the first-run dialog."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from app_driver import AppUnderTest
 from PySide6.QtCore import Qt
 
 from sportello import credentials
@@ -17,12 +14,8 @@ from sportello.client.changes import ProtocolProfile
 from sportello.domain.values import MessageType
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences
-
-INTEROP = Path(__file__).resolve().parents[1] / "interop"
-if str(INTEROP) not in sys.path:
-    sys.path.insert(0, str(INTEROP))
-
-from interop_node import (  # noqa: E402
+from tests.desktop_integration.app_driver import AppUnderTest
+from tests.interop.interop_node import (
     NodeUnavailable,
     SeedServer,
     ensure_node_package,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_driver import WAIT_MS, AppUnderTest, run
-from local_harness import free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt, QTime
 
 from sportello.app import StartLocal
@@ -21,6 +19,9 @@ from sportello.ui.preferences import (
     ProfileRecord,
 )
 from sportello.ui.settings_dialog import SettingsDialog
+from tests.desktop_integration.app_driver import WAIT_MS, AppUnderTest, run
+from tests.desktop_integration.local_harness import post_webhook, wpp_message
+from tests.support.ports import free_port
 
 BOILER_RULES = """\
 [[priority]]

@@ -14,16 +14,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from app_driver import (
-    WAIT_MS,
-    AppUnderTest,
-    add_operator,
-    office_server,
-    run,
-    server_accepts,
-    toast_notifier,
-)
-from local_harness import free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt
 
 from sportello import credentials
@@ -34,6 +24,17 @@ from sportello.ui.desktop_alerts import AlertsAttachment, attach_desktop_alerts
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileRecord
 from sportello.ui.settings_dialog import SettingsDialog
+from tests.desktop_integration.app_driver import (
+    WAIT_MS,
+    AppUnderTest,
+    add_operator,
+    office_server,
+    run,
+    server_accepts,
+    toast_notifier,
+)
+from tests.desktop_integration.local_harness import post_webhook, wpp_message
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 

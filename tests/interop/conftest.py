@@ -21,14 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from interop_node import (
+
+from tests.interop.interop_node import (
     NodeClient,
     NodeUnavailable,
     SeedServer,
     ensure_node_package,
     find_node_tools,
 )
-from interop_sportello import (
+from tests.interop.interop_sportello import (
     OurServer,
     PyClient,
     RunningServer,

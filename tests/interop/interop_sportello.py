@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import socketio
-from interop_lines import DEFAULT_TIMEOUT, LineProcess
+
+from tests.support.line_process import DEFAULT_TIMEOUT, LineProcess
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SRC_DIR = REPO_ROOT / "src"

@@ -6,7 +6,6 @@ real Socket.IO clients); the client side the client tests' restartable server pr
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,11 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-SERVER_TESTS = Path(__file__).resolve().parents[1] / "server"
-if str(SERVER_TESTS) not in sys.path:
-    sys.path.insert(0, str(SERVER_TESTS))
-
-from server_harness import (  # noqa: E402
+from tests.server.server_harness import (
     Client,
     RunningServer,
     add_operator,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
@@ -13,12 +12,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from fakes.fake_gateway import FakeGateway, sign_meta
 from sportello.client.api import SportelloClient
 from sportello.client.changes import ConnectionState
 from sportello.client.connection import Backoff
@@ -29,25 +25,12 @@ from sportello.ui.conversation_model import ConversationRole, presence_chip
 from sportello.ui.escalation import EscalationController
 from sportello.ui.main_window import MainWindow
 from sportello.ui.tasks import TaskRunner
-from ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
+from tests.fakes.fake_gateway import FakeGateway, sign_meta
+from tests.ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
 
 FAST = Backoff(base=0.1, factor=2.0, cap=0.8, jitter=0.3)
 WAIT_MS = 20_000
 META_SECRET = "meta-secret"
-
-
-@pytest.fixture
-def qt_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    try:
-        yield loop
-    finally:
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
-        qapp.processEvents()
-        asyncio.events._set_running_loop(None)
-        asyncio.set_event_loop(None)
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from server_harness import (
+
+from tests.fakes.fake_gateway import FakeGateway, sign_meta
+from tests.server.server_harness import (
     META_APP_SECRET,
     Client,
     RunningServer,
@@ -18,8 +20,6 @@ from server_harness import (
     post_wpp,
     wpp_message,
 )
-
-from fakes.fake_gateway import FakeGateway, sign_meta
 
 Connect = Callable[[RunningServer, str], Awaitable[Client]]
 Factory = Callable[..., Awaitable[RunningServer]]

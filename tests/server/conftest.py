@@ -9,7 +9,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from server_harness import (
+
+from tests.server.server_harness import (
     Client,
     RunningServer,
     add_operator,
@@ -18,7 +19,11 @@ from server_harness import (
     open_db,
     start_server,
 )
-from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
+from tests.support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    require_postgres,
+)
 
 ServerFactory = Callable[..., Awaitable[RunningServer]]
 

@@ -14,10 +14,22 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from server_harness import WEBHOOK_SECRET, Client, add_operator, open_db, post, wpp_message
-from server_process import free_port as _free_port
-from server_process import server_env as _env
-from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
+
+from tests.server.server_harness import (
+    WEBHOOK_SECRET,
+    Client,
+    add_operator,
+    open_db,
+    post,
+    wpp_message,
+)
+from tests.support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    require_postgres,
+)
+from tests.support.ports import free_port
+from tests.support.server_process import server_env as _env
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS = "redis://127.0.0.1:6379/0"
@@ -37,7 +49,7 @@ def _redis_available() -> bool:
 
 class Node:
     def __init__(self, db_url: str, channel: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sportello.cli", "server", "--port", str(self.port),

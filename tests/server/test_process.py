@@ -12,7 +12,8 @@ import time
 import urllib.request
 
 import pytest
-from server_process import (
+
+from tests.support.server_process import (
     REPO,
     LogLines,
     free_port,

@@ -16,14 +16,22 @@ from typing import Any
 
 import aiohttp
 import pytest
-from raw_socket import RawSocket
-from server_harness import TIMEOUT, WEBHOOK_SECRET, Client, add_operator, open_db, post, wpp_message
-from test_revocation import ServerProcess, cli
 
 from sportello.server.client_events import CLIENT_COMMANDS
 from sportello.server.realtime import RealtimeHub
 from sportello.server.revocation import SESSION_ENDED
 from sportello.store.operators import create_token
+from tests.server.raw_socket import RawSocket
+from tests.server.server_harness import (
+    TIMEOUT,
+    WEBHOOK_SECRET,
+    Client,
+    add_operator,
+    open_db,
+    post,
+    wpp_message,
+)
+from tests.server.test_revocation import ServerProcess, cli
 
 AUTH_TIMEOUT = "2.0"  # seconds: short, and still ample for the few frames sent before it
 

@@ -20,7 +20,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from server_harness import (
+
+from sportello.server.config import parse_server_args
+from sportello.server.revocation import SESSION_ENDED
+from sportello.store.operators import deactivate_operator
+from tests.server.server_harness import (
     TIMEOUT,
     WEBHOOK_SECRET,
     Client,
@@ -32,13 +36,13 @@ from server_harness import (
     post_wpp,
     wpp_message,
 )
-from server_process import free_port as _free_port
-from server_process import server_env as _env
-from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
-
-from sportello.server.config import parse_server_args
-from sportello.server.revocation import SESSION_ENDED
-from sportello.store.operators import deactivate_operator
+from tests.support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    require_postgres,
+)
+from tests.support.ports import free_port
+from tests.support.server_process import server_env as _env
 
 REPO = Path(__file__).resolve().parents[2]
 RECHECK = "0.3"  # seconds: the tests wait on events, this only keeps them short
@@ -49,7 +53,7 @@ class ServerProcess:
 
     def __init__(self, db_url: str, *extra: str) -> None:
         self.db_url = db_url
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sportello.cli", "server", "--port", str(self.port),

@@ -9,12 +9,16 @@ from collections.abc import Iterator
 
 import aiohttp
 import pytest
-from server_harness import TIMEOUT, Client, Operator, add_operator, open_db, post
-from test_multinode import REDIS, _redis_available
-from test_revocation import ServerProcess, _connect
-from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
 
 from sportello.server.revocation import SESSION_ENDED
+from tests.server.server_harness import TIMEOUT, Client, Operator, add_operator, open_db, post
+from tests.server.test_multinode import REDIS, _redis_available
+from tests.server.test_revocation import ServerProcess, _connect
+from tests.support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    require_postgres,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -10,7 +10,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from server_harness import (
+
+from sportello.domain.values import Role
+from sportello.server.revocation import SESSION_ENDED
+from tests.server.server_harness import (
     Client,
     Operator,
     RunningServer,
@@ -19,9 +22,6 @@ from server_harness import (
     post_wpp,
     wpp_message,
 )
-
-from sportello.domain.values import Role
-from sportello.server.revocation import SESSION_ENDED
 
 RULES = """
 [[priority]]

@@ -7,15 +7,9 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-INTEROP = Path(__file__).resolve().parents[1] / "interop"
-if str(INTEROP) not in sys.path:
-    sys.path.insert(0, str(INTEROP))
-
-from interop_lines import LineProcess  # noqa: E402
-from interop_sportello import (  # noqa: E402
+from tests.interop.interop_sportello import (
     REPO_ROOT,
     Operator,
     OurServer,
@@ -25,6 +19,7 @@ from interop_sportello import (  # noqa: E402
     server_module_missing,
     sportello_env,
 )
+from tests.support.line_process import LineProcess
 
 WEBHOOK_SECRET = "s3cret"
 

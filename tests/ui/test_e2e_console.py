@@ -11,7 +11,6 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from fakes.fake_gateway import FakeGateway
 from sportello.client.api import SportelloClient
 from sportello.client.changes import ConnectionState
 from sportello.client.connection import Backoff
@@ -19,7 +18,8 @@ from sportello.client.records import Conversation, Message, ServerProfile
 from sportello.domain.values import DeliveryStatus, Priority, TicketStatus
 from sportello.ui.main_window import MainWindow
 from sportello.ui.tasks import TaskRunner
-from ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
+from tests.fakes.fake_gateway import FakeGateway
+from tests.ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
 
 pytestmark = pytest.mark.slow
 FAST_BACKOFF = Backoff(base=0.1, factor=2.0, cap=0.8, jitter=0.3)

@@ -25,7 +25,7 @@ from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.main_window import MainWindow
 from sportello.ui.preferences import Preferences
 from sportello.ui.tasks import TaskRunner
-from ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
+from tests.ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
 
 pytestmark = pytest.mark.slow
 FAST = Backoff(base=0.1, factor=2.0, cap=0.8, jitter=0.3)
