@@ -32,7 +32,7 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "server")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # tests.support and friends
 
 from tests.fakes.fake_gateway import FakeGateway  # noqa: E402
 from tests.server.server_harness import Client  # noqa: E402

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "server")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # tests.support and friends
 
 from tests.desktop.alerts_app import AlertsApp, start_alerts_app  # noqa: E402
 from tests.desktop.bus_monitor import NotifyMonitor  # noqa: E402

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "tests" / "desktop_integration")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # tests.support and friends
 
 import keyring  # noqa: E402
 from tests.support.file_keyring import ENV_FILE, FileKeyring  # noqa: E402

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # tests.support and friends
 
 from tests.desktop.alerts_app import start_alerts_app  # noqa: E402
 from tests.desktop.bus_monitor import NotifyMonitor  # noqa: E402
