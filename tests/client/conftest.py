@@ -14,15 +14,16 @@ import pytest
 
 from sportello.client.api import SportelloClient
 from sportello.client.records import ServerProfile
-from tests.client.client_harness import FAST_BACKOFF, RestartableServer
+from tests.client.client_harness import FAST_BACKOFF
 from tests.interop.interop_node import (
     NodeUnavailable,
     SeedServer,
     ensure_node_package,
     find_node_tools,
 )
-from tests.interop.interop_sportello import (
+from tests.support.sportello_server import (
     Operator,
+    RestartableServer,
     create_operator,
     server_module_missing,
 )

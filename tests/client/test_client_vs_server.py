@@ -16,7 +16,8 @@ from sportello.client import (
 )
 from sportello.client.changes import IncomingMessage
 from sportello.domain.values import DeliveryStatus, Direction
-from tests.client.client_harness import RestartableServer, record, wait_until
+from tests.client.client_harness import record, wait_until
+from tests.support.sportello_server import RestartableServer
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -26,8 +26,8 @@ from sportello.ingest.service import IngestService
 from sportello.store.database import Database
 from sportello.store.events import last_seq
 from sportello.store.models import Message, Ticket
-from tests.client.client_harness import RestartableServer, record, wait_until
-from tests.interop.interop_sportello import create_operator, http_json
+from tests.client.client_harness import record, wait_until
+from tests.support.sportello_server import RestartableServer, create_operator, http_json
 
 pytestmark = pytest.mark.timeout(180)
 

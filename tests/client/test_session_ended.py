@@ -11,10 +11,11 @@ import pytest
 
 from sportello.client import ConnectionState, SportelloClient
 from sportello.client.changes import ConnectionStateChanged
-from tests.client.client_harness import WEBHOOK_SECRET, record, wait_until
-from tests.interop.interop_sportello import (
+from tests.client.client_harness import record, wait_until
+from tests.interop.interop_sportello import PyClient
+from tests.support.sportello_server import (
+    WEBHOOK_SECRET,
     OurServer,
-    PyClient,
     create_operator,
     http_json,
     run_cli,

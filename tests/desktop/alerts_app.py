@@ -15,7 +15,7 @@ from typing import Any
 
 from tests.desktop.desktop_session import DesktopSession
 from tests.support.paths import REPO, python_path
-from tests.ui.e2e_server import ConsoleServer, Operator
+from tests.support.sportello_server import Operator, RestartableServer
 
 HERE = Path(__file__).resolve().parent
 EVENT_TIMEOUT = 30.0
@@ -115,7 +115,7 @@ class AlertsApp:
 
 
 def start_alerts_app(
-    desktop: DesktopSession, server: ConsoleServer, operator: Operator, tmp: Path,
+    desktop: DesktopSession, server: RestartableServer, operator: Operator, tmp: Path,
     audio: bool = True, extra_args: tuple[str, ...] = (),
 ) -> AlertsApp:
     env = desktop.env(audio=audio)

@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from tests.server.server_harness import Client
-from tests.ui.e2e_server import Operator
+from tests.support.sportello_server import Operator
 
 
 async def _open_waiting(url: str, operator: Operator, ticket_id: str | None) -> list[Any]:

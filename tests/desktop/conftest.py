@@ -14,7 +14,12 @@ import pytest
 
 from tests.desktop.bus_monitor import NotifyMonitor
 from tests.desktop.desktop_session import DesktopSession, missing_binaries
-from tests.ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
+from tests.support.sportello_server import (
+    Operator,
+    RestartableServer,
+    create_operator,
+    server_module_missing,
+)
 
 
 def require_desktop() -> None:
@@ -39,12 +44,14 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DesktopSession
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ConsoleServer, Operator]]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RestartableServer, Operator]]:
     if server_module_missing():
         pytest.skip("sportello.server is not importable")
     db_url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'sportello.db'}"
     operator = create_operator(db_url, "giulia")
-    running = ConsoleServer(db_url)
+    running = RestartableServer(db_url)
     running.start()
     try:
         yield running, operator

@@ -29,13 +29,8 @@ from tests.interop.interop_node import (
     ensure_node_package,
     find_node_tools,
 )
-from tests.interop.interop_sportello import (
-    OurServer,
-    PyClient,
-    RunningServer,
-    create_operator,
-    server_module_missing,
-)
+from tests.interop.interop_sportello import PyClient, RunningServer
+from tests.support.sportello_server import OurServer, create_operator, server_module_missing
 
 WEBHOOK_SECRET = "s3cret"
 

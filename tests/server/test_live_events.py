@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.server.server_harness import post_wpp, wpp_message
+from tests.server.server_harness import post_wpp
+from tests.support.payloads import wpp_message
 
 
 async def test_two_operators_get_exactly_one_new_message_each_per_webhook(server, clients, http):

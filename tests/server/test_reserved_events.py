@@ -22,18 +22,13 @@ from sportello.server.realtime import RealtimeHub
 from sportello.server.revocation import SESSION_ENDED
 from sportello.store.operators import create_token
 from tests.server.raw_socket import RawSocket
-from tests.server.server_harness import (
-    TIMEOUT,
-    WEBHOOK_SECRET,
-    Client,
-    add_operator,
-    open_db,
-    post,
-    wpp_message,
-)
-from tests.server.test_revocation import ServerProcess, cli
+from tests.server.server_harness import TIMEOUT, WEBHOOK_SECRET, Client, add_operator, open_db, post
+from tests.support.payloads import wpp_message
+from tests.support.server_process import ServerProcess
+from tests.support.sportello_server import run_cli
 
 AUTH_TIMEOUT = "2.0"  # seconds: short, and still ample for the few frames sent before it
+RECHECK = "0.3"  # seconds: how often tokens are re-checked, kept short as in test_revocation
 
 # Names the library reserves or routes specially (socketio base_server/base_client
 # reserved_events, the `*` catch-all, AsyncNamespace's documented on_message/on_json),
@@ -82,7 +77,9 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     for name in ("giulia", "marco"):
         add_operator(db, name)
     db.dispose()
-    server = ServerProcess(db_url, "--auth-timeout", AUTH_TIMEOUT)
+    server = ServerProcess(
+        db_url, WEBHOOK_SECRET, "--token-recheck-interval", RECHECK, "--auth-timeout", AUTH_TIMEOUT
+    )
     try:
         server.wait_healthy()
         yield Desk(server, db_url)
@@ -171,7 +168,7 @@ async def test_after_a_reserved_name_a_revoked_token_still_ends_the_socket(
         await raw.open({"token": token})
         await raw.emit(*items)
         await raw.call("sync", {"since": 0})  # the reserved event was handled before this
-        cli("token", "revoke", "giulia", db_url=desk.db_url)
+        run_cli(["token", "revoke", "giulia", "--db", desk.db_url])
         assert (await raw.until_event(SESSION_ENDED))["reason"] == "token_revoked"
         await _assert_dropped_and_deaf(raw, colleague, http, desk)
     finally:

@@ -20,8 +20,8 @@ from tests.server.server_harness import (
     add_operator,
     connect_operator,
     post_wpp,
-    wpp_message,
 )
+from tests.support.payloads import wpp_message
 
 RULES = """
 [[priority]]

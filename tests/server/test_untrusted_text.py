@@ -28,8 +28,8 @@ from tests.server.server_harness import (
     connect_operator,
     post,
     post_wpp,
-    wpp_message,
 )
+from tests.support.payloads import wpp_message
 
 FFFD = "\ufffd"
 

@@ -38,8 +38,8 @@ from tests.server.server_harness import (
     Client,
     add_operator,
     open_db,
-    wpp_message,
 )
+from tests.support.payloads import wpp_message
 from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]

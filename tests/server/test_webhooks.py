@@ -18,8 +18,8 @@ from tests.server.server_harness import (
     connect_operator,
     post,
     post_wpp,
-    wpp_message,
 )
+from tests.support.payloads import wpp_message
 
 
 def counts(server: Any) -> tuple[int, int, int]:
