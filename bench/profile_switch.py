@@ -38,8 +38,9 @@ import keyring  # noqa: E402
 import qasync  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from tests.desktop_integration.local_harness import post_webhook, wpp_message  # noqa: E402
+from tests.desktop_integration.local_harness import post_webhook  # noqa: E402
 from tests.support.file_keyring import ENV_FILE, FileKeyring  # noqa: E402
+from tests.support.payloads import numbered_wpp_message  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
 
 from sportello import credentials  # noqa: E402
@@ -122,7 +123,7 @@ async def main_async(rounds: int) -> dict[str, object]:
         for n in range(rounds):
             expected = f"{background} ({n + 1})"
             started = time.perf_counter()
-            payload = wpp_message(n + 1, f"messaggio {n}", phone=f"3934000{n:05d}")
+            payload = numbered_wpp_message(n + 1, f"messaggio {n}", phone=f"3934000{n:05d}")
             status = await post_webhook(http, servers[background].base_url, SECRET, payload)
             assert status == 200, status
             await wait(lambda e=expected: desktop.switcher is not None

@@ -33,7 +33,8 @@ from tests.desktop_integration.app_driver import (
     server_accepts,
     toast_notifier,
 )
-from tests.desktop_integration.local_harness import post_webhook, wpp_message
+from tests.desktop_integration.local_harness import post_webhook
+from tests.support.payloads import numbered_wpp_message
 from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
@@ -65,7 +66,8 @@ def _two_offices(home, qtbot, username: str) -> Iterator[tuple[Any, Any]]:  # ty
 
 async def _post(base_url: str, n: int, body: str, phone: str) -> int:
     async with aiohttp.ClientSession() as http:
-        return await post_webhook(http, base_url, SECRET, wpp_message(n, body, phone=phone))
+        message = numbered_wpp_message(n, body, phone=phone)
+        return await post_webhook(http, base_url, SECRET, message)
 
 
 def _online(app: AppUnderTest, name: str) -> bool:

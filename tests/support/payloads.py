@@ -1,12 +1,20 @@
-"""Gateway webhook bodies as the gateways send them, for tests and bench scripts."""
+"""Gateway webhook bodies as the gateways send them, for tests and bench scripts.
+
+The WPPConnect `onmessage` shape itself lives in src (sportello.ingest.wppconnect_bodies),
+because `sportello demo` and the packaged smoke test build it too and cannot import tests/.
+"""
 
 from __future__ import annotations
 
 import itertools
-import time
+import json
 from typing import Any
 
+from sportello.ingest.wppconnect_bodies import onmessage_body
+from tests.support.paths import REPO
+
 _ids = itertools.count(1)
+RECORDED_TEXT = REPO / "tests" / "data" / "gateways" / "wppconnect" / "onmessage_text.json"
 
 
 def wpp_message(
@@ -20,12 +28,17 @@ def wpp_message(
     """A WPPConnect `onmessage` webhook body from a customer; a fresh id unless given."""
     jid = f"{from_number}@c.us"
     message_id = message_id or f"false_{jid}_3EB0{next(_ids):012X}"
-    t = t or int(time.time())
-    return {
-        "event": "onmessage", "session": "sportello", "id": message_id, "body": body,
-        "type": "chat", "t": t, "notifyName": name, "from": jid,
-        "to": "390612345678@c.us", "self": "in", "ack": 1, "isNewMsg": True,
-        "chatId": jid, "fromMe": False, "isGroupMsg": False,
-        "sender": {"id": jid, "pushname": name, "isMe": False, "isUser": True},
-        "timestamp": t,
-    }  # fmt: skip
+    return onmessage_body(from_number, body, name=name, message_id=message_id, t=t)
+
+
+def numbered_wpp_message(n: int, body: str, phone: str = "393331234567") -> dict[str, Any]:
+    """The recorded WPPConnect text message (tests/data) as message number `n` from `phone`:
+    id and timestamp follow `n`, so posting the same `n` twice is a duplicate."""
+    payload: dict[str, Any] = json.loads(RECORDED_TEXT.read_text(encoding="utf-8"))
+    chat = f"{phone}@c.us"
+    payload.update(
+        id=f"false_{chat}_TEST{n:06d}", body=body, content=body, t=1732519800 + n,
+        timestamp=1732519800 + n, **{"from": chat, "chatId": chat},
+    )  # fmt: skip
+    payload["sender"]["id"] = chat
+    return payload

@@ -206,7 +206,10 @@ class RestartableServer:
         return gateway_id
 
     def customer_writes_wpp(
-        self, body: str, phone: str = "393331234567", name: str = "Mario Rossi",
+        self,
+        body: str,
+        phone: str = "393331234567",
+        name: str = "Mario Rossi",
         t: int | None = None,
     ) -> str:
         """A message through the WPPConnect webhook, so replies go out through WPPConnect."""
