@@ -9,7 +9,7 @@ process; the server notices at its next `--token-recheck-interval` (short here) 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +66,6 @@ def desk(db_url: str) -> Iterator[tuple[ServerProcess, dict[str, Operator]]]:
         yield server, operators
     finally:
         assert server.stop() == 0
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def _get_status(http: aiohttp.ClientSession, url: str, token: str) -> int:

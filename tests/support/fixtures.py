@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from sportello.store.database import Database
@@ -54,3 +55,10 @@ def qt_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
         qapp.processEvents()
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """One aiohttp client session for the test, closed after it."""
+    async with aiohttp.ClientSession() as session:
+        yield session

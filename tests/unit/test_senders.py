@@ -43,12 +43,6 @@ async def gateway() -> AsyncIterator[FakeGateway]:
         yield fake
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 def wpp(gateway: FakeGateway, http: aiohttp.ClientSession, **kw: Any) -> WppConnectSender:
     options: dict[str, Any] = {"timeout_s": 5.0} | kw
     token = options.pop("token", DEFAULT_WPP_TOKEN)
