@@ -1,6 +1,7 @@
 """Shared test setup: the fixtures of tests/support (real databases for every test that asks
 for `db`, the qasync loop `qt_loop`, an aiohttp session `http`) and the in-process servers of
-tests/server (`make_server`), registered once for every test folder.
+tests/server (`make_server`) and the seed stand-in of tests/interop (`seed`), registered once
+for every test folder.
 
 `src/` and the repo root are on sys.path through pyproject's pytest `pythonpath`.
 """
@@ -14,4 +15,8 @@ import hypothesis  # noqa: F401
 # "SystemError: AST constructor recursion depth mismatch" after the Qt/qasync tests
 # (pytest exits 1 although every test passed).
 
-pytest_plugins = ["tests.support.fixtures", "tests.server.server_fixtures"]
+pytest_plugins = [
+    "tests.support.fixtures",
+    "tests.server.server_fixtures",
+    "tests.interop.seed_fixtures",
+]

@@ -15,12 +15,6 @@ import pytest
 from sportello.client.api import SportelloClient
 from sportello.client.records import ServerProfile
 from tests.client.client_harness import FAST_BACKOFF
-from tests.interop.interop_node import (
-    NodeUnavailable,
-    SeedServer,
-    ensure_node_package,
-    find_node_tools,
-)
 from tests.support.sportello_server import (
     Operator,
     RestartableServer,
@@ -41,21 +35,6 @@ def server(tmp_path: Path) -> Iterator[RestartableServer]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture
-def seed() -> Iterator[SeedServer]:
-    """The Node stand-in for the legacy seed back end (skips without node/npm)."""
-    try:
-        node, npm = find_node_tools()
-        ensure_node_package(npm)
-    except NodeUnavailable as exc:
-        pytest.skip(str(exc))
-    server = SeedServer(node)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

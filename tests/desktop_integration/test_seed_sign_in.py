@@ -4,8 +4,6 @@ variable: email, password and the two-factor code, from the first-run dialog."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 
@@ -16,29 +14,12 @@ from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences
 from tests.desktop_integration.app_driver import AppUnderTest
 from tests.interop.interop_node import (
-    NodeUnavailable,
     SeedServer,
-    ensure_node_package,
-    find_node_tools,
     wppconnect_message,
 )
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 MARIO = "+393331234567"
-
-
-@pytest.fixture
-def seed() -> Iterator[SeedServer]:
-    try:
-        node, npm = find_node_tools()
-        ensure_node_package(npm)
-    except NodeUnavailable as exc:
-        pytest.skip(str(exc))
-    server = SeedServer(node)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_first_run_sign_in_to_the_seed_with_two_factor_code(home, qapp, qtbot, qt_loop, seed):

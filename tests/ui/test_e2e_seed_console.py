@@ -21,9 +21,7 @@ from sportello.ui.preferences import Preferences
 from sportello.ui.tasks import TaskRunner
 from tests.interop.interop_node import (
     NodeClient,
-    NodeUnavailable,
     SeedServer,
-    ensure_node_package,
     find_node_tools,
     wppconnect_message,
 )
@@ -31,20 +29,6 @@ from tests.interop.interop_node import (
 pytestmark = pytest.mark.slow
 WAIT_MS = 20_000
 MARIO = "+393331234567"
-
-
-@pytest.fixture
-def seed() -> Iterator[SeedServer]:
-    try:
-        node, npm = find_node_tools()
-        ensure_node_package(npm)
-    except NodeUnavailable as exc:
-        pytest.skip(str(exc))
-    server = SeedServer(node)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
