@@ -32,12 +32,11 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "server")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # tests.support and friends
 
-from server_harness import Client  # noqa: E402
-
-from fakes.fake_gateway import FakeGateway  # noqa: E402
-from ui.e2e_server import WEBHOOK_SECRET, ConsoleServer, create_operator  # noqa: E402
+from tests.fakes.fake_gateway import FakeGateway  # noqa: E402
+from tests.server.server_harness import Client  # noqa: E402
+from tests.support.sportello_server import WEBHOOK_SECRET, RestartableServer, create_operator  # noqa: E402
 
 TARGET_MS = 1000.0
 WEBHOOK_SESSION = "bench-webhooks"  # not the polled session: the two sources never race
@@ -123,7 +122,7 @@ async def poll_rounds(
     return down
 
 
-async def measure(args: argparse.Namespace, server: ConsoleServer, gateway: FakeGateway,
+async def measure(args: argparse.Namespace, server: RestartableServer, gateway: FakeGateway,
                   ops: list[Any]) -> dict[str, Any]:  # fmt: skip
     a, b = await operator(server.url, ops[0]), await operator(server.url, ops[1])
     try:
@@ -175,7 +174,7 @@ def main() -> int:
     db_url = f"sqlite:///{tmp / 'server.db'}"
     ops = [create_operator(db_url, "giulia"), create_operator(db_url, "marco")]
     gateway = FakeGateway.start_in_thread()
-    server = ConsoleServer(db_url, [
+    server = RestartableServer(db_url, [
         "--wppconnect-url", gateway.wpp_base_url, "--wppconnect-session", gateway.session,
         "--wppconnect-token", gateway.wpp_token,
         "--gateway-poll-interval", str(args.poll_interval), "--log-level", "warning",

@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "server")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # tests.support and friends
 
-from server_harness import Client  # noqa: E402
-
-from desktop.bus_monitor import NotifyMonitor  # noqa: E402
-from desktop.conftest import AlertsApp, start_alerts_app  # noqa: E402
-from desktop.desktop_session import DesktopSession, missing_binaries  # noqa: E402
-from ui.e2e_server import ConsoleServer, Operator, create_operator  # noqa: E402
+from tests.desktop.alerts_app import AlertsApp, start_alerts_app  # noqa: E402
+from tests.desktop.bus_monitor import NotifyMonitor  # noqa: E402
+from tests.desktop.desktop_session import DesktopSession, missing_binaries  # noqa: E402
+from tests.server.server_harness import Client  # noqa: E402
+from tests.support.sportello_server import Operator, RestartableServer, create_operator  # noqa: E402
 
 REMINDER = "Ticket n. "
 
@@ -55,7 +54,7 @@ def wait_event(app: AlertsApp, event: str, timeout: float = 30.0, **match: Any) 
     return float(app.wait_for(event, timeout=timeout, **match)["t"])
 
 
-async def colleague_session(server: ConsoleServer, operator: Operator) -> Client:
+async def colleague_session(server: RestartableServer, operator: Operator) -> Client:
     client = Client(server.url, operator.token)
     await client.connect()
     answer = await client.authenticate(operator.id)
@@ -88,7 +87,7 @@ def main() -> int:
     db_url = f"sqlite:///{tmp / 'sportello.db'}"
     operator = create_operator(db_url, "giulia")
     marco = create_operator(db_url, "marco")
-    server = ConsoleServer(db_url)
+    server = RestartableServer(db_url)
     server.start()
     app_dir = tmp / "app"
     app_dir.mkdir()

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -23,19 +22,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "desktop_integration")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # tests.support and friends
 
 import keyring  # noqa: E402
-from file_keyring import ENV_FILE, FileKeyring  # noqa: E402
+from tests.support.file_keyring import ENV_FILE, FileKeyring  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 from sportello.desktop.local_operator import ensure_webhook_secret, provision_local_profile  # noqa: E402
 from sportello.desktop.local_server import LocalServerConfig, LocalServerSupervisor  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def one_run() -> dict[str, float]:

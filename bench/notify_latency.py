@@ -22,12 +22,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # tests.support and friends
 
-from desktop.bus_monitor import NotifyMonitor  # noqa: E402
-from desktop.conftest import start_alerts_app  # noqa: E402
-from desktop.desktop_session import DesktopSession, missing_binaries  # noqa: E402
-from ui.e2e_server import ConsoleServer, create_operator  # noqa: E402
+from tests.desktop.alerts_app import start_alerts_app  # noqa: E402
+from tests.desktop.bus_monitor import NotifyMonitor  # noqa: E402
+from tests.desktop.desktop_session import DesktopSession, missing_binaries  # noqa: E402
+from tests.support.sportello_server import RestartableServer, create_operator  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -69,7 +69,7 @@ def main() -> int:
     desktop.start()
     db_url = f"sqlite:///{tmp / 'sportello.db'}"
     operator = create_operator(db_url, "giulia")
-    server = ConsoleServer(db_url)
+    server = RestartableServer(db_url)
     server.start()
     app_dir = tmp / "app"
     app_dir.mkdir()

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "desktop_integration")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # tests.support and friends
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TMP = Path(tempfile.mkdtemp(prefix="sportello-bench-switch-"))
 for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
@@ -36,10 +36,12 @@ for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
 import aiohttp  # noqa: E402
 import keyring  # noqa: E402
 import qasync  # noqa: E402
-from file_keyring import ENV_FILE, FileKeyring  # noqa: E402
-from local_harness import free_port, post_webhook, wpp_message  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from tests.desktop_integration.local_harness import post_webhook  # noqa: E402
+from tests.support.file_keyring import ENV_FILE, FileKeyring  # noqa: E402
+from tests.support.payloads import numbered_wpp_message  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 from sportello.app import Desktop, OpenStored  # noqa: E402
 from sportello.client.api import login  # noqa: E402
@@ -121,7 +123,7 @@ async def main_async(rounds: int) -> dict[str, object]:
         for n in range(rounds):
             expected = f"{background} ({n + 1})"
             started = time.perf_counter()
-            payload = wpp_message(n + 1, f"messaggio {n}", phone=f"3934000{n:05d}")
+            payload = numbered_wpp_message(n + 1, f"messaggio {n}", phone=f"3934000{n:05d}")
             status = await post_webhook(http, servers[background].base_url, SECRET, payload)
             assert status == 200, status
             await wait(lambda e=expected: desktop.switcher is not None

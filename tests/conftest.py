@@ -1,140 +1,22 @@
-"""Shared test setup: `src/` on the path, and real databases (a SQLite file, a fresh
-PostgreSQL database) for every test that asks for `db`.
+"""Shared test setup: the fixtures of tests/support (real databases for every test that asks
+for `db`, the qasync loop `qt_loop`, an aiohttp session `http`) and the in-process servers of
+tests/server (`make_server`) and the seed stand-in of tests/interop (`seed`), registered once
+for every test folder.
 
-PostgreSQL variants skip when 127.0.0.1:5432 does not answer, unless the environment
-says SPORTELLO_REQUIRE_POSTGRES=1: then they fail, so CI cannot pass by skipping.
+`src/` and the repo root are on sys.path through pyproject's pytest `pythonpath`.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cache
-from pathlib import Path
-
 import hypothesis  # noqa: F401
-import pytest
 
 # hypothesis is imported here, before any test runs, on purpose: its pytest plugin imports
 # it at the end of the session otherwise, and CPython 3.11.7's compiler then fails with
 # "SystemError: AST constructor recursion depth mismatch" after the Qt/qasync tests
 # (pytest exits 1 although every test passed).
 
-SRC = Path(__file__).resolve().parents[1] / "src"
-if str(SRC) not in sys.path:
-    sys.path.insert(0, str(SRC))
-
-from sportello.store.database import Database  # noqa: E402
-
-PG_HOST = os.environ.get("SPORTELLO_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("SPORTELLO_TEST_PG_PORT", "5432"))
-PG_USER = os.environ.get("SPORTELLO_TEST_PG_USER", "postgres")
-DB_KINDS = ("sqlite", "postgres")
-
-
-def _admin_dsn() -> str:
-    return f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname=postgres connect_timeout=3"
-
-
-@cache
-def postgres_unavailable_reason() -> str | None:
-    """Why PostgreSQL cannot be used for tests, or None when it answers."""
-    import psycopg
-
-    try:
-        with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"PostgreSQL on {PG_HOST}:{PG_PORT} is unreachable: {first_line}"
-    return None
-
-
-def require_postgres() -> None:
-    """Skip (or fail, with SPORTELLO_REQUIRE_POSTGRES=1) when PostgreSQL is unreachable."""
-    reason = postgres_unavailable_reason()
-    if reason is None:
-        return
-    if os.environ.get("SPORTELLO_REQUIRE_POSTGRES") == "1":
-        pytest.fail(f"{reason} (and SPORTELLO_REQUIRE_POSTGRES=1)")
-    pytest.skip(reason)
-
-
-def create_postgres_database() -> tuple[str, str]:
-    """A new empty database with a unique name: (SQLAlchemy URL, database name)."""
-    import psycopg
-
-    name = "sportello_test_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}", name
-
-
-def drop_postgres_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def make_database_url(kind: str, tmp_path: Path) -> str:
-    """URL of a new empty database of `kind` ("sqlite" or "postgres").
-
-    A PostgreSQL database made here is not dropped automatically: prefer
-    `database_url()` (a context manager) or the `db_url` fixture.
-    """
-    if kind == "sqlite":
-        return "sqlite:///" + (tmp_path / f"sportello-{uuid.uuid4().hex[:8]}.db").as_posix()
-    if kind == "postgres":
-        require_postgres()
-        return create_postgres_database()[0]
-    raise ValueError(f"unknown database kind {kind!r}: use one of {DB_KINDS}")
-
-
-@contextmanager
-def database_url(kind: str, tmp_path: Path) -> Iterator[str]:
-    """A new empty database of `kind` for the duration of the block, then dropped."""
-    if kind == "sqlite":
-        yield make_database_url(kind, tmp_path)
-        return
-    require_postgres()
-    url, name = create_postgres_database()
-    try:
-        yield url
-    finally:
-        drop_postgres_database(name)
-
-
-DB_PARAMS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+pytest_plugins = [
+    "tests.support.fixtures",
+    "tests.server.server_fixtures",
+    "tests.interop.seed_fixtures",
 ]
-
-
-@pytest.fixture(params=DB_PARAMS)
-def db_kind(request: pytest.FixtureRequest) -> str:
-    kind: str = request.param
-    if kind == "postgres":
-        require_postgres()
-    return kind
-
-
-@pytest.fixture
-def db_url(db_kind: str, tmp_path: Path) -> Iterator[str]:
-    """URL of an empty (not migrated) database, on each engine."""
-    with database_url(db_kind, tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    """A migrated database on each engine, disposed (and dropped) after the test."""
-    database = Database(db_url)
-    database.upgrade()
-    try:
-        yield database
-    finally:
-        database.dispose()

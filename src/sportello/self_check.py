@@ -33,6 +33,7 @@ from sportello.desktop.local_server import (
     child_env,
     sportello_command,
 )
+from sportello.ingest.wppconnect_bodies import onmessage_body
 
 SERVER_READY_TIMEOUT = 90.0
 MESSAGE_TIMEOUT = 30.0
@@ -74,16 +75,11 @@ def free_port() -> int:
 
 def wppconnect_message(body: str, message_id: str) -> dict[str, Any]:
     """A WPPConnect Server `onmessage` webhook body for one incoming text message."""
-    chat = f"{CUSTOMER_PHONE}@c.us"
-    return {
-        "event": "onmessage", "session": "sportello", "id": f"false_{chat}_{message_id}",
-        "body": body, "content": body, "type": "chat", "t": int(time.time()),
-        "timestamp": int(time.time()), "notifyName": "Smoke Test", "from": chat,
-        "to": "390612345678@c.us", "chatId": chat, "self": "in", "fromMe": False, "ack": 1,
-        "isNewMsg": True, "isGroupMsg": False, "isMedia": False, "isNotification": False,
-        "broadcast": False, "mentionedJidList": [],
-        "sender": {"id": chat, "pushname": "Smoke Test", "isMe": False, "isUser": True},
-    }  # fmt: skip
+    return onmessage_body(
+        CUSTOMER_PHONE, body, name="Smoke Test",
+        message_id=f"false_{CUSTOMER_PHONE}@c.us_{message_id}", content=body, isMedia=False,
+        isNotification=False, broadcast=False, mentionedJidList=[],
+    )  # fmt: skip
 
 
 def run_self_check() -> int:

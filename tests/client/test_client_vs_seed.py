@@ -7,10 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from interop_node import SeedServer, wppconnect_message
-from interop_sportello import PyClient
 
-from conftest import record, wait_until
 from sportello.client import (
     ClientError,
     ConnectionState,
@@ -22,6 +19,9 @@ from sportello.client.api import login
 from sportello.client.changes import IncomingMessage, OperatorsTypingChanged, ProfileChanged
 from sportello.client.errors import BadCredentials, NoAnswer, ServerRejected, TwoFactorRequired
 from sportello.domain.values import DeliveryStatus, MessageType
+from tests.client.client_harness import record, wait_until
+from tests.interop.interop_node import SeedServer, wppconnect_message
+from tests.interop.interop_sportello import PyClient
 
 pytestmark = pytest.mark.timeout(90)
 

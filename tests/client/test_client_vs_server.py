@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import RestartableServer, record, wait_until
 from sportello.client import (
     BadCredentials,
     ConnectionState,
@@ -17,6 +16,8 @@ from sportello.client import (
 )
 from sportello.client.changes import IncomingMessage
 from sportello.domain.values import DeliveryStatus, Direction
+from tests.client.client_harness import record, wait_until
+from tests.support.sportello_server import RestartableServer
 
 pytestmark = pytest.mark.timeout(120)
 

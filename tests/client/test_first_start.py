@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from interop_sportello import create_operator, http_json
 
-from conftest import RestartableServer, record, wait_until
 from sportello.client import ConnectionState, SportelloClient
 from sportello.client.changes import IncomingMessage
 from sportello.client.snapshot import Snapshot
@@ -28,6 +26,8 @@ from sportello.ingest.service import IngestService
 from sportello.store.database import Database
 from sportello.store.events import last_seq
 from sportello.store.models import Message, Ticket
+from tests.client.client_harness import record, wait_until
+from tests.support.sportello_server import RestartableServer, create_operator, http_json
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -6,12 +6,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from conftest import wait_until
 from sportello.client.cache import Cache
 from sportello.client.changes import ProtocolProfile
 from sportello.client.outbox import Outbox
 from sportello.client.session import Session
 from sportello.client.state import ClientState
+from tests.client.client_harness import wait_until
 
 
 def new_message(seq: int) -> dict[str, Any]:

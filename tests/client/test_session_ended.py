@@ -8,18 +8,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from interop_sportello import (
+
+from sportello.client import ConnectionState, SportelloClient
+from sportello.client.changes import ConnectionStateChanged
+from tests.client.client_harness import record, wait_until
+from tests.interop.interop_sportello import PyClient
+from tests.support.sportello_server import (
+    WEBHOOK_SECRET,
     OurServer,
-    PyClient,
     create_operator,
     http_json,
     run_cli,
     server_module_missing,
 )
-
-from conftest import WEBHOOK_SECRET, record, wait_until
-from sportello.client import ConnectionState, SportelloClient
-from sportello.client.changes import ConnectionStateChanged
 
 pytestmark = pytest.mark.timeout(120)
 

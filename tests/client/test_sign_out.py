@@ -7,18 +7,12 @@ tests/desktop_integration/test_sign_in.py and test_several_servers.py.
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
 from aiohttp import web
 
 from sportello.client.sign_out import end_session_on_server
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.ports import free_port
 
 
 async def _serve(status: int) -> tuple[web.AppRunner, str, list[str]]:
@@ -33,7 +27,7 @@ async def _serve(status: int) -> tuple[web.AppRunner, str, list[str]]:
     app.router.add_post("/api/auth/logout", answer)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = _free_port()
+    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner, f"http://127.0.0.1:{port}", seen
 
@@ -42,7 +36,7 @@ async def test_an_unreachable_server_is_logged_without_the_token(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    ok = await end_session_on_server(f"http://127.0.0.1:{_free_port()}", "secret-token-123")
+    ok = await end_session_on_server(f"http://127.0.0.1:{free_port()}", "secret-token-123")
     assert ok is False
     assert "token stays valid" in caplog.text
     assert "secret-token-123" not in caplog.text

@@ -7,17 +7,10 @@ the server announces `ticketOpened` to every other console.
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 from typing import Any
 
-SERVER_TESTS = Path(__file__).resolve().parents[1] / "server"
-if str(SERVER_TESTS) not in sys.path:
-    sys.path.insert(0, str(SERVER_TESTS))
-
-from server_harness import Client  # noqa: E402
-
-from ui.e2e_server import Operator  # noqa: E402
+from tests.server.server_harness import Client
+from tests.support.sportello_server import Operator
 
 
 async def _open_waiting(url: str, operator: Operator, ticket_id: str | None) -> list[Any]:

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from desktop.bus_monitor import NotifyMonitor
-from desktop.conftest import start_alerts_app
-from desktop.desktop_session import AUDIO, DesktopSession
-from ui.e2e_server import ConsoleServer, Operator
+from tests.desktop.alerts_app import start_alerts_app
+from tests.desktop.bus_monitor import NotifyMonitor
+from tests.desktop.desktop_session import AUDIO, DesktopSession
+from tests.support.sportello_server import Operator, RestartableServer
 
 pytestmark = pytest.mark.slow
 
 
 def test_webhook_notifies_on_the_bus_rings_badges_and_apri_opens_the_conversation(
-    desktop: DesktopSession, server: tuple[ConsoleServer, Operator], monitor: NotifyMonitor,
+    desktop: DesktopSession, server: tuple[RestartableServer, Operator], monitor: NotifyMonitor,
     tmp_path: Path,
 ) -> None:
     running, operator = server
@@ -84,7 +84,7 @@ def test_webhook_notifies_on_the_bus_rings_badges_and_apri_opens_the_conversatio
 
 
 def test_no_sound_during_pause_or_quiet_hours_and_none_without_audio(
-    desktop: DesktopSession, server: tuple[ConsoleServer, Operator], monitor: NotifyMonitor,
+    desktop: DesktopSession, server: tuple[RestartableServer, Operator], monitor: NotifyMonitor,
     tmp_path: Path,
 ) -> None:
     if shutil.which(AUDIO) is None:
@@ -129,7 +129,7 @@ def test_no_sound_during_pause_or_quiet_hours_and_none_without_audio(
 
 
 def test_without_an_audio_device_the_sound_degrades_and_notifications_go_on(
-    desktop: DesktopSession, server: tuple[ConsoleServer, Operator], monitor: NotifyMonitor,
+    desktop: DesktopSession, server: tuple[RestartableServer, Operator], monitor: NotifyMonitor,
     tmp_path: Path,
 ) -> None:
     running, operator = server

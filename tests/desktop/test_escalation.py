@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from desktop.bus_monitor import NotifyCall, NotifyMonitor
-from desktop.colleague import colleague_opens
-from desktop.conftest import AlertsApp, start_alerts_app
-from desktop.desktop_session import DesktopSession
-from ui.e2e_server import ConsoleServer, Operator, create_operator
+from tests.desktop.alerts_app import AlertsApp, start_alerts_app
+from tests.desktop.bus_monitor import NotifyCall, NotifyMonitor
+from tests.desktop.colleague import colleague_opens
+from tests.desktop.desktop_session import DesktopSession
+from tests.support.sportello_server import Operator, RestartableServer, create_operator
 
 pytestmark = pytest.mark.slow
 
@@ -29,14 +29,14 @@ QUIET_PERIOD = 3.0  # three intervals of 1 s with no reminder: it has stopped
 
 
 @pytest.fixture(scope="module")
-def colleague(server: tuple[ConsoleServer, Operator]) -> Operator:
+def colleague(server: tuple[RestartableServer, Operator]) -> Operator:
     running, _ = server
     return create_operator(running.db_url, "marco")
 
 
 @pytest.fixture
 def app(
-    desktop: DesktopSession, server: tuple[ConsoleServer, Operator], tmp_path: Path
+    desktop: DesktopSession, server: tuple[RestartableServer, Operator], tmp_path: Path
 ) -> Iterator[AlertsApp]:
     running, operator = server
     intervals = ("--remind-urgent", "1", "--remind-high", "1")
@@ -72,7 +72,7 @@ def assert_no_more_reminders(app: AlertsApp, monitor: NotifyMonitor, who: str) -
 
 def test_unopened_urgent_ticket_renotifies_until_a_colleague_opens_it(
     app: AlertsApp,
-    server: tuple[ConsoleServer, Operator],
+    server: tuple[RestartableServer, Operator],
     colleague: Operator,
     monitor: NotifyMonitor,
 ) -> None:
@@ -104,7 +104,7 @@ def test_unopened_urgent_ticket_renotifies_until_a_colleague_opens_it(
 
 def test_in_pause_only_urgent_rings_and_stops_when_this_operator_opens_it(
     app: AlertsApp,
-    server: tuple[ConsoleServer, Operator],
+    server: tuple[RestartableServer, Operator],
     monitor: NotifyMonitor,
     desktop: DesktopSession,
     colleague: Operator,
@@ -142,7 +142,7 @@ def test_in_pause_only_urgent_rings_and_stops_when_this_operator_opens_it(
 
 
 def test_gateway_down_turns_the_tray_and_warns_once_per_outage(
-    app: AlertsApp, server: tuple[ConsoleServer, Operator], monitor: NotifyMonitor
+    app: AlertsApp, server: tuple[RestartableServer, Operator], monitor: NotifyMonitor
 ) -> None:
     running, _ = server
 

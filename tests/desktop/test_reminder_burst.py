@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop.bus_monitor import NotifyCall, NotifyMonitor
-from desktop.conftest import start_alerts_app
-from desktop.desktop_session import DesktopSession
-from ui.e2e_server import ConsoleServer, Operator
+from tests.desktop.alerts_app import start_alerts_app
+from tests.desktop.bus_monitor import NotifyCall, NotifyMonitor
+from tests.desktop.desktop_session import DesktopSession
+from tests.support.sportello_server import Operator, RestartableServer
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ SINGLE = "Ticket n. "  # a ticket's own reminder: must not appear for these thre
 
 def test_a_start_with_three_overdue_tickets_gives_one_grouped_notification_and_one_chime(
     desktop: DesktopSession,
-    server: tuple[ConsoleServer, Operator],
+    server: tuple[RestartableServer, Operator],
     monitor: NotifyMonitor,
     tmp_path: Path,
 ) -> None:

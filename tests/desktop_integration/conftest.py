@@ -1,4 +1,5 @@
-"""Desktop integration tests: temp config/data dirs, a file keyring, a qasync loop.
+"""Desktop integration tests: temp config/data dirs and a file keyring (the qasync loop
+`qt_loop` is tests/support's).
 
 Everything the product would write under the user's home goes to tmp_path: XDG dirs
 (platformdirs), QSettings' INI path, and the keyring (a file backend set by the tests).
@@ -6,9 +7,7 @@ Everything the product would write under the user's home goes to tmp_path: XDG d
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +17,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import keyring
 import pytest
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-from file_keyring import ENV_FILE, FileKeyring  # noqa: E402
+from tests.support.file_keyring import BACKEND, ENV_FILE, FileKeyring
+from tests.support.paths import python_path
 
 
 @dataclass
@@ -50,13 +45,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     monkeypatch.setenv("XDG_DATA_HOME", str(h.data))
     monkeypatch.setenv("XDG_CACHE_HOME", str(h.cache))
     monkeypatch.setenv(ENV_FILE, str(h.keyring_file))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "file_keyring.FileKeyring")
-    paths = [
-        str(HERE),
-        str(REPO / "src"),
-        *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)),
-    ]
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", BACKEND)
+    monkeypatch.setenv("PYTHONPATH", python_path())
     for name in list(os.environ):
         if name.startswith("SPORTELLO_") and name != ENV_FILE:
             monkeypatch.delenv(name)
@@ -72,28 +62,3 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
         yield h
     finally:
         keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def qt_loop(qapp: object) -> Iterator[asyncio.AbstractEventLoop]:
-    """A qasync loop marked as running, so tasks advance whenever Qt processes events."""
-    import qasync
-
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    try:
-        yield loop
-    finally:
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
-        qapp.processEvents()  # type: ignore[attr-defined]
-        asyncio.events._set_running_loop(None)
-        asyncio.set_event_loop(None)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -1,33 +1,12 @@
-"""Helpers for local-server tests: WPPConnect webhook bodies, posting, reading back via REST."""
+"""Helpers for local-server tests: posting webhooks, reading back via REST (the bodies are
+tests/support/payloads.py's)."""
 
 from __future__ import annotations
 
-import json
-import socket
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-
-REPO = Path(__file__).resolve().parents[2]
-TEXT_FIXTURE = REPO / "tests" / "data" / "gateways" / "wppconnect" / "onmessage_text.json"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wpp_message(n: int, body: str, phone: str = "393331234567") -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads(TEXT_FIXTURE.read_text(encoding="utf-8"))
-    chat = f"{phone}@c.us"
-    payload.update(
-        id=f"false_{chat}_TEST{n:06d}", body=body, content=body, t=1732519800 + n,
-        timestamp=1732519800 + n, **{"from": chat, "chatId": chat},
-    )  # fmt: skip
-    payload["sender"]["id"] = chat
-    return payload
 
 
 async def post_webhook(

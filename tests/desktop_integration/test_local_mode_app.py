@@ -8,8 +8,6 @@ import socket
 
 import aiohttp
 import pytest
-from app_driver import WAIT_MS, AppUnderTest, run, toast_notifier
-from local_harness import files_containing, free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
@@ -23,6 +21,10 @@ from sportello.ui.alert_texts import LOCAL_SERVER_KEY
 from sportello.ui.local_server_panel import LocalServerReadyDialog
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileKind
+from tests.desktop_integration.app_driver import WAIT_MS, AppUnderTest, run, toast_notifier
+from tests.desktop_integration.local_harness import files_containing, post_webhook
+from tests.support.payloads import numbered_wpp_message
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 
@@ -30,7 +32,9 @@ pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 async def _post_all(base_url: str, secret: str, bodies: list[str]) -> list[int]:
     async with aiohttp.ClientSession() as http:
         return [
-            await post_webhook(http, base_url, secret, wpp_message(n, body, phone="393401112233"))
+            await post_webhook(
+                http, base_url, secret, numbered_wpp_message(n, body, phone="393401112233")
+            )
             for n, body in enumerate(bodies)
         ]
 

@@ -13,14 +13,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from local_harness import (
-    all_message_bodies,
-    files_containing,
-    free_port,
-    get_json,
-    post_webhook,
-    wpp_message,
-)
 
 from sportello.desktop import credentials
 from sportello.desktop.local_operator import (
@@ -35,6 +27,14 @@ from sportello.desktop.local_server import (
     LocalServerSupervisor,
     PortInUse,
 )
+from tests.desktop_integration.local_harness import (
+    all_message_bodies,
+    files_containing,
+    get_json,
+    post_webhook,
+)
+from tests.support.payloads import numbered_wpp_message
+from tests.support.ports import free_port
 
 HERE = Path(__file__).resolve().parent
 pytestmark = pytest.mark.timeout(240)
@@ -64,7 +64,7 @@ async def test_local_mode_receives_a_webhook_and_opens_a_ticket(home):
         body = "Buongiorno, perdita d'acqua urgente in cucina"
         async with aiohttp.ClientSession() as http:
             status = await post_webhook(
-                http, config.base_url, supervisor.webhook_secret, wpp_message(1, body)
+                http, config.base_url, supervisor.webhook_secret, numbered_wpp_message(1, body)
             )
             assert status == 200
             conversations = await get_json(
@@ -218,7 +218,8 @@ async def test_a_failing_restart_is_retried_with_backoff_then_given_up_until_rev
         assert await supervisor.revive() is True
         assert supervisor.state is LocalServerState.RUNNING
         async with aiohttp.ClientSession() as http:
-            status = await post_webhook(http, config.base_url, secret, wpp_message(1, "ciao"))
+            message = numbered_wpp_message(1, "ciao")
+            status = await post_webhook(http, config.base_url, secret, message)
         assert status == 200
         # Watched again: a new death is restarted with a fresh count of attempts.
         again = supervisor.pid
@@ -324,7 +325,8 @@ async def _burst(base_url, secret, numbers, acked, on_ack=None, concurrency=8): 
         async def worker() -> None:
             while queue:
                 n = queue.pop(0)
-                status = await post_webhook(http, base_url, secret, wpp_message(n, f"burst {n}"))
+                message = numbered_wpp_message(n, f"burst {n}")
+                status = await post_webhook(http, base_url, secret, message)
                 if status == 200:
                     acked.add(n)
                     if on_ack is not None:

@@ -14,9 +14,7 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
-from app_driver import AppUnderTest, add_operator, office_server
 from keyring.backends.fail import Keyring as NoKeyring
-from local_harness import files_containing, free_port
 from PySide6.QtCore import Qt
 
 from sportello.app import StartLocal
@@ -24,6 +22,9 @@ from sportello.desktop import credentials
 from sportello.ui.i18n import install_translators
 from sportello.ui.preferences import Preferences, ProfileKind
 from sportello.ui.settings_dialog import SettingsDialog
+from tests.desktop_integration.app_driver import AppUnderTest, add_operator, office_server
+from tests.desktop_integration.local_harness import files_containing
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 
@@ -164,7 +165,7 @@ def _fill(dialog: object, url: str, name: str) -> None:
 
 
 def test_only_the_local_servers_secrets_fall_back_to_the_file_and_they_move_back(home):
-    from file_keyring import FileKeyring
+    from tests.support.file_keyring import FileKeyring
 
     keyring.set_keyring(NoKeyring())
     credentials.save_token(credentials.LOCAL_PROFILE, "local-token-1")

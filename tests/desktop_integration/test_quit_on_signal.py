@@ -16,9 +16,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from local_harness import free_port
 
 from sportello.ui.preferences import Preferences, ProfileRecord
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.timeout(240)
 

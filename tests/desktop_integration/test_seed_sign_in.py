@@ -4,12 +4,7 @@ variable: email, password and the two-factor code, from the first-run dialog."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from app_driver import AppUnderTest
 from PySide6.QtCore import Qt
 
 from sportello.client.changes import ProtocolProfile
@@ -17,35 +12,14 @@ from sportello.desktop import credentials
 from sportello.domain.values import MessageType
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences
-
-INTEROP = Path(__file__).resolve().parents[1] / "interop"
-if str(INTEROP) not in sys.path:
-    sys.path.insert(0, str(INTEROP))
-
-from interop_node import (  # noqa: E402
-    NodeUnavailable,
+from tests.desktop_integration.app_driver import AppUnderTest
+from tests.interop.interop_node import (
     SeedServer,
-    ensure_node_package,
-    find_node_tools,
     wppconnect_message,
 )
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 MARIO = "+393331234567"
-
-
-@pytest.fixture
-def seed() -> Iterator[SeedServer]:
-    try:
-        node, npm = find_node_tools()
-        ensure_node_package(npm)
-    except NodeUnavailable as exc:
-        pytest.skip(str(exc))
-    server = SeedServer(node)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_first_run_sign_in_to_the_seed_with_two_factor_code(home, qapp, qtbot, qt_loop, seed):

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_driver import WAIT_MS, AppUnderTest, run
-from local_harness import free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt, QTime
 
 from sportello.app import StartLocal
@@ -21,6 +19,10 @@ from sportello.ui.preferences import (
     ProfileRecord,
 )
 from sportello.ui.settings_dialog import SettingsDialog
+from tests.desktop_integration.app_driver import WAIT_MS, AppUnderTest, run
+from tests.desktop_integration.local_harness import post_webhook
+from tests.support.payloads import numbered_wpp_message
+from tests.support.ports import free_port
 
 BOILER_RULES = """\
 [[priority]]
@@ -146,7 +148,7 @@ def test_local_mode_settings_apply_rules_and_language_by_reopening(
             async with aiohttp.ClientSession() as http:
                 body = "Buongiorno, la caldaia fa un rumore strano"
                 return await post_webhook(http, sup.base_url, sup.webhook_secret,
-                                          wpp_message(1, body))  # fmt: skip
+                                          numbered_wpp_message(1, body))  # fmt: skip
 
         assert run(qtbot, post()) == 200
         model = window.conversations.model

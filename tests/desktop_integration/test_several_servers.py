@@ -14,16 +14,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from app_driver import (
-    WAIT_MS,
-    AppUnderTest,
-    add_operator,
-    office_server,
-    run,
-    server_accepts,
-    toast_notifier,
-)
-from local_harness import free_port, post_webhook, wpp_message
 from PySide6.QtCore import Qt
 
 from sportello.app import OpenStored
@@ -35,6 +25,18 @@ from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileRecord
 from sportello.ui.settings_dialog import SettingsDialog
 from sportello.ui.thread_model import unsupported_text
+from tests.desktop_integration.app_driver import (
+    WAIT_MS,
+    AppUnderTest,
+    add_operator,
+    office_server,
+    run,
+    server_accepts,
+    toast_notifier,
+)
+from tests.desktop_integration.local_harness import post_webhook
+from tests.support.payloads import numbered_wpp_message
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 
@@ -65,7 +67,8 @@ def _two_offices(home, qtbot, username: str) -> Iterator[tuple[Any, Any]]:  # ty
 
 async def _post(base_url: str, n: int, body: str, phone: str) -> int:
     async with aiohttp.ClientSession() as http:
-        return await post_webhook(http, base_url, SECRET, wpp_message(n, body, phone=phone))
+        message = numbered_wpp_message(n, body, phone=phone)
+        return await post_webhook(http, base_url, SECRET, message)
 
 
 def _online(app: AppUnderTest, name: str) -> bool:
@@ -461,7 +464,7 @@ def test_a_message_without_text_reads_the_same_from_a_background_profile_as_on_s
         # screen. The second one is grouped ("2 new messages"), so its notification says the
         # console's words for the message, not the server's hint.
         def poll(n: int) -> dict[str, Any]:
-            payload = wpp_message(n, "", phone="393401110051")
+            payload = numbered_wpp_message(n, "", phone="393401110051")
             payload.update(type="poll_creation", content="")
             return payload
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from app_driver import AppUnderTest, add_operator, office_server, run, server_accepts
-from local_harness import files_containing, free_port
 from PySide6.QtCore import Qt
 
 from sportello.desktop import credentials
 from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.preferences import Preferences, ProfileKind, ProfileRecord
+from tests.desktop_integration.app_driver import (
+    AppUnderTest,
+    add_operator,
+    office_server,
+    run,
+    server_accepts,
+)
+from tests.desktop_integration.local_harness import files_containing
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 

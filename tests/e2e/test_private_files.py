@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 from sportello.client.cache import Cache, OutboxEntry
 from sportello.client.outbox import placeholder_for
 from sportello.desktop.local_server import LocalServerConfig, LocalServerSupervisor
+from tests.support.ports import free_port
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 SECRET = "s3cret-for-modes"
@@ -60,12 +60,6 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _webhook(port: int, n: int) -> None:
     body = f'{{"id": "modes-{n}", "from": "393331234567", "body": "Perdita in cucina"}}'
     request = urllib.request.Request(
@@ -92,7 +86,7 @@ def _wait_healthy(port: int, proc: subprocess.Popen[str]) -> None:
 
 def test_server_database_wal_and_shm_are_private_while_it_runs(tmp_path: Path, umask: int):
     root = tmp_path / "srv"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sportello", "server", "--port", str(port), "--log-level",
          "error", "--webhook-secret", SECRET, "--db",
@@ -164,7 +158,7 @@ def test_the_apps_cache_directory_is_private(tmp_path: Path, umask: int, monkeyp
 
 async def test_local_server_mode_data_logs_and_state_are_private(tmp_path: Path, umask: int):
     data = tmp_path / "home" / "Sportello"
-    config = LocalServerConfig(data_dir=data, port=_free_port())
+    config = LocalServerConfig(data_dir=data, port=free_port())
     supervisor = LocalServerSupervisor(config, SECRET)
     await supervisor.start()
     try:

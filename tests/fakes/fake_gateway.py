@@ -13,7 +13,7 @@ from tests/data/gateways); `hang_next(n)` makes them never answer (for timeouts)
 produce realistic webhook bodies (acks/statuses of messages it sent, incoming messages)
 that server tests can post back.
 
-Import:       `from fakes.fake_gateway import FakeGateway` (tests/ is on sys.path via conftest)
+Import:       `from tests.fakes.fake_gateway import FakeGateway`
 Async tests:  `async with FakeGateway() as gw: ...`
 Sync tests:   `with FakeGateway.start_in_thread() as gw: ...` (own loop in a thread)
 """

@@ -21,20 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from interop_node import (
+
+from tests.interop.interop_node import (
     NodeClient,
     NodeUnavailable,
     SeedServer,
     ensure_node_package,
     find_node_tools,
 )
-from interop_sportello import (
-    OurServer,
-    PyClient,
-    RunningServer,
-    create_operator,
-    server_module_missing,
-)
+from tests.interop.interop_sportello import PyClient, RunningServer
+from tests.support.sportello_server import OurServer, create_operator, server_module_missing
 
 WEBHOOK_SECRET = "s3cret"
 

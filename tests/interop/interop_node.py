@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from interop_lines import DEFAULT_TIMEOUT, Line, LineProcess
+from tests.support.line_process import DEFAULT_TIMEOUT, Line, LineProcess
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 

@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from interop_node import NodeClient
-from interop_sportello import PyClient, RunningServer, server_module_missing
+
+from tests.interop.interop_node import NodeClient
+from tests.interop.interop_sportello import PyClient, RunningServer
+from tests.support.sportello_server import server_module_missing
 
 pytestmark = pytest.mark.skipif(
     server_module_missing(), reason="sportello.server.run does not exist yet: server not landed"

@@ -15,8 +15,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
-from interop_node import SeedServer, wppconnect_message
-from interop_sportello import PyClient
+
+from tests.interop.interop_node import SeedServer, wppconnect_message
+from tests.interop.interop_sportello import PyClient
 
 ClientFactory = Callable[..., Awaitable[PyClient]]
 

@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 import socketio
-from interop_node import SeedServer, wppconnect_message
-from interop_sportello import PyClient, http_json
+
+from tests.interop.interop_node import SeedServer, wppconnect_message
+from tests.interop.interop_sportello import PyClient
+from tests.support.sportello_server import http_json
 
 ClientFactory = Callable[..., Awaitable[PyClient]]
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from frozen_harness import REPO  # noqa: F401  (re-exported for fixtures)
+
+from tests.packaging.frozen_harness import REPO  # noqa: F401  (re-exported for fixtures)
 
 
 def _missing(what: str) -> None:

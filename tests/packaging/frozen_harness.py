@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def frozen_env(tmp: Path) -> dict[str, str]:

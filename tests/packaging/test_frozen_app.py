@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from frozen_harness import REPO, free_port, frozen_env
+
+from tests.packaging.frozen_harness import REPO, frozen_env
+from tests.support.ports import free_port
 
 WPP_TEXT = REPO / "tests" / "data" / "gateways" / "wppconnect" / "onmessage_text.json"
 

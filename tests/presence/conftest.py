@@ -6,52 +6,15 @@ real Socket.IO clients); the client side the client tests' restartable server pr
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
-from typing import Any
 
-import aiohttp
 import pytest
 
-SERVER_TESTS = Path(__file__).resolve().parents[1] / "server"
-if str(SERVER_TESTS) not in sys.path:
-    sys.path.insert(0, str(SERVER_TESTS))
-
-from server_harness import (  # noqa: E402
+from tests.server.server_harness import (
     Client,
     RunningServer,
-    add_operator,
     connect_operator,
-    make_config,
-    open_db,
-    start_server,
 )
-
-ServerFactory = Callable[..., Awaitable[RunningServer]]
-
-
-@pytest.fixture
-async def make_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
-    started: list[RunningServer] = []
-
-    async def make(db_url: str | None = None, **config: Any) -> RunningServer:
-        db = open_db(db_url or f"sqlite:///{tmp_path / 'sportello.db'}")
-        server = await start_server(db, make_config(**config))
-        server.operators = {name: add_operator(db, name) for name in ("giulia", "marco")}
-        started.append(server)
-        return server
-
-    yield make
-    for server in reversed(started):
-        await server.stop()
-        server.db.dispose()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
@@ -13,12 +12,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from fakes.fake_gateway import FakeGateway, sign_meta
 from sportello.client.api import SportelloClient
 from sportello.client.changes import ConnectionState
 from sportello.client.connection import Backoff
@@ -29,7 +25,13 @@ from sportello.ui.conversation_model import ConversationRole, presence_chip
 from sportello.ui.escalation import EscalationController
 from sportello.ui.main_window import MainWindow
 from sportello.ui.tasks import TaskRunner
-from ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
+from tests.fakes.fake_gateway import FakeGateway, sign_meta
+from tests.support.sportello_server import (
+    Operator,
+    RestartableServer,
+    create_operator,
+    server_module_missing,
+)
 
 FAST = Backoff(base=0.1, factor=2.0, cap=0.8, jitter=0.3)
 WAIT_MS = 20_000
@@ -37,26 +39,14 @@ META_SECRET = "meta-secret"
 
 
 @pytest.fixture
-def qt_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    try:
-        yield loop
-    finally:
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
-        qapp.processEvents()
-        asyncio.events._set_running_loop(None)
-        asyncio.set_event_loop(None)
-
-
-@pytest.fixture
-def desk(tmp_path: Path) -> Iterator[tuple[ConsoleServer, list[Operator]]]:
+def desk(tmp_path: Path) -> Iterator[tuple[RestartableServer, list[Operator]]]:
     if server_module_missing():
         pytest.skip("no server")
     db_url = f"sqlite:///{tmp_path / 'server.db'}"
     operators = [create_operator(db_url, "giulia"), create_operator(db_url, "marco")]
-    running = ConsoleServer(db_url, ["--assignee-only-replies", "--meta-app-secret", META_SECRET])
+    running = RestartableServer(
+        db_url, ["--assignee-only-replies", "--meta-app-secret", META_SECRET]
+    )
     running.start()
     try:
         yield running, operators
@@ -65,7 +55,7 @@ def desk(tmp_path: Path) -> Iterator[tuple[ConsoleServer, list[Operator]]]:
 
 
 class Consoles:
-    def __init__(self, qtbot: QtBot, tmp_path: Path, server: ConsoleServer) -> None:
+    def __init__(self, qtbot: QtBot, tmp_path: Path, server: RestartableServer) -> None:
         self.qtbot, self.tmp_path, self.server = qtbot, tmp_path, server
         self.made: list[tuple[MainWindow, SportelloClient, TaskRunner]] = []
 
@@ -93,7 +83,7 @@ class Consoles:
 
 @pytest.fixture
 def consoles(
-    qt_loop: object, qtbot: QtBot, tmp_path: Path, desk: tuple[ConsoleServer, list[Operator]]
+    qt_loop: object, qtbot: QtBot, tmp_path: Path, desk: tuple[RestartableServer, list[Operator]]
 ) -> Iterator[Consoles]:
     made = Consoles(qtbot, tmp_path, desk[0])
     yield made
@@ -111,7 +101,7 @@ def first_conversation(client: SportelloClient, qtbot: QtBot) -> str:
 
 
 def test_b_sees_a_in_the_conversation_and_is_warned_before_a_second_reply(
-    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot
 ) -> None:
     server, (giulia, marco) = desk
     server.customer_writes_wpp("Buongiorno, una domanda sulla fattura")
@@ -147,7 +137,7 @@ def test_b_sees_a_in_the_conversation_and_is_warned_before_a_second_reply(
 
 
 def test_bs_conversation_list_shows_who_is_in_each_conversation_until_they_leave(
-    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot
 ) -> None:
     server, (giulia, marco) = desk
     server.customer_writes_wpp("Prima domanda", phone="393331110001", name="Anna Bianchi")
@@ -195,7 +185,7 @@ def test_bs_conversation_list_shows_who_is_in_each_conversation_until_they_leave
 
 
 def test_assignee_only_mode_refuses_bs_reply_with_a_clear_error(
-    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot
 ) -> None:
     server, (giulia, marco) = desk
     server.customer_writes_wpp("Urgente: perdita d'acqua dal soffitto")
@@ -228,7 +218,7 @@ def test_assignee_only_mode_refuses_bs_reply_with_a_clear_error(
 
 
 def test_cloud_api_conversation_25_hours_old_refuses_free_form_in_ack_and_ui(
-    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot
 ) -> None:
     server, (giulia, _) = desk
     body = FakeGateway().meta_message(
@@ -266,7 +256,7 @@ def test_cloud_api_conversation_25_hours_old_refuses_free_form_in_ack_and_ui(
 
 
 def test_disconnected_wppconnect_session_turns_the_status_bar_to_gateway_down(
-    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot
 ) -> None:
     server, (giulia, _) = desk
     window, _client = consoles.open(giulia)
@@ -282,7 +272,7 @@ def test_disconnected_wppconnect_session_turns_the_status_bar_to_gateway_down(
 
 
 def test_unknown_type_between_two_normal_messages_is_shown_in_order(
-    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot
 ) -> None:
     server, (giulia, _) = desk
     now = int(time.time())
@@ -328,7 +318,7 @@ def test_unknown_type_between_two_normal_messages_is_shown_in_order(
 
 
 def test_unopened_urgent_ticket_renotifies_until_anyone_opens_it_on_every_console(
-    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot
 ) -> None:
     server, (giulia, marco) = desk
     a_window, a_client = consoles.open(giulia)
@@ -359,7 +349,7 @@ def test_unopened_urgent_ticket_renotifies_until_anyone_opens_it_on_every_consol
 
 
 def test_the_list_names_a_message_by_its_type_never_by_its_text(
-    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot
+    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot
 ) -> None:
     server, (giulia, _) = desk
     # Two before the console starts (through the snapshot), two while it runs (live).
@@ -395,7 +385,7 @@ def test_the_list_names_a_message_by_its_type_never_by_its_text(
 
 
 def test_the_console_hides_what_an_operators_role_may_not_do(
-    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot,
+    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot,
     tmp_path: Path,
 ) -> None:
     """Roles (issue 11): the console learns its role from the server and offers only what
@@ -461,7 +451,7 @@ def test_the_console_hides_what_an_operators_role_may_not_do(
 
 
 def test_an_admin_manages_operators_from_the_console_and_an_operator_is_not_offered_it(
-    consoles: Consoles, desk: tuple[ConsoleServer, list[Operator]], qtbot: QtBot,
+    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Roles (issue 11): the "Operators…" menu action and window of an admin's console."""

@@ -10,11 +10,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from server_harness import Client, RunningServer
 
-from fakes.fake_gateway import FakeGateway
 from sportello.server.config import parse_server_args
 from sportello.server.gateway_poller import WppSessionPoller
+from tests.fakes.fake_gateway import FakeGateway
+from tests.server.server_harness import Client, RunningServer
 
 Connect = Callable[[RunningServer, str], Awaitable[Client]]
 Factory = Callable[..., Awaitable[RunningServer]]

@@ -10,16 +10,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from server_harness import (
-    META_APP_SECRET,
-    Client,
-    RunningServer,
-    post,
-    post_wpp,
-    wpp_message,
-)
 
-from fakes.fake_gateway import FakeGateway, sign_meta
+from tests.fakes.fake_gateway import FakeGateway, sign_meta
+from tests.server.server_harness import META_APP_SECRET, Client, RunningServer, post, post_wpp
+from tests.support.payloads import wpp_message
 
 Connect = Callable[[RunningServer, str], Awaitable[Client]]
 Factory = Callable[..., Awaitable[RunningServer]]

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from server_harness import META_APP_SECRET, WEBHOOK_SECRET
-
-from fakes.fake_gateway import sign_meta
+from tests.fakes.fake_gateway import sign_meta
+from tests.server.server_harness import META_APP_SECRET, WEBHOOK_SECRET
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gateways"
 GATEWAYS = ("wppconnect", "meta", "generic")

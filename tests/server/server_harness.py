@@ -4,13 +4,11 @@ clients, and webhook helpers: what the server tests are written with."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import socketio
@@ -31,7 +29,6 @@ WEBHOOK_SECRET = "s3cret-webhook"
 META_APP_SECRET = "meta-app-secret"
 META_VERIFY_TOKEN = "meta-verify"
 TIMEOUT = 15.0
-_ids = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,33 +198,18 @@ class Client:
         await self.sio.shutdown()
 
 
-async def connect_operator(server: RunningServer, operator: Operator) -> Client:
+class HasUrl(Protocol):
+    """A server under test: an in-process one or a child process."""
+
+    url: str
+
+
+async def connect_operator(server: HasUrl, operator: Operator) -> Client:
     client = Client(server.url, operator.token)
     await client.connect()
     answer = await client.authenticate(operator.id)
     assert answer["success"] is True, answer
     return client
-
-
-def wpp_message(
-    from_number: str = "393331234567",
-    body: str = "Buongiorno, la caldaia non funziona",
-    *,
-    message_id: str | None = None,
-    name: str = "Mario Rossi",
-    t: int | None = None,
-) -> dict[str, Any]:
-    jid = f"{from_number}@c.us"
-    message_id = message_id or f"false_{jid}_3EB0{next(_ids):012X}"
-    t = t or int(time.time())
-    return {
-        "event": "onmessage", "session": "sportello", "id": message_id, "body": body,
-        "type": "chat", "t": t, "notifyName": name, "from": jid,
-        "to": "390612345678@c.us", "self": "in", "ack": 1, "isNewMsg": True,
-        "chatId": jid, "fromMe": False, "isGroupMsg": False,
-        "sender": {"id": jid, "pushname": name, "isMe": False, "isUser": True},
-        "timestamp": t,
-    }  # fmt: skip
 
 
 async def post(

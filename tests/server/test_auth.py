@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 import socketio
-from server_harness import Client, post, post_wpp, wpp_message
+
+from tests.server.server_harness import Client, post, post_wpp
+from tests.support.payloads import wpp_message
 
 
 async def test_bad_handshake_token_is_refused_as_unauthorized(server):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from server_harness import WEBHOOK_SECRET, connect_operator
 
 from sportello.server.demo import DemoError, run_demo
+from tests.server.server_harness import WEBHOOK_SECRET, connect_operator
 
 
 async def test_demo_fills_the_desk(server):

@@ -15,8 +15,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from raw_socket import RawSocket
-from server_harness import Client, connect_operator, post_wpp, wpp_message
+
+from tests.server.raw_socket import RawSocket
+from tests.server.server_harness import Client, connect_operator, post_wpp
+from tests.support.payloads import wpp_message
 
 # JSON can carry each of these; python-socketio's client sends NaN as NaN (Python's
 # json accepts it, so the server sees a float nan).

@@ -11,12 +11,19 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from server_harness import NAMESPACE, TIMEOUT, Client, add_operator, make_config, open_db
 
 from sportello.domain.rules import TicketRules
 from sportello.server.app import create_app
 from sportello.server.auth import is_loopback
 from sportello.server.config import ServerConfig, parse_server_args
+from tests.server.server_harness import (
+    NAMESPACE,
+    TIMEOUT,
+    Client,
+    add_operator,
+    make_config,
+    open_db,
+)
 
 
 def _non_loopback_address() -> str | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from server_harness import post_wpp, wpp_message
+from tests.server.server_harness import post_wpp
+from tests.support.payloads import wpp_message
 
 
 async def test_two_operators_get_exactly_one_new_message_each_per_webhook(server, clients, http):
@@ -97,7 +98,7 @@ async def test_colleague_typing_reaches_others_but_not_the_typist(server, client
 
 async def test_typing_stops_by_itself_after_silence(make_server):
     server = await make_server(typing_timeout=0.5)
-    from server_harness import connect_operator
+    from tests.server.server_harness import connect_operator
 
     giulia = await connect_operator(server, server.operators["giulia"])
     marco = await connect_operator(server, server.operators["marco"])

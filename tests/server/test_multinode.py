@@ -3,82 +3,43 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import aiohttp
 import pytest
-from server_harness import WEBHOOK_SECRET, Client, add_operator, open_db, post, wpp_message
-from server_process import free_port as _free_port
-from server_process import server_env as _env
-from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
 
-REPO = Path(__file__).resolve().parents[2]
-REDIS = "redis://127.0.0.1:6379/0"
+from tests.server.server_harness import WEBHOOK_SECRET, Client, add_operator, open_db, post
+from tests.support.databases import (
+    REDIS_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    redis_available,
+    require_postgres,
+)
+from tests.support.payloads import wpp_message
+from tests.support.server_process import ServerProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
-def _redis_available() -> bool:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
-    except (redis.RedisError, OSError):
-        return False
-    return True
-
-
-class Node:
-    def __init__(self, db_url: str, channel: str) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sportello.cli", "server", "--port", str(self.port),
-             "--db", db_url, "--redis", REDIS, "--redis-channel", channel,
-             "--webhook-secret", WEBHOOK_SECRET, "--log-level", "warning"],
-            cwd=REPO, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"node exited: {self.proc.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as answer:
-                    if json.loads(answer.read())["db"] == "ok":
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise AssertionError("node not healthy")
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return -9
+def start_node(db_url: str, channel: str) -> ServerProcess:
+    """One node of the cluster: the shared database, Redis on `channel`."""
+    return ServerProcess(
+        db_url, WEBHOOK_SECRET, "--redis", REDIS_URL, "--redis-channel", channel
+    )
 
 
 @pytest.fixture
 def cluster():
     require_postgres()
-    if not _redis_available():
+    if not redis_available():
         pytest.skip("Redis on 127.0.0.1:6379 is unreachable")
     url, name = create_postgres_database()
     db = open_db(url)
     operators = {n: add_operator(db, n) for n in ("giulia", "marco")}
     db.dispose()
     channel = f"sportello-test-{uuid.uuid4().hex[:8]}"
-    nodes = [Node(url, channel), Node(url, channel)]
+    nodes = [start_node(url, channel), start_node(url, channel)]
     try:
         for node in nodes:
             node.wait_healthy()

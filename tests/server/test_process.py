@@ -12,14 +12,11 @@ import time
 import urllib.request
 
 import pytest
-from server_process import (
-    REPO,
-    LogLines,
-    free_port,
-    server_env,
-    start_server_process,
-    wait_healthy,
-)
+
+from tests.support.paths import REPO
+from tests.support.ports import free_port
+from tests.support.server_process import LogLines, start_server_process, wait_healthy
+from tests.support.sportello_server import sportello_env
 
 
 def _server(*args: str) -> subprocess.Popen[str]:
@@ -156,7 +153,7 @@ def test_unreadable_rules_file_is_one_line_and_exit_2(tmp_path):
 
 def test_flags_come_from_the_environment_too(tmp_path):
     env_port = free_port()
-    env = server_env() | {"SPORTELLO_PORT": str(env_port), "SPORTELLO_DB":
+    env = sportello_env() | {"SPORTELLO_PORT": str(env_port), "SPORTELLO_DB":
                     f"sqlite:///{tmp_path / 'e.db'}", "SPORTELLO_LOG_LEVEL": "error"}
     proc = subprocess.Popen([sys.executable, "-m", "sportello.cli", "server"], cwd=REPO,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

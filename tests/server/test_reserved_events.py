@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 import pytest
-from raw_socket import RawSocket
-from server_harness import TIMEOUT, WEBHOOK_SECRET, Client, add_operator, open_db, post, wpp_message
-from test_revocation import ServerProcess, cli
 
 from sportello.server.client_events import CLIENT_COMMANDS
 from sportello.server.realtime import RealtimeHub
 from sportello.server.revocation import SESSION_ENDED
 from sportello.store.operators import create_token
+from tests.server.raw_socket import RawSocket
+from tests.server.server_harness import TIMEOUT, WEBHOOK_SECRET, Client, add_operator, open_db, post
+from tests.support.payloads import wpp_message
+from tests.support.server_process import ServerProcess
+from tests.support.sportello_server import run_cli
 
 AUTH_TIMEOUT = "2.0"  # seconds: short, and still ample for the few frames sent before it
+RECHECK = "0.3"  # seconds: how often tokens are re-checked, kept short as in test_revocation
 
 # Names the library reserves or routes specially (socketio base_server/base_client
 # reserved_events, the `*` catch-all, AsyncNamespace's documented on_message/on_json),
@@ -74,18 +77,14 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     for name in ("giulia", "marco"):
         add_operator(db, name)
     db.dispose()
-    server = ServerProcess(db_url, "--auth-timeout", AUTH_TIMEOUT)
+    server = ServerProcess(
+        db_url, WEBHOOK_SECRET, "--token-recheck-interval", RECHECK, "--auth-timeout", AUTH_TIMEOUT
+    )
     try:
         server.wait_healthy()
         yield Desk(server, db_url)
     finally:
         assert server.stop() == 0
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def _frame(items: list[Any], marco_token: str) -> list[Any]:
@@ -163,7 +162,7 @@ async def test_after_a_reserved_name_a_revoked_token_still_ends_the_socket(
         await raw.open({"token": token})
         await raw.emit(*items)
         await raw.call("sync", {"since": 0})  # the reserved event was handled before this
-        cli("token", "revoke", "giulia", db_url=desk.db_url)
+        run_cli(["token", "revoke", "giulia", "--db", desk.db_url])
         assert (await raw.until_event(SESSION_ENDED))["reason"] == "token_revoked"
         await _assert_dropped_and_deaf(raw, colleague, http, desk)
     finally:

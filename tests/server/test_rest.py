@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from server_harness import post_wpp, wpp_message
+from tests.server.server_harness import post_wpp
+from tests.support.payloads import wpp_message
 
 
 async def get(http: Any, server: Any, path: str, **params: Any) -> tuple[int, Any]:

@@ -9,18 +9,17 @@ process; the server notices at its next `--token-recheck-interval` (short here) 
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from server_harness import (
+
+from sportello.server.config import parse_server_args
+from sportello.server.revocation import SESSION_ENDED
+from sportello.store.operators import deactivate_operator
+from tests.server.server_harness import (
     TIMEOUT,
     WEBHOOK_SECRET,
     Client,
@@ -30,64 +29,17 @@ from server_harness import (
     open_db,
     post,
     post_wpp,
-    wpp_message,
 )
-from server_process import free_port as _free_port
-from server_process import server_env as _env
-from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
+from tests.support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    require_postgres,
+)
+from tests.support.payloads import wpp_message
+from tests.support.server_process import ServerProcess
+from tests.support.sportello_server import run_cli
 
-from sportello.server.config import parse_server_args
-from sportello.server.revocation import SESSION_ENDED
-from sportello.store.operators import deactivate_operator
-
-REPO = Path(__file__).resolve().parents[2]
 RECHECK = "0.3"  # seconds: the tests wait on events, this only keeps them short
-
-
-class ServerProcess:
-    """`python -m sportello.cli server` on a free loopback port."""
-
-    def __init__(self, db_url: str, *extra: str) -> None:
-        self.db_url = db_url
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sportello.cli", "server", "--port", str(self.port),
-             "--db", db_url, "--webhook-secret", WEBHOOK_SECRET, "--log-level", "warning",
-             "--token-recheck-interval", RECHECK, *extra],
-            cwd=REPO, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited: {self.proc.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as answer:
-                    if json.loads(answer.read())["db"] == "ok":
-                        return
-            except OSError:
-                time.sleep(0.1)  # poll interval; the deadline bounds the wait
-        raise AssertionError("server not healthy within 60 s")
-
-    def stop(self) -> int:
-        self.proc.terminate()
-        try:
-            return self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return -9
-
-
-def cli(*args: str, db_url: str) -> str:
-    """Run `sportello ARGS --db URL` in its own process; its stdout."""
-    done = subprocess.run(
-        [sys.executable, "-m", "sportello.cli", *args, "--db", db_url],
-        cwd=REPO, env=_env(), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -108,26 +60,12 @@ def desk(db_url: str) -> Iterator[tuple[ServerProcess, dict[str, Operator]]]:
     db = open_db(db_url)
     operators = {name: add_operator(db, name) for name in ("giulia", "marco")}
     db.dispose()
-    server = ServerProcess(db_url)
+    server = ServerProcess(db_url, WEBHOOK_SECRET, "--token-recheck-interval", RECHECK)
     try:
         server.wait_healthy()
         yield server, operators
     finally:
         assert server.stop() == 0
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-async def _connect(url: str, operator: Operator) -> Client:
-    client = Client(url, operator.token)
-    await client.connect()
-    answer = await client.authenticate(operator.id)
-    assert answer["success"] is True, answer
-    return client
 
 
 async def _get_status(http: aiohttp.ClientSession, url: str, token: str) -> int:
@@ -147,11 +85,11 @@ async def test_cli_in_another_process_ends_that_operators_sockets_only(
     reason: str,
 ) -> None:
     server, operators = desk
-    giulia = await _connect(server.url, operators["giulia"])
-    giulia_too = await _connect(server.url, operators["giulia"])  # a second console
-    marco = await _connect(server.url, operators["marco"])
+    giulia = await connect_operator(server, operators["giulia"])
+    giulia_too = await connect_operator(server, operators["giulia"])  # a second console
+    marco = await connect_operator(server, operators["marco"])
     try:
-        cli(*command, "giulia", db_url=server.db_url)
+        run_cli([*command, "giulia", "--db", server.db_url])
 
         for socket in (giulia, giulia_too):
             ended = await socket.wait_for(SESSION_ENDED)

@@ -9,27 +9,43 @@ from collections.abc import Iterator
 
 import aiohttp
 import pytest
-from server_harness import TIMEOUT, Client, Operator, add_operator, open_db, post
-from test_multinode import REDIS, _redis_available
-from test_revocation import ServerProcess, _connect
-from tests.conftest import create_postgres_database, drop_postgres_database, require_postgres
 
 from sportello.server.revocation import SESSION_ENDED
+from tests.server.server_harness import (
+    TIMEOUT,
+    WEBHOOK_SECRET,
+    Client,
+    Operator,
+    add_operator,
+    connect_operator,
+    open_db,
+    post,
+)
+from tests.support.databases import (
+    REDIS_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    redis_available,
+    require_postgres,
+)
+from tests.support.server_process import ServerProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+RECHECK = "0.3"  # seconds: how often tokens are re-checked, kept short as in test_revocation
 
 
 @pytest.fixture
 def two_nodes() -> Iterator[tuple[list[ServerProcess], dict[str, Operator]]]:
     require_postgres()
-    if not _redis_available():
+    if not redis_available():
         pytest.skip("Redis on 127.0.0.1:6379 is unreachable")
     url, name = create_postgres_database()
     db = open_db(url)
     operators = {n: add_operator(db, n) for n in ("giulia", "marco")}
     db.dispose()
     channel = f"sportello-test-{uuid.uuid4().hex[:8]}"
-    nodes = [ServerProcess(url, "--redis", REDIS, "--redis-channel", channel) for _ in "ab"]
+    args = ("--token-recheck-interval", RECHECK, "--redis", REDIS_URL, "--redis-channel", channel)
+    nodes = [ServerProcess(url, WEBHOOK_SECRET, *args) for _ in "ab"]
     try:
         for node in nodes:
             node.wait_healthy()
@@ -43,9 +59,9 @@ def two_nodes() -> Iterator[tuple[list[ServerProcess], dict[str, Operator]]]:
 async def test_logout_on_one_node_ends_the_tokens_socket_on_the_other(two_nodes) -> None:
     (a, b), operators = two_nodes
     giulia, marco = operators["giulia"], operators["marco"]
-    on_a = await _connect(a.url, giulia)
-    on_b = await _connect(b.url, giulia)
-    colleague_on_b = await _connect(b.url, marco)
+    on_a = await connect_operator(a, giulia)
+    on_b = await connect_operator(b, giulia)
+    colleague_on_b = await connect_operator(b, marco)
     clients: list[Client] = [on_a, on_b, colleague_on_b]
     try:
         async with aiohttp.ClientSession() as http:

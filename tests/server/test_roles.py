@@ -10,18 +10,18 @@ from typing import Any
 
 import aiohttp
 import pytest
-from server_harness import (
+
+from sportello.domain.values import Role
+from sportello.server.revocation import SESSION_ENDED
+from tests.server.server_harness import (
     Client,
     Operator,
     RunningServer,
     add_operator,
     connect_operator,
     post_wpp,
-    wpp_message,
 )
-
-from sportello.domain.values import Role
-from sportello.server.revocation import SESSION_ENDED
+from tests.support.payloads import wpp_message
 
 RULES = """
 [[priority]]

@@ -7,9 +7,10 @@ import socket
 from typing import Any
 
 import pytest
-from server_harness import Client, connect_operator, post_wpp, wpp_message
 
-from fakes.fake_gateway import FakeGateway
+from tests.fakes.fake_gateway import FakeGateway
+from tests.server.server_harness import Client, connect_operator, post_wpp
+from tests.support.payloads import wpp_message
 
 
 @pytest.fixture

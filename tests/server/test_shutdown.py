@@ -14,8 +14,9 @@ from pathlib import Path
 
 import aiohttp
 import socketio
-from server_harness import NAMESPACE, add_operator, open_db
-from server_process import LogLines, free_port, start_server_process, wait_healthy
+
+from tests.server.server_harness import NAMESPACE, add_operator, open_db
+from tests.support.server_process import LogLines, free_port, start_server_process, wait_healthy
 
 GONE_WITHIN = 30.0  # seconds; half the long --drain-timeout below
 LONG_DRAIN = "60"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from server_harness import Client, connect_operator, post_wpp, wpp_message
+from tests.server.server_harness import Client, connect_operator, post_wpp
+from tests.support.payloads import wpp_message
 
 
 def apply(state: dict[str, Any], event: str, data: dict[str, Any]) -> None:

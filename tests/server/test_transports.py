@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from server_harness import NAMESPACE, TIMEOUT, Client, post_wpp, wpp_message
-
 from sportello.server.fast_manager import PreFramed, websocket_text_frame
+from tests.server.server_harness import NAMESPACE, TIMEOUT, Client, post_wpp
+from tests.support.payloads import wpp_message
 
 
 async def _connect(server, name: str, transports: list[str]) -> Client:

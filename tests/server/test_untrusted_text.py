@@ -14,22 +14,22 @@ from typing import Any
 import aiohttp
 import pytest
 import socketio
-from gateway_posts import fresh_ids, replaced, samples, webhook_request
-from server_harness import (
+from sqlalchemy import select, text
+
+from sportello.domain.values import Gateway, InboundMessage
+from sportello.ingest.service import IngestFailure, IngestResult
+from sportello.ingest.webhook_body import RAW_REPAIRS_KEY
+from sportello.store.models import Message
+from tests.fakes.fake_gateway import FakeGateway, sign_meta
+from tests.server.gateway_posts import fresh_ids, replaced, samples, webhook_request
+from tests.server.server_harness import (
     META_APP_SECRET,
     RunningServer,
     connect_operator,
     post,
     post_wpp,
-    wpp_message,
 )
-from sqlalchemy import select, text
-
-from fakes.fake_gateway import FakeGateway, sign_meta
-from sportello.domain.values import Gateway, InboundMessage
-from sportello.ingest.service import IngestFailure, IngestResult
-from sportello.ingest.webhook_body import RAW_REPAIRS_KEY
-from sportello.store.models import Message
+from tests.support.payloads import wpp_message
 
 FFFD = "\ufffd"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -22,17 +21,26 @@ from typing import Any, TypeVar
 
 import aiohttp
 import pytest
-from gateway_posts import GATEWAYS, fresh_ids, replaced, samples, string_paths, webhook_request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server_harness import (
+
+from tests.server.gateway_posts import (
+    GATEWAYS,
+    fresh_ids,
+    replaced,
+    samples,
+    string_paths,
+    webhook_request,
+)
+from tests.server.server_harness import (
     META_APP_SECRET,
     WEBHOOK_SECRET,
     Client,
     add_operator,
     open_db,
-    wpp_message,
 )
+from tests.support.payloads import wpp_message
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -119,12 +127,6 @@ class Desk:
                 return events
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
     async with aiohttp.ClientSession() as http:
         for _ in range(300):
@@ -147,7 +149,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     db = open_db(db_url)
     operator = add_operator(db, "giulia")
     db.dispose()
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPORTELLO_")}
     env["PYTHONPATH"] = str(REPO / "src")
     log_path = folder / "server.log"

@@ -7,19 +7,19 @@ import json
 from typing import Any
 
 import pytest
-from server_harness import (
+from sqlalchemy import func, select
+
+from sportello.store.models import Event, Message, Ticket
+from tests.fakes.fake_gateway import FakeGateway, sign_meta
+from tests.server.server_harness import (
     META_APP_SECRET,
     META_VERIFY_TOKEN,
     WEBHOOK_SECRET,
     connect_operator,
     post,
     post_wpp,
-    wpp_message,
 )
-from sqlalchemy import func, select
-
-from fakes.fake_gateway import FakeGateway, sign_meta
-from sportello.store.models import Event, Message, Ticket
+from tests.support.payloads import wpp_message
 
 
 def counts(server: Any) -> tuple[int, int, int]:

@@ -1,16 +1,13 @@
 """A child process for the crash test: ingests a deterministic stream of messages, one
 transaction each, printing how many are committed, until it finishes or is killed.
 
-Usage: python ingest_worker.py DATABASE_URL COUNT [START]
+Usage: python ingest_worker.py DATABASE_URL COUNT [START]  (src/ on PYTHONPATH)
 """
 
 from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
 from sportello.domain.rules import TicketRules
 from sportello.domain.values import Gateway, InboundMessage

@@ -17,6 +17,7 @@ from sportello.domain.rules import TicketRules
 from sportello.store.database import Database
 from sportello.store.events import last_seq, read_events
 from sportello.store.models import Contact, Conversation, Event, Message, Ticket
+from tests.support.paths import child_env
 
 WORKER = Path(__file__).with_name("ingest_worker.py")
 TOTAL = 10_000
@@ -29,6 +30,7 @@ def _run_until(url: str, committed_at_least: int, timeout: float = 120) -> int:
     """Start the worker, SIGKILL it once it reports enough commits; returns its last report."""
     child = subprocess.Popen(
         [sys.executable, str(WORKER), url, str(TOTAL)],
+        env=child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -113,6 +115,7 @@ def test_kill_9_during_ingestion_leaves_only_complete_messages(db: Database) -> 
     resume_from = max(0, len(messages) - 5)
     subprocess.run(
         [sys.executable, str(WORKER), db.render_url(), "10", str(resume_from)],
+        env=child_env(),
         check=True,
         capture_output=True,
         timeout=120,

@@ -13,7 +13,7 @@ from sportello.ui.conversation_model import (
     ConversationListModel,
     ConversationRole,
 )
-from ui.fake_client import incoming, stamp, ticket
+from tests.ui.fake_client import incoming, stamp, ticket
 
 
 def ids(model: ConversationListModel | ConversationFilterProxy) -> list[str]:

@@ -11,7 +11,6 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from fakes.fake_gateway import FakeGateway
 from sportello.client.api import SportelloClient
 from sportello.client.changes import ConnectionState
 from sportello.client.connection import Backoff
@@ -19,7 +18,13 @@ from sportello.client.records import Conversation, Message, ServerProfile
 from sportello.domain.values import DeliveryStatus, Priority, TicketStatus
 from sportello.ui.main_window import MainWindow
 from sportello.ui.tasks import TaskRunner
-from ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
+from tests.fakes.fake_gateway import FakeGateway
+from tests.support.sportello_server import (
+    Operator,
+    RestartableServer,
+    create_operator,
+    server_module_missing,
+)
 
 pytestmark = pytest.mark.slow
 FAST_BACKOFF = Backoff(base=0.1, factor=2.0, cap=0.8, jitter=0.3)
@@ -35,12 +40,12 @@ def gateway() -> Iterator[FakeGateway]:
 @pytest.fixture
 def server(
     tmp_path: Path, gateway: FakeGateway
-) -> Iterator[tuple[ConsoleServer, list[Operator]]]:
+) -> Iterator[tuple[RestartableServer, list[Operator]]]:
     if server_module_missing():
         pytest.skip("sportello.server has not landed yet: no real server to drive")
     db_url = f"sqlite:///{tmp_path / 'server.db'}"
     operators = [create_operator(db_url, "giulia"), create_operator(db_url, "marco")]
-    running = ConsoleServer(db_url, [
+    running = RestartableServer(db_url, [
         "--wppconnect-url", gateway.wpp_base_url, "--wppconnect-session", gateway.session,
         "--wppconnect-token", gateway.wpp_token, "--send-retry-base", "0.2",
     ])  # fmt: skip
@@ -51,17 +56,17 @@ def server(
         running.kill()
 
 
-def make_client(server: ConsoleServer, operator: Operator, cache: Path) -> SportelloClient:
+def make_client(server: RestartableServer, operator: Operator, cache: Path) -> SportelloClient:
     profile = ServerProfile(server.url, operator.token, operator.id, operator.name)
     return SportelloClient(profile, cache, backoff=FAST_BACKOFF, sync_timeout=3.0)
 
 
-Console = tuple[MainWindow, SportelloClient, ConsoleServer, list[Operator]]
+Console = tuple[MainWindow, SportelloClient, RestartableServer, list[Operator]]
 
 
 @pytest.fixture
 def console(
-    qt_loop: object, qtbot: QtBot, tmp_path: Path, server: tuple[ConsoleServer, list[Operator]]
+    qt_loop: object, qtbot: QtBot, tmp_path: Path, server: tuple[RestartableServer, list[Operator]]
 ) -> Iterator[Console]:
     running, operators = server
     client = make_client(running, operators[0], tmp_path / "giulia.db")
@@ -83,7 +88,7 @@ def console(
 
 @contextmanager
 def colleague_online(
-    qtbot: QtBot, running: ConsoleServer, operator: Operator, cache: Path
+    qtbot: QtBot, running: RestartableServer, operator: Operator, cache: Path
 ) -> Iterator[SportelloClient]:
     """A second console (no window) logged in as a colleague."""
     colleague = make_client(running, operator, cache)

@@ -3,7 +3,6 @@ as the seed's code does (../shared/SEED_BACKEND.md, tests/interop/test_seed_stan
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,16 +19,9 @@ from sportello.ui.login_dialog import LoginDialog, RemoteLogin
 from sportello.ui.main_window import MainWindow
 from sportello.ui.preferences import Preferences
 from sportello.ui.tasks import TaskRunner
-
-INTEROP = Path(__file__).resolve().parents[1] / "interop"
-if str(INTEROP) not in sys.path:
-    sys.path.insert(0, str(INTEROP))
-
-from interop_node import (  # noqa: E402
+from tests.interop.interop_node import (
     NodeClient,
-    NodeUnavailable,
     SeedServer,
-    ensure_node_package,
     find_node_tools,
     wppconnect_message,
 )
@@ -37,20 +29,6 @@ from interop_node import (  # noqa: E402
 pytestmark = pytest.mark.slow
 WAIT_MS = 20_000
 MARIO = "+393331234567"
-
-
-@pytest.fixture
-def seed() -> Iterator[SeedServer]:
-    try:
-        node, npm = find_node_tools()
-        ensure_node_package(npm)
-    except NodeUnavailable as exc:
-        pytest.skip(str(exc))
-    server = SeedServer(node)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

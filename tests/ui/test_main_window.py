@@ -15,7 +15,7 @@ from sportello.domain.values import DeliveryStatus, Priority, TicketStatus
 from sportello.ui.conversation_model import ConversationFilter
 from sportello.ui.main_window import MainWindow
 from sportello.ui.thread_model import MessageRole
-from ui.fake_client import FakeClient, incoming, outgoing, stamp, ticket
+from tests.ui.fake_client import FakeClient, incoming, outgoing, stamp, ticket
 
 
 @pytest.fixture

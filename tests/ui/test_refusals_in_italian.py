@@ -25,7 +25,12 @@ from sportello.ui.login_dialog import LoginDialog
 from sportello.ui.main_window import MainWindow
 from sportello.ui.preferences import Preferences
 from sportello.ui.tasks import TaskRunner
-from ui.e2e_server import ConsoleServer, Operator, create_operator, server_module_missing
+from tests.support.sportello_server import (
+    Operator,
+    RestartableServer,
+    create_operator,
+    server_module_missing,
+)
 
 pytestmark = pytest.mark.slow
 FAST = Backoff(base=0.1, factor=2.0, cap=0.8, jitter=0.3)
@@ -43,13 +48,13 @@ def italian(qapp: QApplication) -> Iterator[None]:
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Iterator[tuple[ConsoleServer, Operator]]:
+def desk(tmp_path: Path) -> Iterator[tuple[RestartableServer, Operator]]:
     if server_module_missing():
         pytest.skip("no server")
     db_url = f"sqlite:///{tmp_path / 'server.db'}"
     giulia = create_operator(db_url, "giulia")
     # One failed login is enough to be throttled: the second attempt gets 429.
-    running = ConsoleServer(db_url, ["--login-attempts", "1"])
+    running = RestartableServer(db_url, ["--login-attempts", "1"])
     running.start()
     try:
         yield running, giulia
@@ -59,7 +64,7 @@ def desk(tmp_path: Path) -> Iterator[tuple[ConsoleServer, Operator]]:
 
 @pytest.fixture
 def console(
-    qt_loop: object, qtbot: QtBot, tmp_path: Path, desk: tuple[ConsoleServer, Operator]
+    qt_loop: object, qtbot: QtBot, tmp_path: Path, desk: tuple[RestartableServer, Operator]
 ) -> Iterator[Console]:
     server, giulia = desk
     profile = ServerProfile(server.url, giulia.token, giulia.id, giulia.name)
@@ -83,7 +88,7 @@ def _logged(caplog: pytest.LogCaptureFixture, fragment: str) -> bool:
 
 def test_a_refused_sign_in_is_said_in_italian_and_its_detail_is_logged(
     italian: None, qt_loop: object, qtbot: QtBot, tmp_path: Path,
-    desk: tuple[ConsoleServer, Operator], caplog: pytest.LogCaptureFixture,
+    desk: tuple[RestartableServer, Operator], caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
     caplog.set_level(logging.INFO)
     server, _ = desk
@@ -109,7 +114,7 @@ def test_a_refused_sign_in_is_said_in_italian_and_its_detail_is_logged(
 
 
 def test_a_reply_the_server_refuses_shows_why_in_italian_in_the_thread(
-    italian: None, console: Console, desk: tuple[ConsoleServer, Operator], qtbot: QtBot,
+    italian: None, console: Console, desk: tuple[RestartableServer, Operator], qtbot: QtBot,
     caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
     caplog.set_level(logging.INFO)
@@ -144,7 +149,7 @@ def test_a_reply_the_server_refuses_shows_why_in_italian_in_the_thread(
 
 
 def test_refused_ticket_changes_are_said_in_italian_and_their_detail_is_logged(
-    italian: None, console: Console, desk: tuple[ConsoleServer, Operator], qtbot: QtBot,
+    italian: None, console: Console, desk: tuple[RestartableServer, Operator], qtbot: QtBot,
     caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
     caplog.set_level(logging.INFO)

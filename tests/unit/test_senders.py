@@ -12,13 +12,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from fakes.fake_gateway import (
-    DEFAULT_META_TOKEN,
-    DEFAULT_PHONE_NUMBER_ID,
-    DEFAULT_WPP_TOKEN,
-    FakeGateway,
-    sign_meta,
-)
 from sportello.domain.values import DeliveryStatus, Direction
 from sportello.ingest.meta import parse_meta, verify_meta_signature
 from sportello.ingest.wppconnect import parse_wppconnect
@@ -27,6 +20,13 @@ from sportello.server.gateways import (
     MetaCloudSender,
     SendResult,
     WppConnectSender,
+)
+from tests.fakes.fake_gateway import (
+    DEFAULT_META_TOKEN,
+    DEFAULT_PHONE_NUMBER_ID,
+    DEFAULT_WPP_TOKEN,
+    FakeGateway,
+    sign_meta,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "gateways"
@@ -41,12 +41,6 @@ def fixture(name: str) -> Any:
 async def gateway() -> AsyncIterator[FakeGateway]:
     async with FakeGateway() as fake:
         yield fake
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def wpp(gateway: FakeGateway, http: aiohttp.ClientSession, **kw: Any) -> WppConnectSender:

@@ -18,10 +18,8 @@ from typing import Any
 
 import aiohttp
 
+from sportello.ingest.wppconnect_bodies import BUSINESS, SESSION, onmessage_body
 from sportello.server.config import DEFAULT_HOST, DEFAULT_PORT
-
-BUSINESS = "390612345678@c.us"
-SESSION = "sportello"
 
 
 class DemoError(Exception):
@@ -45,16 +43,7 @@ ANNA = Customer("393201112233", "Anna Ferrari")
 
 
 def _message(who: Customer, body: str, **extra: Any) -> dict[str, Any]:
-    now = int(time.time())
-    message_id = f"false_{who.jid}_3EB0{secrets.token_hex(8).upper()}"
-    return {
-        "event": "onmessage", "session": SESSION, "id": message_id, "body": body,
-        "type": "chat", "t": now, "notifyName": who.name, "from": who.jid, "to": BUSINESS,
-        "self": "in", "ack": 1, "isNewMsg": True, "chatId": who.jid, "fromMe": False,
-        "isGroupMsg": False, "timestamp": now,
-        "sender": {"id": who.jid, "pushname": who.name, "isMe": False, "isUser": True},
-        **extra,
-    }  # fmt: skip
+    return onmessage_body(who.number, body, name=who.name, **extra)
 
 
 def _photo(who: Customer, caption: str) -> dict[str, Any]:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
+import signal
 import subprocess
 import sys
 import threading
@@ -13,19 +12,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def server_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPORTELLO_")}
-    env["PYTHONPATH"] = str(REPO / "src")
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.paths import REPO
+from tests.support.ports import free_port
+from tests.support.sportello_server import sportello_env
 
 
 def start_server_process(
@@ -33,7 +22,7 @@ def start_server_process(
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "sportello.cli", "server", *args],
-        cwd=cwd, env=env or server_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=cwd, env=env or sportello_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
 
@@ -87,3 +76,34 @@ class LogLines:
     def text(self) -> str:
         self._thread.join(60)
         return "\n".join(self.lines)
+
+
+class ServerProcess:
+    """`sportello server` on a free loopback port and `db_url`, its stdout dropped and its
+    stderr kept for the failure message; stop() answers the exit code (-9: killed)."""
+
+    def __init__(self, db_url: str, webhook_secret: str, *extra: str) -> None:
+        self.db_url = db_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sportello.cli", "server", "--port", str(self.port),
+             "--db", db_url, "--webhook-secret", webhook_secret, "--log-level", "warning",
+             *extra],
+            cwd=REPO, env=sportello_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        """Until /health answers 200 (the database answers too: 503 otherwise)."""
+        wait_healthy(self.url, self.proc, timeout)
+
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL after 30 s."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return -9

@@ -1,7 +1,7 @@
 """A keyring backend writing a JSON file in a temp dir: configured by the tests, never the product.
 
-Child processes pick it with PYTHON_KEYRING_BACKEND=file_keyring.FileKeyring and
-SPORTELLO_TEST_KEYRING_FILE=<path> (this folder on PYTHONPATH).
+Child processes pick it with PYTHON_KEYRING_BACKEND=tests.support.file_keyring.FileKeyring
+and SPORTELLO_TEST_KEYRING_FILE=<path>, the repo root on PYTHONPATH (tests/support/paths.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 ENV_FILE = "SPORTELLO_TEST_KEYRING_FILE"
+BACKEND = "tests.support.file_keyring.FileKeyring"
 
 
 class FileKeyring(KeyringBackend):
