@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from sportello.client.api import SportelloClient
 from sportello.client.changes import DeskSettingsChanged
 from sportello.ui.main_window import MainWindow
-from ui.fake_client import FakeClient, incoming, stamp, ticket
+from tests.ui.fake_client import FakeClient, incoming, stamp, ticket
 
 ROOT = Path(__file__).resolve().parents[2]
 
