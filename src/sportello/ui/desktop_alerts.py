@@ -24,7 +24,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from sportello.client.api import SportelloClient
@@ -148,15 +148,25 @@ class DesktopAlerts(QObject):
         """Show `profile`'s alerts here; the one `on_screen` also drives the tray."""
         self.profiles.append(profile)
         if on_screen:
-            profile.reminder_shown.connect(self.reminder_shown)
-            profile.burst_shown.connect(self.burst_shown)
-            profile.gateway_warned.connect(self.gateway_warned)
-            profile.tray_stale.connect(self._tray_timer.start)
-            profile.gateways_changed.connect(self._gateways)
+            for signal, slot in self._screen_links(profile):
+                signal.connect(slot)
             if profile.escalation is not None:
-                profile.escalation.summary_changed.connect(self.tray.set_waiting)
                 self.tray.set_waiting(profile.escalation.summary_text())
         profile.attach(self, on_screen=on_screen)
+
+    def _screen_links(self, profile: ProfileAlerts) -> list[tuple[SignalInstance, Any]]:
+        """What the on-screen profile drives here: connected by attach, cut by forget (one
+        list, so the two cannot drift)."""
+        links: list[tuple[SignalInstance, Any]] = [
+            (profile.reminder_shown, self.reminder_shown),
+            (profile.burst_shown, self.burst_shown),
+            (profile.gateway_warned, self.gateway_warned),
+            (profile.tray_stale, self._tray_timer.start),
+            (profile.gateways_changed, self._gateways),
+        ]
+        if profile.escalation is not None:
+            links.append((profile.escalation.summary_changed, self.tray.set_waiting))
+        return links
 
     def forget(self, profile: ProfileAlerts) -> None:
         """`profile` no longer shows here (it disconnected, or this console closes)."""
@@ -164,13 +174,8 @@ class DesktopAlerts(QObject):
             return
         self.profiles.remove(profile)
         if profile is self.profile:
-            profile.reminder_shown.disconnect(self.reminder_shown)
-            profile.burst_shown.disconnect(self.burst_shown)
-            profile.gateway_warned.disconnect(self.gateway_warned)
-            profile.tray_stale.disconnect(self._tray_timer.start)
-            profile.gateways_changed.disconnect(self._gateways)
-            if profile.escalation is not None:
-                profile.escalation.summary_changed.disconnect(self.tray.set_waiting)
+            for signal, slot in self._screen_links(profile):
+                signal.disconnect(slot)
         if profile.desk is self:
             profile.attach(None, on_screen=False)
 
