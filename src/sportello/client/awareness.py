@@ -74,6 +74,12 @@ class DeskAwareness:
         self._viewing: str | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._refreshing: asyncio.Task[None] | None = None
+        self._refresh_again = False
+        # While `deskState` is in flight, the pushes applied meanwhile: the server may read
+        # its lists before a ticket is created (or a gateway drops) and answer after the
+        # push, so the answer alone would undo it (an URGENT ticket missing from `waiting`
+        # never rings again). They are applied again, in order, on top of the answer.
+        self._since_asked: list[Callable[[], object]] | None = None
         state.subscribe(self._on_change)
 
     # ---- reading ------------------------------------------------------------------------
@@ -108,11 +114,14 @@ class DeskAwareness:
 
     async def refresh(self) -> None:
         """Ask `deskState` again (done after every connection)."""
+        self._since_asked = []
         try:
             ack = await self._call("deskState", None, 10.0)
         except (ClientError, TimeoutError) as exc:
             log.info("deskState not available: %s", exc)
             return
+        finally:
+            since_asked, self._since_asked = self._since_asked, None
         if not isinstance(ack, Mapping) or ack.get("ok") is not True:
             return
         settings = ack.get("settings")
@@ -122,15 +131,16 @@ class DeskAwareness:
         self.gateways = {}
         for item in ack.get("gateways") or []:
             self._put_gateway(item)
-        self._state.publish(GatewayHealthChanged(tuple(self.gateways.values())))
         for item in ack.get("presence") or []:
             self._apply_presence(item)
-        waiting = {}
+        self.waiting = {}
         for item in ack.get("waitingTickets") or []:
             ticket = self._waiting_ticket(item)
             if ticket is not None:
-                waiting[ticket.ticket_id] = ticket
-        self.waiting = waiting
+                self.waiting[ticket.ticket_id] = ticket
+        for again in since_asked or []:
+            again()
+        self._state.publish(GatewayHealthChanged(tuple(self.gateways.values())))
         self._state.publish(WaitingTicketsChanged(tuple(self.waiting.values())))
         await self._send_view()
 
@@ -142,11 +152,14 @@ class DeskAwareness:
             return
         if name == "presence":
             self._apply_presence(data)
+            self._noted(lambda: self._apply_presence(data))
         elif name == "gatewayState":
             self._put_gateway(data)
+            self._noted(lambda: self._put_gateway(data))
             self._state.publish(GatewayHealthChanged(tuple(self.gateways.values())))
         elif name == "ticketOpened":
             ticket_id = str(data.get("ticketId"))
+            self._noted(lambda: self.waiting.pop(ticket_id, None))
             if self.waiting.pop(ticket_id, None) is not None or not replayed:
                 self._state.publish(
                     WaitingTicketsChanged(tuple(self.waiting.values()), opened=(ticket_id,))
@@ -185,23 +198,44 @@ class DeskAwareness:
                 ticket.id, ticket.number, ticket.conversation_id, ticket.priority.value,
                 ticket.title, since,
             )  # fmt: skip
+            waiting = self.waiting[ticket.id]
+            self._noted(lambda: self.waiting.__setitem__(ticket.id, waiting))
             if ticket.conversation_id == self._viewing:
                 # Already on screen here: opening it is what viewConversation records.
                 asyncio.get_running_loop().create_task(self._send_view())
-        elif ticket.id in self.waiting and not ticket.is_open:
-            del self.waiting[ticket.id]
+        elif not ticket.is_open:
+            self._noted(lambda: self.waiting.pop(ticket.id, None))
+            if self.waiting.pop(ticket.id, None) is None:
+                return
         else:
             return
         self._state.publish(WaitingTicketsChanged(tuple(self.waiting.values())))
 
     # ---- internals ----------------------------------------------------------------------
 
+    def _noted(self, again: Callable[[], object]) -> None:
+        """Keep `again` to apply on top of the `deskState` answer on its way, if one is."""
+        if self._since_asked is not None:
+            self._since_asked.append(again)
+
     def _refresh_soon(self) -> None:
         if self._state.profile is ProtocolProfile.SEED:
             return
         if self._refreshing is not None and not self._refreshing.done():
+            # Asked while an answer is on its way (a sync ended meanwhile): that answer may
+            # predate what the sync replayed, so ask once more after it.
+            self._refresh_again = True
             return
-        self._refreshing = asyncio.get_running_loop().create_task(self.refresh(), name="desk-state")
+        self._refreshing = asyncio.get_running_loop().create_task(
+            self._refresh_until_current(), name="desk-state"
+        )
+
+    async def _refresh_until_current(self) -> None:
+        while True:
+            self._refresh_again = False
+            await self.refresh()
+            if not self._refresh_again:
+                return
 
     async def _beat(self) -> None:
         while True:
@@ -230,6 +264,7 @@ class DeskAwareness:
                 self.windows[conversation_id] = info
                 self._state.publish(ServiceWindowChanged(conversation_id, info))
         opened = [str(t) for t in ack.get("opened") or []]
+        self._noted(lambda: [self.waiting.pop(t, None) for t in opened])
         if opened and any(self.waiting.pop(t, None) for t in opened):
             self._state.publish(
                 WaitingTicketsChanged(tuple(self.waiting.values()), opened=tuple(opened))
