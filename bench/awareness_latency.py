@@ -122,8 +122,9 @@ async def poll_rounds(
     return down
 
 
-async def measure(args: argparse.Namespace, server: RestartableServer, gateway: FakeGateway,
-                  ops: list[Any]) -> dict[str, Any]:  # fmt: skip
+async def measure(
+    args: argparse.Namespace, server: RestartableServer, gateway: FakeGateway, ops: list[Any]
+) -> dict[str, Any]:
     a, b = await operator(server.url, ops[0]), await operator(server.url, ops[1])
     try:
         server.customer_writes_wpp("Buongiorno, una domanda")
@@ -174,11 +175,21 @@ def main() -> int:
     db_url = f"sqlite:///{tmp / 'server.db'}"
     ops = [create_operator(db_url, "giulia"), create_operator(db_url, "marco")]
     gateway = FakeGateway.start_in_thread()
-    server = RestartableServer(db_url, [
-        "--wppconnect-url", gateway.wpp_base_url, "--wppconnect-session", gateway.session,
-        "--wppconnect-token", gateway.wpp_token,
-        "--gateway-poll-interval", str(args.poll_interval), "--log-level", "warning",
-    ])  # fmt: skip
+    server = RestartableServer(
+        db_url,
+        [
+            "--wppconnect-url",
+            gateway.wpp_base_url,
+            "--wppconnect-session",
+            gateway.session,
+            "--wppconnect-token",
+            gateway.wpp_token,
+            "--gateway-poll-interval",
+            str(args.poll_interval),
+            "--log-level",
+            "warning",
+        ],
+    )
     server.start()
     try:
         result = asyncio.run(measure(args, server, gateway, ops))

@@ -91,8 +91,14 @@ def main() -> int:
     server.start()
     app_dir = tmp / "app"
     app_dir.mkdir()
-    app = start_alerts_app(desktop, server, operator, app_dir, audio=False,
-                           extra_args=("--remind-urgent", str(args.interval)))  # fmt: skip
+    app = start_alerts_app(
+        desktop,
+        server,
+        operator,
+        app_dir,
+        audio=False,
+        extra_args=("--remind-urgent", str(args.interval)),
+    )
     monitor = NotifyMonitor(desktop.bus_address)
     loop = asyncio.new_event_loop()
     first_reminder: list[float] = []
@@ -109,8 +115,9 @@ def main() -> int:
         for i in range(args.rounds):
             who = f"Cliente Urgente {i}"
             started = time.time()
-            server.customer_writes("URGENTE: allagamento, venite subito",
-                                   phone=f"+39333{5000000 + i}", name=who)  # fmt: skip
+            server.customer_writes(
+                "URGENTE: allagamento, venite subito", phone=f"+39333{5000000 + i}", name=who
+            )
             call = monitor.wait_for(lambda c, w=who: c.title.startswith(REMINDER) and w in c.title)
             first_reminder.append((call.seen_at - started) * 1000)
             app.drain(0.0)
@@ -118,10 +125,15 @@ def main() -> int:
             stopped_at = wait_event(app, "tray", waiting="")
             stop.append((stopped_at - opened_at) * 1000)
             time.sleep(args.interval * 2.5)  # no reminder may follow the stop
-            late_reminders += len([
-                c for c in monitor.snapshot()
-                if c.title.startswith(REMINDER) and who in c.title and c.seen_at > stopped_at + 0.2
-            ])  # fmt: skip
+            late_reminders += len(
+                [
+                    c
+                    for c in monitor.snapshot()
+                    if c.title.startswith(REMINDER)
+                    and who in c.title
+                    and c.seen_at > stopped_at + 0.2
+                ]
+            )
 
             for state, into in (("DISCONNECTED", gateway_down), ("CONNECTED", gateway_up)):
                 app.drain(0.0)

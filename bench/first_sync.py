@@ -134,9 +134,9 @@ def server_facts(db_url: str) -> dict[str, Any]:
             ).scalar_one(),
             "tickets": session.execute(select(func.count()).select_from(Ticket)).scalar_one(),
             "unread": session.execute(
-                select(func.count()).select_from(Message).where(
-                    text("direction = 'incoming' AND read_at IS NULL")
-                )
+                select(func.count())
+                .select_from(Message)
+                .where(text("direction = 'incoming' AND read_at IS NULL"))
             ).scalar_one(),
         }
     db.dispose()
@@ -161,8 +161,9 @@ def bench_token(db_url: str) -> tuple[str, str]:
 # ---- 3. one client, in its own process ------------------------------------------------------
 
 
-async def measure_client(url: str, user_id: str, token: str, cache: Path, cursor: int,
-                         timeout: float) -> dict[str, Any]:  # fmt: skip
+async def measure_client(
+    url: str, user_id: str, token: str, cache: Path, cursor: int, timeout: float
+) -> dict[str, Any]:
     from sportello.client.api import SportelloClient
     from sportello.client.changes import ConnectionState
     from sportello.client.records import ServerProfile
@@ -180,8 +181,9 @@ async def measure_client(url: str, user_id: str, token: str, cache: Path, cursor
             last = now
 
     ticking = asyncio.get_running_loop().create_task(ticker())
-    client = SportelloClient(ServerProfile(url=url, token=token, user_id=user_id), cache,
-                             sync_timeout=30.0)  # fmt: skip
+    client = SportelloClient(
+        ServerProfile(url=url, token=token, user_id=user_id), cache, sync_timeout=30.0
+    )
     began = time.perf_counter()
     await client.start()
     started = time.perf_counter() - began
@@ -228,13 +230,17 @@ async def measure_client(url: str, user_id: str, token: str, cache: Path, cursor
     return result
 
 
-def run_client(args: argparse.Namespace, url: str, user: tuple[str, str], cache: Path,
-               cursor: int) -> dict[str, Any]:  # fmt: skip
+def run_client(
+    args: argparse.Namespace, url: str, user: tuple[str, str], cache: Path, cursor: int
+) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--client", url, user[0], user[1], str(cache), str(cursor)],
-        capture_output=True, text=True, cwd=REPO, timeout=args.timeout + 60,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=args.timeout + 60,
         env=dict(os.environ, PYTHONPATH=str(REPO / "src")),
-    )  # fmt: skip
+    )
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1:]}
     result: dict[str, Any] = json.loads(out.stdout)
@@ -253,10 +259,15 @@ async def post_gap(url: str, count: int) -> None:
         async def worker() -> None:
             while queue:
                 n = queue.pop()
-                body = {"id": f"gap-{time.time_ns()}-{n}", "from": f"+39347{n % 500:07d}",
-                        "body": BODIES[n % len(BODIES)], "senderName": f"Nuovo {n % 500}"}
-                async with http.post(f"{url}/webhooks/generic", json=body,
-                                     headers={"X-Webhook-Token": SECRET}) as response:
+                body = {
+                    "id": f"gap-{time.time_ns()}-{n}",
+                    "from": f"+39347{n % 500:07d}",
+                    "body": BODIES[n % len(BODIES)],
+                    "senderName": f"Nuovo {n % 500}",
+                }
+                async with http.post(
+                    f"{url}/webhooks/generic", json=body, headers={"X-Webhook-Token": SECRET}
+                ) as response:
                     assert response.status == 200, await response.text()
 
         await asyncio.gather(*(worker() for _ in range(16)))
@@ -275,9 +286,13 @@ def main() -> int:
 
     if args.client:
         url, user_id, token, cache, cursor = args.client
-        print(json.dumps(asyncio.run(
-            measure_client(url, user_id, token, Path(cache), int(cursor), args.timeout)
-        )))  # fmt: skip
+        print(
+            json.dumps(
+                asyncio.run(
+                    measure_client(url, user_id, token, Path(cache), int(cursor), args.timeout)
+                )
+            )
+        )
         return 0
 
     tmp = Path(tempfile.mkdtemp(prefix="sportello-first-sync-"))
@@ -298,10 +313,24 @@ def main() -> int:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "sportello.cli", "server", "--port", str(port), "--db", db_url,
-         "--webhook-secret", SECRET, "--log-level", "warning"],
-        cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO / "src")), stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sportello.cli",
+            "server",
+            "--port",
+            str(port),
+            "--db",
+            db_url,
+            "--webhook-secret",
+            SECRET,
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO / "src")),
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_healthy(url, server)
         cache = tmp / "client" / "cache.db"

@@ -37,16 +37,27 @@ def executable(bundle: Path) -> Path:
 
 def isolated_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "SPORTELLO_"))}
-    env.update(HOME=str(tmp), XDG_DATA_HOME=str(tmp / "d"), XDG_CONFIG_HOME=str(tmp / "c"),
-               XDG_CACHE_HOME=str(tmp / "k"), QT_QPA_PLATFORM="offscreen")  # fmt: skip
+    env.update(
+        HOME=str(tmp),
+        XDG_DATA_HOME=str(tmp / "d"),
+        XDG_CONFIG_HOME=str(tmp / "c"),
+        XDG_CACHE_HOME=str(tmp / "k"),
+        QT_QPA_PLATFORM="offscreen",
+    )
     return env
 
 
 def one_smoke_run(exe: Path) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="sportello-bench-") as tmp:
         spawned = time.time()
-        done = subprocess.run([str(exe), "--smoke-test"], capture_output=True, text=True,
-                              env=isolated_env(Path(tmp)), timeout=300, check=False)  # fmt: skip
+        done = subprocess.run(
+            [str(exe), "--smoke-test"],
+            capture_output=True,
+            text=True,
+            env=isolated_env(Path(tmp)),
+            timeout=300,
+            check=False,
+        )
         total = time.time() - spawned
     if done.returncode != 0:
         raise SystemExit(f"frozen_start: smoke test failed: {done.stderr.strip()[-300:]}")

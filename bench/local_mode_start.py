@@ -68,8 +68,7 @@ async def main(runs: int) -> dict[str, object]:
     summary: dict[str, object] = {"bench": "local_mode_start", "runs": runs}
     for key in results[0]:
         values = sorted(r[key] for r in results)
-        summary[key] = {"median": round(statistics.median(values), 3),
-                        "max": round(values[-1], 3)}  # fmt: skip
+        summary[key] = {"median": round(statistics.median(values), 3), "max": round(values[-1], 3)}
     return summary
 
 

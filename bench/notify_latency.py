@@ -52,8 +52,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--idle-seconds", type=float, default=300.0)
-    parser.add_argument("--unlimited-daemon", action="store_true",
-                        help="dunst with no limit of notifications on screen (as the tests)")
+    parser.add_argument(
+        "--unlimited-daemon",
+        action="store_true",
+        help="dunst with no limit of notifications on screen (as the tests)",
+    )
     args = parser.parse_args()
     missing = missing_binaries()
     if missing:
@@ -63,9 +66,7 @@ def main() -> int:
     # dunst as shipped shows at most 20 notifications at once; with no limit it redraws an
     # ever taller stack and answers each Notify later (measured: 5 ms -> 245 ms after 100),
     # which is the test daemon's cost, not the app's. --unlimited-daemon measures that case.
-    desktop = DesktopSession(
-        tmp / "desktop", notification_limit=0 if args.unlimited_daemon else 20
-    )
+    desktop = DesktopSession(tmp / "desktop", notification_limit=0 if args.unlimited_daemon else 20)
     desktop.start()
     db_url = f"sqlite:///{tmp / 'sportello.db'}"
     operator = create_operator(db_url, "giulia")

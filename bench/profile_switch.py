@@ -72,8 +72,12 @@ async def wait(predicate: object, timeout: float = 60.0) -> float:
 def add_operator(db_url: str) -> None:
     done = subprocess.run(
         sportello_command("operator", "add", "bench", "--password-stdin", "--db", db_url),
-        input=PASSWORD + "\n", capture_output=True, text=True, env=child_env(), check=False,
-    )  # fmt: skip
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(done.stderr)
 
@@ -100,10 +104,11 @@ async def main_async(rounds: int) -> dict[str, object]:
     def on_screen(name: str) -> bool:
         client = desktop.client
         return (
-            client is not None and client.profile.name == name
+            client is not None
+            and client.profile.name == name
             and desktop.switcher is not None
             and client.connection_state is ConnectionState.ONLINE
-        )  # fmt: skip
+        )
 
     def click(name: str) -> None:
         assert desktop.switcher is not None
@@ -126,8 +131,11 @@ async def main_async(rounds: int) -> dict[str, object]:
             payload = numbered_wpp_message(n + 1, f"messaggio {n}", phone=f"3934000{n:05d}")
             status = await post_webhook(http, servers[background].base_url, SECRET, payload)
             assert status == 200, status
-            await wait(lambda e=expected: desktop.switcher is not None
-                       and desktop.switcher.button_text(background) == e)
+            await wait(
+                lambda e=expected: (
+                    desktop.switcher is not None and desktop.switcher.button_text(background) == e
+                )
+            )
             badge.append(time.perf_counter() - started)
     desktop.request_quit()
     await task

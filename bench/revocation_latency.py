@@ -105,8 +105,13 @@ class Victim:
         self.sio.on("disconnect", on_disconnect, namespace=NAMESPACE)
 
     async def connect(self) -> None:
-        await self.sio.connect(self.url, namespaces=[NAMESPACE], transports=["websocket"],
-                               auth={"token": self.user[1]}, wait_timeout=15)
+        await self.sio.connect(
+            self.url,
+            namespaces=[NAMESPACE],
+            transports=["websocket"],
+            auth={"token": self.user[1]},
+            wait_timeout=15,
+        )
 
     async def wait(self, timeout: float) -> None:
         await asyncio.wait_for(self.ended.wait(), timeout)
@@ -125,8 +130,9 @@ async def logout_path(url: str, users: list[tuple[str, str]]) -> dict[str, Any]:
             victim = Victim(url, user)
             await victim.connect()
             start = time.perf_counter()
-            async with http.post(f"{url}/api/auth/logout",
-                                 headers={"Authorization": f"Bearer {user[1]}"}) as answer:
+            async with http.post(
+                f"{url}/api/auth/logout", headers={"Authorization": f"Bearer {user[1]}"}
+            ) as answer:
                 assert answer.status == 200, await answer.text()
             await victim.wait(15)
             assert victim.reason == "logged_out", victim.reason
@@ -137,8 +143,9 @@ async def logout_path(url: str, users: list[tuple[str, str]]) -> dict[str, Any]:
     return {"to_session_ended": summary(to_event), "to_disconnect": summary(to_close)}
 
 
-async def periodic_path(url: str, db_url: str, users: list[tuple[str, str]],
-                        interval: float) -> dict[str, Any]:
+async def periodic_path(
+    url: str, db_url: str, users: list[tuple[str, str]], interval: float
+) -> dict[str, Any]:
     from sportello.store.database import Database
     from sportello.store.operators import get_operator, revoke_operator_tokens
 
@@ -170,8 +177,11 @@ async def periodic_path(url: str, db_url: str, users: list[tuple[str, str]],
             await victim.close()
     finally:
         db.dispose()
-    return {"interval_s": interval, "to_session_ended": summary(to_event),
-            "to_disconnect": summary(to_close)}
+    return {
+        "interval_s": interval,
+        "to_session_ended": summary(to_event),
+        "to_disconnect": summary(to_close),
+    }
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[str]) -> None:
@@ -203,8 +213,9 @@ async def wait_checks(tail: LogTail, count: int, sockets: int, timeout: float) -
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sockets", type=int, default=500)
-    parser.add_argument("--interval", type=float, default=2.0,
-                        help="--token-recheck-interval of the server (s)")
+    parser.add_argument(
+        "--interval", type=float, default=2.0, help="--token-recheck-interval of the server (s)"
+    )
     parser.add_argument("--repeats", type=int, default=10, help="revocations per path")
     parser.add_argument("--checks", type=int, default=10, help="re-checks to time")
     parser.add_argument("--workers", type=int, default=2)
@@ -215,17 +226,36 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         users = make_operators(db_url, args.sockets + 2 * args.repeats)
-        background, victims = users[:args.sockets], users[args.sockets:]
+        background, victims = users[: args.sockets], users[args.sockets :]
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPORTELLO_")}
         env["PYTHONPATH"] = str(REPO / "src")
         server = subprocess.Popen(
-            [sys.executable, "-m", "sportello.cli", "server", "--port", str(port),
-             "--db", db_url, "--webhook-secret", "bench-secret", "--log-level", "debug",
-             "--log-format", "json", "--token-recheck-interval", str(args.interval)],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "sportello.cli",
+                "server",
+                "--port",
+                str(port),
+                "--db",
+                db_url,
+                "--webhook-secret",
+                "bench-secret",
+                "--log-level",
+                "debug",
+                "--log-format",
+                "json",
+                "--token-recheck-interval",
+                str(args.interval),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         tail = LogTail(server)
         operators: Operators | None = None
         try:
@@ -236,9 +266,9 @@ def main() -> int:
             checks = asyncio.run(
                 wait_checks(tail, args.checks, args.sockets, args.interval * (args.checks + 5))
             )
-            logout = asyncio.run(logout_path(url, victims[:args.repeats]))
+            logout = asyncio.run(logout_path(url, victims[: args.repeats]))
             periodic = asyncio.run(
-                periodic_path(url, db_url, victims[args.repeats:], args.interval)
+                periodic_path(url, db_url, victims[args.repeats :], args.interval)
             )
         finally:
             if operators is not None:

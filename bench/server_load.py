@@ -84,8 +84,14 @@ class _OperatorProtocol(asyncio.Protocol):
     scanned for what the bench needs, so the load generator costs little per event (a
     full client per operator would measure the generator, not the server)."""
 
-    def __init__(self, user: tuple[str, str], port: int, seen: dict[int, float],
-                 counts: dict[int, int], on_ready: Any) -> None:
+    def __init__(
+        self,
+        user: tuple[str, str],
+        port: int,
+        seen: dict[int, float],
+        counts: dict[int, int],
+        on_ready: Any,
+    ) -> None:
         self.user, self.port, self.seen, self.counts = user, port, seen, counts
         self.on_ready = on_ready
         self.buffer = b""
@@ -96,10 +102,12 @@ class _OperatorProtocol(asyncio.Protocol):
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
         transport.write(
-            (f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-             f"Host: 127.0.0.1:{self.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-             "Sec-WebSocket-Key: c3BvcnRlbGxvLWJlbmNoLQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-             ).encode())
+            (
+                f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                f"Host: 127.0.0.1:{self.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: c3BvcnRlbGxvLWJlbmNoLQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
 
     def data_received(self, data: bytes) -> None:
         now = time.monotonic()
@@ -109,18 +117,18 @@ class _OperatorProtocol(asyncio.Protocol):
             if end < 0:
                 return
             self.upgraded = True
-            self.buffer = self.buffer[end + 4:]
+            self.buffer = self.buffer[end + 4 :]
         buf, at = self.buffer, 0
         while len(buf) - at >= 2:
             size, head = buf[at + 1] & 0x7F, 2
             if size == 126:
                 if len(buf) - at < 4:
                     break
-                size, head = int.from_bytes(buf[at + 2:at + 4], "big"), 4
+                size, head = int.from_bytes(buf[at + 2 : at + 4], "big"), 4
             elif size == 127:
                 if len(buf) - at < 10:
                     break
-                size, head = int.from_bytes(buf[at + 2:at + 10], "big"), 10
+                size, head = int.from_bytes(buf[at + 2 : at + 10], "big"), 10
             if len(buf) - at < head + size:
                 break
             self._frame(buf, at + head, at + head + size, now)
@@ -133,7 +141,7 @@ class _OperatorProtocol(asyncio.Protocol):
             mark = buf.find(MARK_B, start, end)
             if mark >= 0:
                 first = mark + len(MARK_B)
-                n = int(buf[first:buf.index(b" ", first, end)])
+                n = int(buf[first : buf.index(b" ", first, end)])
                 self.counts[n] = self.counts.get(n, 0) + 1
                 if now > self.seen.get(n, 0.0):
                     self.seen[n] = now
@@ -143,18 +151,28 @@ class _OperatorProtocol(asyncio.Protocol):
             auth = json.dumps({"token": self.user[1]})
             self.transport.write(_client_frame("40/whatsapp," + auth))
         elif buf.startswith(b"40/whatsapp", start, end):
-            self.transport.write(_client_frame(
-                '42/whatsapp,["authenticate",' + json.dumps({"userId": self.user[0]}) + "]"))
+            self.transport.write(
+                _client_frame(
+                    '42/whatsapp,["authenticate",' + json.dumps({"userId": self.user[0]}) + "]"
+                )
+            )
         elif not self.authenticated and buf.startswith(UNREAD_B, start, end):
             self.authenticated = True
             self.on_ready()
 
 
-async def _operator(port: int, user: tuple[str, str], seen: dict[int, float],
-                    counts: dict[int, int], on_ready: Any, stop: asyncio.Event) -> None:
+async def _operator(
+    port: int,
+    user: tuple[str, str],
+    seen: dict[int, float],
+    counts: dict[int, int],
+    on_ready: Any,
+    stop: asyncio.Event,
+) -> None:
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_connection(
-        lambda: _OperatorProtocol(user, port, seen, counts, on_ready), "127.0.0.1", port)
+        lambda: _OperatorProtocol(user, port, seen, counts, on_ready), "127.0.0.1", port
+    )
     try:
         await stop.wait()
     finally:
@@ -249,15 +267,29 @@ def webhook(n: int) -> dict[str, Any]:
     number = f"39333{n % 5000:07d}"
     jid = f"{number}@c.us"
     t = int(time.time())
-    return {"event": "onmessage", "session": "bench", "id": f"false_{jid}_BENCH{n:010d}",
-            "body": f"bench-{n} grazie, a dopo", "type": "chat", "t": t,
-            "notifyName": "Cliente Bench", "from": jid, "to": "390612345678@c.us",
-            "self": "in", "ack": 1, "isNewMsg": True, "chatId": jid, "fromMe": False,
-            "isGroupMsg": False, "timestamp": t}
+    return {
+        "event": "onmessage",
+        "session": "bench",
+        "id": f"false_{jid}_BENCH{n:010d}",
+        "body": f"bench-{n} grazie, a dopo",
+        "type": "chat",
+        "t": t,
+        "notifyName": "Cliente Bench",
+        "from": jid,
+        "to": "390612345678@c.us",
+        "self": "in",
+        "ack": 1,
+        "isNewMsg": True,
+        "chatId": jid,
+        "fromMe": False,
+        "isGroupMsg": False,
+        "timestamp": t,
+    }
 
 
-async def post_all(url: str, numbers: list[int], *, rate: float | None,
-                   concurrency: int = 256) -> tuple[dict[int, float], float, int]:
+async def post_all(
+    url: str, numbers: list[int], *, rate: float | None, concurrency: int = 256
+) -> tuple[dict[int, float], float, int]:
     sent_at: dict[int, float] = {}
     errors = 0
     bodies = {n: json.dumps(webhook(n)).encode() for n in numbers}
@@ -270,8 +302,9 @@ async def post_all(url: str, numbers: list[int], *, rate: float | None,
             nonlocal errors
             async with sem:
                 sent_at[n] = time.monotonic()
-                async with http.post(f"{url}/webhooks/wppconnect", data=bodies[n],
-                                     headers=headers) as response:
+                async with http.post(
+                    f"{url}/webhooks/wppconnect", data=bodies[n], headers=headers
+                ) as response:
                     await response.read()
                     if response.status != 200:
                         errors += 1
@@ -300,8 +333,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def wait_all_delivered(ops: Operators, numbers: list[int], timeout: float = 60
-                       ) -> tuple[dict[int, float], dict[int, int]]:
+def wait_all_delivered(
+    ops: Operators, numbers: list[int], timeout: float = 60
+) -> tuple[dict[int, float], dict[int, int]]:
     deadline = time.monotonic() + timeout
     while True:
         latest, counts = ops.report()
@@ -329,13 +363,35 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     server = subprocess.Popen(
-        [sys.executable, *(["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]]
-                           if os.environ.get("BENCH_PROFILE") else []),
-         "-m", "sportello.cli", "server", "--port", str(port), "--db", db_url,
-         "--webhook-secret", SECRET, "--log-level", "warning"],
-        cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
-    result: dict[str, Any] = {"db": "sqlite" if db_url.startswith("sqlite") else "other",
-                              "cpus": os.cpu_count(), "load_average_before": os.getloadavg()[0]}
+        [
+            sys.executable,
+            *(
+                ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]]
+                if os.environ.get("BENCH_PROFILE")
+                else []
+            ),
+            "-m",
+            "sportello.cli",
+            "server",
+            "--port",
+            str(port),
+            "--db",
+            db_url,
+            "--webhook-secret",
+            SECRET,
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    result: dict[str, Any] = {
+        "db": "sqlite" if db_url.startswith("sqlite") else "other",
+        "cpus": os.cpu_count(),
+        "load_average_before": os.getloadavg()[0],
+    }
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -349,8 +405,9 @@ def main() -> int:
         next_n = 0
 
         # 1. ingest throughput
-        ops = Operators(url, [users[i % len(users)] for i in range(args.ingest_operators)],
-                        args.workers)
+        ops = Operators(
+            url, [users[i % len(users)] for i in range(args.ingest_operators)], args.workers
+        )
         ops.wait_ready()
         numbers = list(range(next_n, next_n + args.ingest_count))
         next_n += len(numbers)
@@ -360,8 +417,10 @@ def main() -> int:
         cpu = cpu_seconds(server.pid) - cpu
         ops.close()
         result["ingest"] = {
-            "operators": args.ingest_operators, "messages": len(numbers),
-            "seconds": round(elapsed, 2), "per_second": round(len(numbers) / elapsed),
+            "operators": args.ingest_operators,
+            "messages": len(numbers),
+            "seconds": round(elapsed, 2),
+            "per_second": round(len(numbers) / elapsed),
             "errors": errors,
             "fully_delivered": sum(1 for n in numbers if counts.get(n, 0) >= ops.count),
             "server_cpu_ms_per_message": round(cpu * 1000 / len(numbers), 3),
@@ -381,17 +440,25 @@ def main() -> int:
             latest, counts = wait_all_delivered(ops, numbers)
             cpu = cpu_seconds(server.pid) - cpu
             ops.close()
-            lat = [(latest[n] - sent_at[n]) * 1000 for n in numbers
-                   if counts.get(n, 0) >= size and n in latest]
-            result["latency"].append({
-                "operators": size, "rate": args.rate, "messages": count, "errors": errors,
-                "fully_delivered": len(lat),
-                "p50_ms": round(statistics.median(lat), 1) if lat else None,
-                "p99_ms": round(percentile(lat, 99), 1) if lat else None,
-                "max_ms": round(max(lat), 1) if lat else None,
-                "server_cpu_share": round(cpu / (elapsed + 1e-9), 2),
-                "operator_sockets_cpu_share": round(ops.cpu_used / (elapsed + 1e-9), 2),
-            })
+            lat = [
+                (latest[n] - sent_at[n]) * 1000
+                for n in numbers
+                if counts.get(n, 0) >= size and n in latest
+            ]
+            result["latency"].append(
+                {
+                    "operators": size,
+                    "rate": args.rate,
+                    "messages": count,
+                    "errors": errors,
+                    "fully_delivered": len(lat),
+                    "p50_ms": round(statistics.median(lat), 1) if lat else None,
+                    "p99_ms": round(percentile(lat, 99), 1) if lat else None,
+                    "max_ms": round(max(lat), 1) if lat else None,
+                    "server_cpu_share": round(cpu / (elapsed + 1e-9), 2),
+                    "operator_sockets_cpu_share": round(ops.cpu_used / (elapsed + 1e-9), 2),
+                }
+            )
     finally:
         server.send_signal(signal.SIGTERM)
         try:

@@ -55,13 +55,18 @@ async def build_cache(path: Path, conversations: int, messages: int, big: int) -
 
     def add(conv: str, n: int, t: float) -> None:
         incoming = n % 3 != 0
-        batch.append(Message(
-            id=f"{conv}-{n}", conversation_id=conv, timestamp=stamp(base, t),
-            direction=Direction.INCOMING if incoming else Direction.OUTGOING,
-            status=DeliveryStatus.READ,
-            body=f"Messaggio {n}: la caldaia fa un rumore strano " * (1 + n % 3),
-            sender_name=f"Cliente {conv}" if incoming else None, phone=f"+39333{conv[1:]:0>7}",
-        ))  # fmt: skip
+        batch.append(
+            Message(
+                id=f"{conv}-{n}",
+                conversation_id=conv,
+                timestamp=stamp(base, t),
+                direction=Direction.INCOMING if incoming else Direction.OUTGOING,
+                status=DeliveryStatus.READ,
+                body=f"Messaggio {n}: la caldaia fa un rumore strano " * (1 + n % 3),
+                sender_name=f"Cliente {conv}" if incoming else None,
+                phone=f"+39333{conv[1:]:0>7}",
+            )
+        )
 
     for n in range(big):
         add("c0", n, n * 60.0)
@@ -134,11 +139,18 @@ async def measure(cache_path: Path, t_import_start: float) -> dict[str, float]:
         t = time.perf_counter()
         while n < due:
             conv = "c0" if n % 10 == 0 else f"c{1 + (n * 7919) % 9999}"
-            client.state.apply_message(Message(
-                id=f"burst-{n}", conversation_id=conv, timestamp=stamp(base, n / 1000),
-                direction=Direction.INCOMING, status=DeliveryStatus.RECEIVED,
-                body=f"Nuovo messaggio {n}", sender_name="Cliente", phone="+393330000000",
-            ))  # fmt: skip
+            client.state.apply_message(
+                Message(
+                    id=f"burst-{n}",
+                    conversation_id=conv,
+                    timestamp=stamp(base, n / 1000),
+                    direction=Direction.INCOMING,
+                    status=DeliveryStatus.RECEIVED,
+                    body=f"Nuovo messaggio {n}",
+                    sender_name="Cliente",
+                    phone="+393330000000",
+                )
+            )
             n += 1
         await asyncio.sleep(0)
         window.repaint()

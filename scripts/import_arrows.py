@@ -46,7 +46,16 @@ MODULES = {
     for p in PKG.rglob("*.py")
 }
 ORDER = [
-    "System", "Domain", "Store", "Ingest", "Server", "Client", "Desktop", "UI", "Wiring", "Loose"
+    "System",
+    "Domain",
+    "Store",
+    "Ingest",
+    "Server",
+    "Client",
+    "Desktop",
+    "UI",
+    "Wiring",
+    "Loose",
 ]
 
 

@@ -59,10 +59,18 @@ _n = 0
 
 
 def msg(
-    conv: str, body: str, minutes_ago: float, *, out: bool = False, name: str = "", phone: str = "",
-    status: DeliveryStatus | None = None, media: MediaInfo | None = None, error: str | None = None,
+    conv: str,
+    body: str,
+    minutes_ago: float,
+    *,
+    out: bool = False,
+    name: str = "",
+    phone: str = "",
+    status: DeliveryStatus | None = None,
+    media: MediaInfo | None = None,
+    error: str | None = None,
     group: bool = False,
-) -> Message:  # fmt: skip
+) -> Message:
     global _n
     _n += 1
     return Message(
@@ -99,10 +107,31 @@ def sample() -> tuple[list[Message], list[Ticket]]:
     messages: list[Message] = []
     tickets: list[Ticket] = []
 
-    def ticket(tid: str, conv: str, num: str, title: str, prio: Priority, status: TicketStatus,
-               minutes_ago: float, assignee: str | None = None, contact: str = "") -> None:  # fmt: skip
-        tickets.append(Ticket(tid, num, conv, title, status, prio, contact_id=contact or "ct-" + conv,
-                              assignee_id=assignee, created_at=at(minutes_ago), updated_at=at(minutes_ago / 2)))  # fmt: skip
+    def ticket(
+        tid: str,
+        conv: str,
+        num: str,
+        title: str,
+        prio: Priority,
+        status: TicketStatus,
+        minutes_ago: float,
+        assignee: str | None = None,
+        contact: str = "",
+    ) -> None:
+        tickets.append(
+            Ticket(
+                tid,
+                num,
+                conv,
+                title,
+                status,
+                prio,
+                contact_id=contact or "ct-" + conv,
+                assignee_id=assignee,
+                created_at=at(minutes_ago),
+                updated_at=at(minutes_ago / 2),
+            )
+        )
 
     # Lucia Bianchi: the open thread, with every delivery state.
     p = "+39 333 412 7781"
@@ -369,9 +398,14 @@ def sample() -> tuple[list[Message], list[Ticket]]:
     )
     # The list's preview of a conversation whose last message is of an unsupported type.
     messages.append(
-        unsupported("conti", "poll_creation", 60 * 24 * 6 - 3, name="Roberto Conti",
-                    phone="+39 339 450 1200")
-    )  # fmt: skip
+        unsupported(
+            "conti",
+            "poll_creation",
+            60 * 24 * 6 - 3,
+            name="Roberto Conti",
+            phone="+39 339 450 1200",
+        )
+    )
     return messages, tickets
 
 

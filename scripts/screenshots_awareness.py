@@ -39,21 +39,37 @@ async def shots() -> None:
     awareness = client.awareness
 
     # A colleague has the conversation open and is writing a reply.
-    awareness.apply("presence", {
-        "conversationId": "bianchi", "node": "n1", "at": iso_utc(NOW),
-        "viewers": [{"id": "op-marco", "name": "Marco"}, {"id": "op-luca", "name": "Luca"}],
-        "typing": [{"id": "op-marco", "name": "Marco"}],
-    })  # fmt: skip
+    awareness.apply(
+        "presence",
+        {
+            "conversationId": "bianchi",
+            "node": "n1",
+            "at": iso_utc(NOW),
+            "viewers": [{"id": "op-marco", "name": "Marco"}, {"id": "op-luca", "name": "Luca"}],
+            "typing": [{"id": "op-marco", "name": "Marco"}],
+        },
+    )
     # Colleagues in other conversations: the list rows show them too.
-    awareness.apply("presence", {
-        "conversationId": "rossi", "node": "n1", "at": iso_utc(NOW),
-        "viewers": [{"id": "op-sara", "name": "Sara Villa"}], "typing": [],
-    })  # fmt: skip
-    awareness.apply("presence", {
-        "conversationId": "condominio", "node": "n1", "at": iso_utc(NOW),
-        "viewers": [{"id": "op-paolo", "name": "Paolo"}],
-        "typing": [{"id": "op-paolo", "name": "Paolo"}],
-    })  # fmt: skip
+    awareness.apply(
+        "presence",
+        {
+            "conversationId": "rossi",
+            "node": "n1",
+            "at": iso_utc(NOW),
+            "viewers": [{"id": "op-sara", "name": "Sara Villa"}],
+            "typing": [],
+        },
+    )
+    awareness.apply(
+        "presence",
+        {
+            "conversationId": "condominio",
+            "node": "n1",
+            "at": iso_utc(NOW),
+            "viewers": [{"id": "op-paolo", "name": "Paolo"}],
+            "typing": [{"id": "op-paolo", "name": "Paolo"}],
+        },
+    )
     info = WindowInfo("meta", utc_now() - timedelta(hours=23, minutes=18))
     awareness.windows["bianchi"] = info
     client.state.publish(ServiceWindowChanged("bianchi", info))
@@ -64,8 +80,9 @@ async def shots() -> None:
     save(window.conversations, "list_presence.png")
 
     # The window closed: the composer says why, and what is out of scope.
-    awareness.apply("presence", {"conversationId": "bianchi", "node": "n1",
-                                 "viewers": [], "typing": []})  # fmt: skip
+    awareness.apply(
+        "presence", {"conversationId": "bianchi", "node": "n1", "viewers": [], "typing": []}
+    )
     closed = WindowInfo("meta", utc_now() - timedelta(hours=25))
     awareness.windows["bianchi"] = closed
     client.state.publish(ServiceWindowChanged("bianchi", closed))
@@ -73,11 +90,20 @@ async def shots() -> None:
     save(window.thread_pane, "service_window_closed.png")
 
     # The WPPConnect session was logged out on the phone.
-    awareness.apply("gatewayState", {
-        "gateway": "wppconnect", "account": "sportello", "key": "wppconnect:sportello",
-        "state": "UNPAIRED", "down": True, "raw": "UNPAIRED", "detail": "",
-        "action": "scan the QR code again", "at": iso_utc(NOW),
-    })  # fmt: skip
+    awareness.apply(
+        "gatewayState",
+        {
+            "gateway": "wppconnect",
+            "account": "sportello",
+            "key": "wppconnect:sportello",
+            "state": "UNPAIRED",
+            "down": True,
+            "raw": "UNPAIRED",
+            "detail": "",
+            "action": "scan the QR code again",
+            "at": iso_utc(NOW),
+        },
+    )
     await asyncio.sleep(0.3)
     save(window, "gateway_down.png")
     window.close()

@@ -35,8 +35,9 @@ def outer() -> int:
         env = session.env(audio=False)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")])
         env["LANG"] = "it_IT.UTF-8"
-        return subprocess.run([sys.executable, __file__, "--inside"], env=env,
-                              check=False).returncode  # fmt: skip
+        return subprocess.run(
+            [sys.executable, __file__, "--inside"], env=env, check=False
+        ).returncode
     finally:
         session.stop()
 
@@ -68,8 +69,9 @@ async def inside() -> int:
     tray.menu.popup(anchor)
     await asyncio.sleep(0.8)
     menu = tray.menu.geometry()
-    area = QRect(menu.left() - 20, 0, screen.geometry().width() - menu.left() + 20,
-                 menu.bottom() + 20).intersected(screen.geometry())  # fmt: skip
+    area = QRect(
+        menu.left() - 20, 0, screen.geometry().width() - menu.left() + 20, menu.bottom() + 20
+    ).intersected(screen.geometry())
     shot = screen.grabWindow(0, area.x(), area.y(), area.width(), area.height())
     shot.save(str(OUT / "tray_menu.png"))
     print(f"tray icon at {geometry.getRect()}, menu at {menu.getRect()}")
@@ -81,14 +83,36 @@ async def inside() -> int:
         return 1
     urgent_icon = next(f for f in icon_files(alert=True) if f.stem.endswith("-128"))
     icon = next(f for f in icon_files() if f.stem.endswith("-128"))
-    title = (tr("New ticket #%1 (%2): %3").replace("%1", "27")
-             .replace("%2", priority_label(Priority.URGENT)).replace("%3", "Anna Bianchi"))
-    notifier.show(NotificationView("a", title, "Aiuto, allagamento in cantina, venite subito",
-                                   True, urgent_icon, tr("Open"), tr("Mark as read")))
+    title = (
+        tr("New ticket #%1 (%2): %3")
+        .replace("%1", "27")
+        .replace("%2", priority_label(Priority.URGENT))
+        .replace("%3", "Anna Bianchi")
+    )
+    notifier.show(
+        NotificationView(
+            "a",
+            title,
+            "Aiuto, allagamento in cantina, venite subito",
+            True,
+            urgent_icon,
+            tr("Open"),
+            tr("Mark as read"),
+        )
+    )
     await asyncio.sleep(0.3)
     burst = tr("%n new messages from %1", 3).replace("%1", "Mario Rossi")
-    notifier.show(NotificationView("b", burst, "Ci siete? Sono davanti al negozio",
-                                   False, icon, tr("Open"), tr("Mark as read")))
+    notifier.show(
+        NotificationView(
+            "b",
+            burst,
+            "Ci siete? Sono davanti al negozio",
+            False,
+            icon,
+            tr("Open"),
+            tr("Mark as read"),
+        )
+    )
     await asyncio.sleep(1.2)
     width = screen.geometry().width()
     shot = screen.grabWindow(0, width - 420, 0, 420, 260)

@@ -49,13 +49,9 @@ class _MemoryKeyring(KeyringBackend):
 def _sample_preferences() -> Preferences:
     folder = Path(tempfile.mkdtemp(prefix="sportello-shots-"))
     prefs = Preferences(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    prefs.save_profile(
-        ProfileRecord("Ufficio Bologna", "http://192.168.1.10:3200", "giulia", "3")
-    )
+    prefs.save_profile(ProfileRecord("Ufficio Bologna", "http://192.168.1.10:3200", "giulia", "3"))
     prefs.save_profile(ProfileRecord("Magazzino", "http://10.0.0.5:3200", "giulia", "8"))
-    prefs.save_profile(
-        ProfileRecord("local", "http://127.0.0.1:3200", "", "1", ProfileKind.LOCAL)
-    )
+    prefs.save_profile(ProfileRecord("local", "http://127.0.0.1:3200", "", "1", ProfileKind.LOCAL))
     keyring.get_keyring().set_password("Sportello", "token:Ufficio Bologna", "sample")
     keyring.get_keyring().set_password("Sportello", "token:local", "sample")
     return prefs
@@ -105,8 +101,12 @@ def _shots(save: Callable[[QWidget, str], Path]) -> None:
 
     settings = SettingsDialog(prefs, webhook_url=SAMPLE_WEBHOOK, webhook_secret=SAMPLE_SECRET)
     settings.resize(680, 500)
-    names = ["settings_servers.png", "settings_notifications.png", "settings_local_server.png",
-             "settings_general.png"]  # fmt: skip
+    names = [
+        "settings_servers.png",
+        "settings_notifications.png",
+        "settings_local_server.png",
+        "settings_general.png",
+    ]
     for index, name in enumerate(names):
         settings.tabs.setCurrentIndex(index)
         if index == 1:

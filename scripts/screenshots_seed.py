@@ -48,17 +48,39 @@ Save = Callable[[QWidget, str], Path]
 
 # Unread rows in the seed's database when the console signs in (its unreadMessages).
 STORED = [
-    {"id": "cm1a0001", "phoneNumber": "393331234567", "senderName": "Mario Rossi", "type": "chat",
-     "message": "Buongiorno, avete ricevuto il mio messaggio?", "minutes_ago": 14},
-    {"id": "cm1a0002", "phoneNumber": "393479876543", "senderName": "Lucia Bianchi",
-     "type": "chat", "message": "Perdita d'acqua sotto il lavello, potete venire oggi? 🙏",
-     "minutes_ago": 9},
-    {"id": "cm1a0003", "phoneNumber": "393401122334", "senderName": "Ferramenta Colombo",
-     "type": "chat", "message": "Vi mando la foto del contatore appena posso",
-     "minutes_ago": 40},
-    {"id": "cm1a0004", "phoneNumber": "393283344556", "senderName": "Anna Romano", "type": "ptt",
-     "message": "", "minutes_ago": 55},
-]  # fmt: skip
+    {
+        "id": "cm1a0001",
+        "phoneNumber": "393331234567",
+        "senderName": "Mario Rossi",
+        "type": "chat",
+        "message": "Buongiorno, avete ricevuto il mio messaggio?",
+        "minutes_ago": 14,
+    },
+    {
+        "id": "cm1a0002",
+        "phoneNumber": "393479876543",
+        "senderName": "Lucia Bianchi",
+        "type": "chat",
+        "message": "Perdita d'acqua sotto il lavello, potete venire oggi? 🙏",
+        "minutes_ago": 9,
+    },
+    {
+        "id": "cm1a0003",
+        "phoneNumber": "393401122334",
+        "senderName": "Ferramenta Colombo",
+        "type": "chat",
+        "message": "Vi mando la foto del contatore appena posso",
+        "minutes_ago": 40,
+    },
+    {
+        "id": "cm1a0004",
+        "phoneNumber": "393283344556",
+        "senderName": "Anna Romano",
+        "type": "ptt",
+        "message": "",
+        "minutes_ago": 55,
+    },
+]
 
 
 async def wait_for(predicate: Callable[[], object], what: str, timeout: float = 20.0) -> None:
@@ -91,8 +113,10 @@ async def _sign_in(seed: SeedServer, save: Save, folder: Path) -> RemoteLogin:
     dialog.password.setText(password)
     dialog.profile_name.setText("Richiesta Assistenza")
     dialog.start_login()
-    await wait_for(lambda: dialog.two_factor_asked and dialog.connect_button.isEnabled(),
-                   "the seed asking for the 2FA code")  # fmt: skip
+    await wait_for(
+        lambda: dialog.two_factor_asked and dialog.connect_button.isEnabled(),
+        "the seed asking for the 2FA code",
+    )
     dialog.adjustSize()
     QCoreApplication.processEvents()
     save(dialog, "seed_sign_in.png")
@@ -127,26 +151,38 @@ async def seed_shots(save: Save) -> None:
         await wait_for(lambda: client.protocol_profile is ProtocolProfile.SEED, "seed profile")
         await wait_for(lambda: len(client.state.conversations) == 4, "the seed's unread rows")
         # Mario writes again while the console is open: newMessage (and its messageUpdate).
-        seed.incoming(wppconnect_message(
-            "La caldaia è in blocco e non si accende, abbiamo due bambini piccoli in casa!"
-        ))  # fmt: skip
+        seed.incoming(
+            wppconnect_message(
+                "La caldaia è in blocco e non si accende, abbiamo due bambini piccoli in casa!"
+            )
+        )
         photo = "https://media.example.invalid/e04.jpg"
-        seed.incoming(wppconnect_message("", kind="image", caption="Il display dice E04",
-                                         deprecatedMms3Url=photo))  # fmt: skip
-        await wait_for(lambda: client.state.conversation(MARIO) is not None
-                       and client.state.conversation(MARIO).unread_count == 3,  # type: ignore[union-attr]
-                       "Mario's live messages")  # fmt: skip
+        seed.incoming(
+            wppconnect_message(
+                "", kind="image", caption="Il display dice E04", deprecatedMms3Url=photo
+            )
+        )
+        await wait_for(
+            lambda: (
+                client.state.conversation(MARIO) is not None
+                and client.state.conversation(MARIO).unread_count == 3
+            ),  # type: ignore[union-attr]
+            "Mario's live messages",
+        )
         # A colleague of the seed types: the seed says only who, never where.
         colleague = NodeClient(node, seed.url, user_id=SeedServer.SUPER_ADMIN[0])
         colleague.wait_event("authenticated")
-        colleague.emit("typing", {"to": signed_in.profile.user_id,
-                                  "userId": SeedServer.SUPER_ADMIN[0]})  # fmt: skip
+        colleague.emit(
+            "typing", {"to": signed_in.profile.user_id, "userId": SeedServer.SUPER_ADMIN[0]}
+        )
         await wait_for(lambda: window.status.operators_typing_label.isVisible(), "typing")
         window.activateWindow()
         window.conversations.select_conversation(MARIO)
         await wait_for(lambda: window.thread_pane.model.rowCount() == 3, "Mario's thread")
-        await wait_for(lambda: client.state.conversation(MARIO).unread_count == 0,  # type: ignore[union-attr]
-                       "the seed's messageRead for Mario")  # fmt: skip
+        await wait_for(
+            lambda: client.state.conversation(MARIO).unread_count == 0,  # type: ignore[union-attr]
+            "the seed's messageRead for Mario",
+        )
         await asyncio.sleep(0.3)  # let the avatars and the read marker paint
         save(window, "seed_profile.png")
         window.close()

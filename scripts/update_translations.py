@@ -41,8 +41,17 @@ def sources(root: Path = ROOT) -> list[Path]:
 
 
 def lupdate(ts_file: Path, language: str, root: Path = ROOT) -> None:
-    args = [tool("pyside6-lupdate"), *map(str, sources(root)), "-no-obsolete", "-locations",
-            "none", "-source-language", "en", "-target-language", language]  # fmt: skip
+    args = [
+        tool("pyside6-lupdate"),
+        *map(str, sources(root)),
+        "-no-obsolete",
+        "-locations",
+        "none",
+        "-source-language",
+        "en",
+        "-target-language",
+        language,
+    ]
     if language == "en":
         args.append("-pluralonly")
     args += ["-ts", str(ts_file)]
@@ -54,8 +63,10 @@ def lupdate(ts_file: Path, language: str, root: Path = ROOT) -> None:
 def lrelease(ts_file: Path, qm_file: Path) -> None:
     done = subprocess.run(
         [tool("pyside6-lrelease"), str(ts_file), "-qm", str(qm_file)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"update_translations: lrelease failed: {done.stderr.strip()}")
 
@@ -71,8 +82,10 @@ def untranslated(ts_file: Path) -> list[str]:
             if kind in ("obsolete", "vanished"):
                 continue
             forms = [] if translation is None else translation.findall("numerusform")
-            text = "".join(f.text or "" for f in forms) if forms else (
-                translation.text if translation is not None else ""
+            text = (
+                "".join(f.text or "" for f in forms)
+                if forms
+                else (translation.text if translation is not None else "")
             )
             if kind == "unfinished" or not (text or "").strip():
                 missing.append(f"{name}: {message.findtext('source', '')}")

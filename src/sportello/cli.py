@@ -220,9 +220,11 @@ def _cmd_app(args: argparse.Namespace) -> int:
     from sportello.app import run_app
 
     return run_app(
-        smoke_test=args.smoke_test, profile=args.profile, local=args.local,
+        smoke_test=args.smoke_test,
+        profile=args.profile,
+        local=args.local,
         minimized=args.minimized,
-    )  # fmt: skip
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -76,10 +76,16 @@ def free_port() -> int:
 def wppconnect_message(body: str, message_id: str) -> dict[str, Any]:
     """A WPPConnect Server `onmessage` webhook body for one incoming text message."""
     return onmessage_body(
-        CUSTOMER_PHONE, body, name="Smoke Test",
-        message_id=f"false_{CUSTOMER_PHONE}@c.us_{message_id}", content=body, isMedia=False,
-        isNotification=False, broadcast=False, mentionedJidList=[],
-    )  # fmt: skip
+        CUSTOMER_PHONE,
+        body,
+        name="Smoke Test",
+        message_id=f"false_{CUSTOMER_PHONE}@c.us_{message_id}",
+        content=body,
+        isMedia=False,
+        isNotification=False,
+        broadcast=False,
+        mentionedJidList=[],
+    )
 
 
 def run_self_check() -> int:

@@ -42,8 +42,14 @@ async def make_client(tmp_path: Path) -> AsyncIterator[Callable[..., SportelloCl
     """Factory of started-later clients, all stopped at teardown."""
     made: list[SportelloClient] = []
 
-    def make(url: str, operator: Operator | None = None, *, cache: str = "cache.db",
-             token: str | None = None, user_id: str | None = None) -> SportelloClient:  # fmt: skip
+    def make(
+        url: str,
+        operator: Operator | None = None,
+        *,
+        cache: str = "cache.db",
+        token: str | None = None,
+        user_id: str | None = None,
+    ) -> SportelloClient:
         profile = ServerProfile(
             url=url,
             token=token if token is not None else (operator.token if operator else "none"),

@@ -13,12 +13,22 @@ from sportello.domain.values import DeliveryStatus, Direction, iso_utc
 BASE = datetime(2024, 5, 6, tzinfo=UTC)
 
 
-def msg(mid: str, conv: str, second: int, status: DeliveryStatus = DeliveryStatus.RECEIVED,
-        direction: Direction = Direction.INCOMING) -> Message:  # fmt: skip
+def msg(
+    mid: str,
+    conv: str,
+    second: int,
+    status: DeliveryStatus = DeliveryStatus.RECEIVED,
+    direction: Direction = Direction.INCOMING,
+) -> Message:
     return Message(
-        id=mid, conversation_id=conv, timestamp=iso_utc(BASE + timedelta(seconds=second)),
-        direction=direction, status=status, body=f"testo {mid}", sender_name="Mario",
-    )  # fmt: skip
+        id=mid,
+        conversation_id=conv,
+        timestamp=iso_utc(BASE + timedelta(seconds=second)),
+        direction=direction,
+        status=status,
+        body=f"testo {mid}",
+        sender_name="Mario",
+    )
 
 
 async def test_thread_pages_walk_back_by_timestamp_and_id(tmp_path: Path) -> None:
@@ -56,8 +66,9 @@ async def test_last_seq_and_outbox_survive_a_reopen(tmp_path: Path) -> None:
     cache = Cache(path)
     await cache.open()
     entry = OutboxEntry("cid-1", "a", None, "Arrivo alle 15", "2024-05-06T10:00:00.000Z")
-    await cache.outbox_add(entry, msg("local:cid-1", "a", 5, DeliveryStatus.QUEUED,
-                                      Direction.OUTGOING))  # fmt: skip
+    await cache.outbox_add(
+        entry, msg("local:cid-1", "a", 5, DeliveryStatus.QUEUED, Direction.OUTGOING)
+    )
     cache.set_last_seq(42)
     await cache.close()
 
@@ -80,15 +91,21 @@ def test_opening_a_thread_and_the_list_use_indexes_not_scans(tmp_path: Path) -> 
     asyncio.run(create())
     conn = sqlite3.connect(tmp_path / "c.db")
     thread_plan = " ".join(
-        str(row[3]) for row in conn.execute(
+        str(row[3])
+        for row in conn.execute(
             "EXPLAIN QUERY PLAN SELECT id FROM messages WHERE conversation_id = ? "
-            "AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC LIMIT 50", ("a", "x", "y"))
-    )  # fmt: skip
+            "AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC LIMIT 50",
+            ("a", "x", "y"),
+        )
+    )
     list_plan = " ".join(
-        str(row[3]) for row in conn.execute(
+        str(row[3])
+        for row in conn.execute(
             "EXPLAIN QUERY PLAN SELECT id FROM conversations WHERE (last_ts, id) < (?, ?) "
-            "ORDER BY last_ts DESC, id DESC LIMIT 200", ("x", "y"))
-    )  # fmt: skip
+            "ORDER BY last_ts DESC, id DESC LIMIT 200",
+            ("x", "y"),
+        )
+    )
     conn.close()
     assert "messages_thread" in thread_plan and "TEMP B-TREE" not in thread_plan
     assert "conversations_recent" in list_plan and "TEMP B-TREE" not in list_plan

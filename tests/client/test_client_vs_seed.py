@@ -83,11 +83,17 @@ async def test_unread_comes_from_the_seeds_unread_messages_and_text_is_text(
 
 @pytest.mark.parametrize(
     ("word", "ours"),
-    [("chat", MessageType.TEXT), ("ptt", MessageType.AUDIO), ("image", MessageType.IMAGE),
-     ("video", MessageType.VIDEO), ("document", MessageType.DOCUMENT),
-     ("location", MessageType.LOCATION), ("vcard", MessageType.CONTACT),
-     ("sticker", MessageType.STICKER)],
-)  # fmt: skip
+    [
+        ("chat", MessageType.TEXT),
+        ("ptt", MessageType.AUDIO),
+        ("image", MessageType.IMAGE),
+        ("video", MessageType.VIDEO),
+        ("document", MessageType.DOCUMENT),
+        ("location", MessageType.LOCATION),
+        ("vcard", MessageType.CONTACT),
+        ("sticker", MessageType.STICKER),
+    ],
+)
 async def test_wppconnect_type_words_become_our_types(
     seed: SeedServer, make_client: MakeClient, word: str, ours: MessageType
 ) -> None:
@@ -107,8 +113,9 @@ async def test_new_message_and_its_message_update_count_once(
     client = await online_seed_client(seed, make_client)
     changes = record(client)
     first = await seed.incoming_async(wppconnect_message("Ancora nessuno?"))
-    await wait_until(lambda: client.state.conversations[0].last_preview == "Ancora nessuno?",
-                     "the live message")  # fmt: skip
+    await wait_until(
+        lambda: client.state.conversations[0].last_preview == "Ancora nessuno?", "the live message"
+    )
     second = await seed.incoming_async(wppconnect_message("Pronto?"))
     await wait_until(lambda: client.state.conversations[0].last_preview == "Pronto?", "the next")
     announced = [c.message.id for c in changes if isinstance(c, IncomingMessage)]
@@ -135,14 +142,18 @@ async def test_mark_read_never_waits_for_an_ack_and_says_who_read(
 ) -> None:
     client = await online_seed_client(seed, make_client)
     sent = await seed.incoming_async(wppconnect_message("C'è qualcuno?"))
-    await wait_until(lambda: client.state.conversation(MARIO).unread_count == 2,  # type: ignore[union-attr]
-                     "two unread for Mario")  # fmt: skip
+    await wait_until(
+        lambda: client.state.conversation(MARIO).unread_count == 2,  # type: ignore[union-attr]
+        "two unread for Mario",
+    )
     await client.open_thread(MARIO)
 
     await client.mark_read(MARIO)  # the seed never acks: this must not wait for one
 
-    await wait_until(lambda: client.state.conversation(MARIO).unread_count == 0,  # type: ignore[union-attr]
-                     "the seed's messageRead")  # fmt: skip
+    await wait_until(
+        lambda: client.state.conversation(MARIO).unread_count == 0,  # type: ignore[union-attr]
+        "the seed's messageRead",
+    )
     for message_id in ("seed_msg_1", sent["id"]):  # one markAsRead each: the seed's way
         got = await seed.wait_for_recv_async(
             "markAsRead", lambda d, m=message_id: d["messageId"] == m

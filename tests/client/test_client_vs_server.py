@@ -133,9 +133,10 @@ async def test_message_composed_offline_is_sent_once_after_reconnect(
     await wait_until(lambda: not client.state.thread[-1].is_local, "the server's copy")
 
     sent = [
-        m for m in server.thread(operator.token, conv_id)
+        m
+        for m in server.thread(operator.token, conv_id)
         if m["direction"] == Direction.OUTGOING.value
-    ]  # fmt: skip
+    ]
     assert [m["message"] for m in sent] == ["Sì, tra dieci minuti"]
     assert [m.body for m in client.state.thread].count("Sì, tra dieci minuti") == 1
 

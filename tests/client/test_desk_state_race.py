@@ -22,16 +22,25 @@ from sportello.domain.values import Priority, TicketStatus
 
 def ticket(ticket_id: str, status: TicketStatus = TicketStatus.PENDING) -> Ticket:
     return Ticket(
-        id=ticket_id, number=ticket_id, conversation_id="c1", title="Perdita di gas",
-        status=status, priority=Priority.URGENT, created_at="2026-12-07T10:00:00Z",
-    )  # fmt: skip
+        id=ticket_id,
+        number=ticket_id,
+        conversation_id="c1",
+        title="Perdita di gas",
+        status=status,
+        priority=Priority.URGENT,
+        created_at="2026-12-07T10:00:00Z",
+    )
 
 
 def waiting_entry(ticket_id: str) -> dict[str, Any]:
     return {
-        "ticketId": ticket_id, "number": ticket_id, "conversationId": "c0",
-        "priority": "MEDIUM", "title": "Caldaia", "since": "2026-12-07T09:00:00Z",
-    }  # fmt: skip
+        "ticketId": ticket_id,
+        "number": ticket_id,
+        "conversationId": "c0",
+        "priority": "MEDIUM",
+        "title": "Caldaia",
+        "since": "2026-12-07T09:00:00Z",
+    }
 
 
 class HeldAnswer:

@@ -51,12 +51,17 @@ def fill(db_url: str, operator_id: int) -> None:
     start = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
     for n in range(MESSAGES):
         contact = (n * 7) % CONTACTS
-        ingest.ingest(InboundMessage(
-            gateway=Gateway.WPPCONNECT, gateway_message_id=f"hist-{n:05d}",
-            chat_id=f"39333{contact:07d}@c.us", body=BODIES[n % len(BODIES)],
-            timestamp=start + timedelta(minutes=n), sender_name=f"Cliente {contact}",
-            raw={"id": f"hist-{n:05d}"},
-        ))  # fmt: skip
+        ingest.ingest(
+            InboundMessage(
+                gateway=Gateway.WPPCONNECT,
+                gateway_message_id=f"hist-{n:05d}",
+                chat_id=f"39333{contact:07d}@c.us",
+                body=BODIES[n % len(BODIES)],
+                timestamp=start + timedelta(minutes=n),
+                sender_name=f"Cliente {contact}",
+                raw={"id": f"hist-{n:05d}"},
+            )
+        )
     desk = DeskService(db)
     with db.read_session() as session:
         from sqlalchemy import func, select
@@ -130,8 +135,17 @@ def picture(client: SportelloClient) -> dict[str, Any]:
     state = client.state
     return {
         "rows": [
-            (c.id, c.title, c.phone, c.is_group, c.last_activity, c.last_preview,
-             c.last_direction, c.unread_count, c.ticket)
+            (
+                c.id,
+                c.title,
+                c.phone,
+                c.is_group,
+                c.last_activity,
+                c.last_preview,
+                c.last_direction,
+                c.unread_count,
+                c.ticket,
+            )
             for c in state.conversations
         ],
         "unread": {c.id: state.unread_ids(c.id) for c in state.conversations},
@@ -145,9 +159,10 @@ def server_unread_counts(server: RestartableServer, token: str) -> dict[str, int
     before = ""
     while True:
         status, body = http_json(
-            "GET", f"{server.url}/api/conversations?limit=200{before}",
+            "GET",
+            f"{server.url}/api/conversations?limit=200{before}",
             headers={"Authorization": f"Bearer {token}"},
-        )  # fmt: skip
+        )
         assert status == 200, body
         counts.update({item["id"]: item["unreadCount"] for item in body["conversations"]})
         if not body["next"]:
@@ -266,8 +281,9 @@ async def test_webhooks_posted_during_the_first_start_arrive_exactly_once(
     assert {body: len(ids) for body, ids in by_body.items()} == dict.fromkeys(posted, 1)
     announced = [c.message.body for c in changes if isinstance(c, IncomingMessage)]
     assert sorted(b for b in announced if b in by_body) == sorted(posted)  # once each
-    assert len(announced) == len(set(c.message.id for c in changes
-                                     if isinstance(c, IncomingMessage)))  # fmt: skip
+    assert len(announced) == len(
+        set(c.message.id for c in changes if isinstance(c, IncomingMessage))
+    )
 
     read_now = fresh.state.conversation(unread_conv.id)
     assert read_now is not None and read_now.unread_count == 0, "the colleague's read applied"

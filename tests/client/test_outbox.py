@@ -28,11 +28,17 @@ class FakeServer:
         self.calls.append(client_id)
         if self.mode == "refuse":
             return {"ok": False, "error": {"code": "invalid_recipient", "message": "no WhatsApp"}}
-        message = self.stored.setdefault(client_id, {
-            "id": str(100 + len(self.stored)), "conversationId": payload["conversationId"],
-            "message": payload["body"], "timestamp": "2024-05-06T10:00:00.000Z",
-            "direction": "outgoing", "status": "queued",
-        })  # fmt: skip
+        message = self.stored.setdefault(
+            client_id,
+            {
+                "id": str(100 + len(self.stored)),
+                "conversationId": payload["conversationId"],
+                "message": payload["body"],
+                "timestamp": "2024-05-06T10:00:00.000Z",
+                "direction": "outgoing",
+                "status": "queued",
+            },
+        )
         if self.mode == "lose_ack":
             raise TimeoutError("the server did not answer sendMessage")
         return {"ok": True, "message": message}

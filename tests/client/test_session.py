@@ -16,10 +16,15 @@ from tests.client.client_harness import wait_until
 
 def new_message(seq: int) -> dict[str, Any]:
     return {
-        "id": f"m{seq}", "conversationId": "c1", "phoneNumber": "+393331234567",
-        "message": f"testo {seq}", "timestamp": f"2024-05-06T09:00:{seq:02d}.000Z",
-        "direction": "incoming", "status": "received", "seq": seq,
-    }  # fmt: skip
+        "id": f"m{seq}",
+        "conversationId": "c1",
+        "phoneNumber": "+393331234567",
+        "message": f"testo {seq}",
+        "timestamp": f"2024-05-06T09:00:{seq:02d}.000Z",
+        "direction": "incoming",
+        "status": "received",
+        "seq": seq,
+    }
 
 
 class ScriptedServer:

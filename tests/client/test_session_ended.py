@@ -50,7 +50,7 @@ def _after_online(changes: list[object]) -> list[ConnectionState]:
     """The connection states since the client was last online."""
     states = [c.state for c in _states(changes)]
     last_online = len(states) - 1 - states[::-1].index(ConnectionState.ONLINE)
-    return states[last_online + 1:]
+    return states[last_online + 1 :]
 
 
 async def test_cli_revocation_ends_the_client_unauthorized_without_reconnecting(
@@ -83,8 +83,15 @@ async def test_cli_revocation_ends_the_client_unauthorized_without_reconnecting(
         assert ended["reason"] == "token_revoked"
         await raw.wait_for("disconnect")
 
-        server.post_webhook("/webhooks/generic", {"id": "gw-after", "from": "+393331234567",
-                                                  "body": "Dopo la revoca", "senderName": "Mario"})
+        server.post_webhook(
+            "/webhooks/generic",
+            {
+                "id": "gw-after",
+                "from": "+393331234567",
+                "body": "Dopo la revoca",
+                "senderName": "Mario",
+            },
+        )
         seen = await colleague.wait_for("newMessage")
         assert seen["message"] == "Dopo la revoca"
         assert not [name for name, _ in colleague.events if name in ("sessionEnded", "disconnect")]
@@ -106,8 +113,9 @@ async def test_rest_logout_ends_the_client_at_once(
     await client.start()
     await wait_until(lambda: client.connection_state is ConnectionState.ONLINE, "online")
 
-    status, body = http_json("POST", f"{server.url}/api/auth/logout",
-                             headers={"Authorization": f"Bearer {giulia.token}"})  # fmt: skip
+    status, body = http_json(
+        "POST", f"{server.url}/api/auth/logout", headers={"Authorization": f"Bearer {giulia.token}"}
+    )
     assert status == 200 and body["endedSockets"] == 1
 
     await wait_until(

@@ -20,8 +20,9 @@ async def _serve(status: int) -> tuple[web.AppRunner, str, list[str]]:
 
     async def answer(request: web.Request) -> web.Response:
         seen.append(request.headers.get("Authorization", ""))
-        return web.json_response({"error": {"code": "x", "message": "no"}} if status == 401
-                                 else {}, status=status)
+        return web.json_response(
+            {"error": {"code": "x", "message": "no"}} if status == 401 else {}, status=status
+        )
 
     app = web.Application()
     app.router.add_post("/api/auth/logout", answer)

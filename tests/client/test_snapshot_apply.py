@@ -29,18 +29,28 @@ def ts(second: int) -> str:
 
 def wire_message(mid: str, conv: str, second: int, status: str = "received") -> dict[str, Any]:
     return {
-        "id": mid, "conversationId": conv, "phoneNumber": f"+39333000{conv}",
-        "message": f"testo {mid}", "timestamp": ts(second), "type": "text", "isGroup": False,
-        "senderName": f"Cliente {conv}", "direction": "incoming", "status": status,
+        "id": mid,
+        "conversationId": conv,
+        "phoneNumber": f"+39333000{conv}",
+        "message": f"testo {mid}",
+        "timestamp": ts(second),
+        "type": "text",
+        "isGroup": False,
+        "senderName": f"Cliente {conv}",
+        "direction": "incoming",
+        "status": status,
         "ticketId": None,
-    }  # fmt: skip
+    }
 
 
 def message(mid: str, conv: str, second: int, status: str = "received") -> Message:
     parsed = parse_conversation(
-        {"id": conv, "contact": {"name": f"Cliente {conv}"},
-         "lastMessage": wire_message(mid, conv, second, status)}
-    )  # fmt: skip
+        {
+            "id": conv,
+            "contact": {"name": f"Cliente {conv}"},
+            "lastMessage": wire_message(mid, conv, second, status),
+        }
+    )
     assert isinstance(parsed, tuple) and parsed[1] is not None
     last = parsed[1]
     return last
@@ -48,26 +58,48 @@ def message(mid: str, conv: str, second: int, status: str = "received") -> Messa
 
 def row(conv: str, last: Message) -> Conversation:
     parsed = parse_conversation(
-        {"id": conv, "contact": {"name": f"Cliente {conv}", "phoneNumber": f"+39333000{conv}"},
-         "lastMessage": wire_message(last.id, conv, int(last.timestamp[17:19]),
-                                     last.status.value)}
-    )  # fmt: skip
+        {
+            "id": conv,
+            "contact": {"name": f"Cliente {conv}", "phoneNumber": f"+39333000{conv}"},
+            "lastMessage": wire_message(
+                last.id, conv, int(last.timestamp[17:19]), last.status.value
+            ),
+        }
+    )
     assert isinstance(parsed, tuple)
     return parsed[0]
 
 
 def ticket_payload(tid: str, conv: str, status: str, updated: int) -> dict[str, Any]:
-    return {"ticket": {
-        "id": tid, "number": tid, "conversationId": conv, "contactId": conv, "title": "Guasto",
-        "description": "", "status": status, "priority": "HIGH", "assigneeId": None,
-        "createdAt": ts(1), "updatedAt": ts(updated),
-    }}  # fmt: skip
+    return {
+        "ticket": {
+            "id": tid,
+            "number": tid,
+            "conversationId": conv,
+            "contactId": conv,
+            "title": "Guasto",
+            "description": "",
+            "status": status,
+            "priority": "HIGH",
+            "assigneeId": None,
+            "createdAt": ts(1),
+            "updatedAt": ts(updated),
+        }
+    }
 
 
 def ticket(tid: str, conv: str, status: TicketStatus, updated: int) -> Ticket:
-    return Ticket(id=tid, number=tid, conversation_id=conv, title="Guasto", status=status,
-                  priority=Priority.HIGH, contact_id=conv, created_at=ts(1),
-                  updated_at=ts(updated))  # fmt: skip
+    return Ticket(
+        id=tid,
+        number=tid,
+        conversation_id=conv,
+        title="Guasto",
+        status=status,
+        priority=Priority.HIGH,
+        contact_id=conv,
+        created_at=ts(1),
+        updated_at=ts(updated),
+    )
 
 
 async def no_call(event: str, data: Any, timeout: float) -> Any:
@@ -129,8 +161,10 @@ async def test_events_between_cursor_and_snapshot_are_applied_once(tmp_path: Pat
     c1 = await cache.messages_page("c1", 10)
     assert [m.id for m in c1] == ["m2"]
     assert sorted(await cache.unread_index()) == [
-        ("c1", "m2", ts(20)), ("c2", "m3", ts(8)), ("c2", "m4", ts(40))
-    ]  # fmt: skip
+        ("c1", "m2", ts(20)),
+        ("c2", "m3", ts(8)),
+        ("c2", "m4", ts(40)),
+    ]
     assert [t.id for t in await cache.tickets()] == ["t1"]
     assert await cache.has_gap("c1") and await cache.has_gap("c2")
     await cache.close()
@@ -148,10 +182,12 @@ async def test_a_message_read_before_the_snapshot_ends_read_after_its_replay(
     state.apply_snapshot([row("c1", m1)], [], [])
     session.sequencer.snapshot_at(10)
     replay = session.sequencer.sync_page(
-        [seq("newMessage", wire_message("m1", "c1", 5), 11),
-         seq("messageRead", {"messageId": "m1", "readBy": "2", "timestamp": ts(6)}, 12)],
+        [
+            seq("newMessage", wire_message("m1", "c1", 5), 11),
+            seq("messageRead", {"messageId": "m1", "readBy": "2", "timestamp": ts(6)}, 12),
+        ],
         12,
-    )  # fmt: skip
+    )
     session._apply_all(replay, replayed=True)
     await cache.flush()
     assert state.conversation("c1").unread_count == 0  # type: ignore[union-attr]
@@ -194,13 +230,27 @@ async def test_a_snapshot_over_a_stale_cache_replaces_rows_and_unread(tmp_path: 
 
 def test_a_conversation_item_becomes_the_row_replaying_its_messages_would_give() -> None:
     """The server keeps the newest name a customer sent: the row's title when replaying."""
-    last_wire = {**wire_message("42", "7", 9), "direction": "outgoing", "status": "sent",
-                 "senderName": None}  # fmt: skip
-    parsed = parse_conversation({
-        "id": "7", "contact": {"id": "3", "phoneNumber": "+393330007", "chatId": "x",
-                               "name": "Cliente 7", "isGroup": False},
-        "lastMessageAt": ts(9), "unreadCount": 1, "lastMessage": last_wire,
-    })  # fmt: skip
+    last_wire = {
+        **wire_message("42", "7", 9),
+        "direction": "outgoing",
+        "status": "sent",
+        "senderName": None,
+    }
+    parsed = parse_conversation(
+        {
+            "id": "7",
+            "contact": {
+                "id": "3",
+                "phoneNumber": "+393330007",
+                "chatId": "x",
+                "name": "Cliente 7",
+                "isGroup": False,
+            },
+            "lastMessageAt": ts(9),
+            "unreadCount": 1,
+            "lastMessage": last_wire,
+        }
+    )
     assert isinstance(parsed, tuple)
     conv, last = parsed
     state = ClientState()

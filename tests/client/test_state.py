@@ -29,10 +29,15 @@ def msg(
 ) -> Message:
     default = DeliveryStatus.RECEIVED if direction is Direction.INCOMING else DeliveryStatus.SENT
     return Message(
-        id=mid, conversation_id=conv, timestamp=f"2024-05-06T{ts}.000Z", direction=direction,
-        status=status or default, body=f"body {mid}", sender_name=f"name {conv}",
+        id=mid,
+        conversation_id=conv,
+        timestamp=f"2024-05-06T{ts}.000Z",
+        direction=direction,
+        status=status or default,
+        body=f"body {mid}",
+        sender_name=f"name {conv}",
         client_id=client_id,
-    )  # fmt: skip
+    )
 
 
 def recorded(state: ClientState) -> list[StateChange]:
@@ -93,8 +98,14 @@ def test_open_thread_gets_messages_inserted_in_time_order_and_status_changes() -
 def test_a_queued_placeholder_becomes_the_servers_message_in_place() -> None:
     state = ClientState()
     state.open_thread("a", [], has_older=False)
-    local = msg("local:c1", "a", "08:00:00", direction=Direction.OUTGOING,
-                status=DeliveryStatus.QUEUED, client_id="c1")  # fmt: skip
+    local = msg(
+        "local:c1",
+        "a",
+        "08:00:00",
+        direction=Direction.OUTGOING,
+        status=DeliveryStatus.QUEUED,
+        client_id="c1",
+    )
     state.apply_message(local)
     changes = recorded(state)
     state.apply_message(msg("77", "a", "08:00:00", direction=Direction.OUTGOING, client_id="c1"))
@@ -105,8 +116,16 @@ def test_a_queued_placeholder_becomes_the_servers_message_in_place() -> None:
 def test_servers_copy_first_then_ack_leaves_one_message() -> None:
     state = ClientState()
     state.open_thread("a", [], has_older=False)
-    state.apply_message(msg("local:c1", "a", "08:00:00", direction=Direction.OUTGOING,
-                            status=DeliveryStatus.QUEUED, client_id="c1"))  # fmt: skip
+    state.apply_message(
+        msg(
+            "local:c1",
+            "a",
+            "08:00:00",
+            direction=Direction.OUTGOING,
+            status=DeliveryStatus.QUEUED,
+            client_id="c1",
+        )
+    )
     state.apply_message(msg("77", "a", "08:00:01", direction=Direction.OUTGOING))
     state.apply_message(msg("77", "a", "08:00:01", direction=Direction.OUTGOING, client_id="c1"))
     assert [m.id for m in state.thread] == ["77"]
@@ -120,9 +139,14 @@ def test_bulk_load_then_ticket_and_typing_notifications() -> None:
     assert changes[0] == ConversationsInserted(0, (rows[1], state.conversations[1]))
     assert state.conversations[1].unread_count == 1
     ticket = Ticket(
-        id="t1", number="1", conversation_id="c1", title="Caldaia",
-        status=TicketStatus.PENDING, priority=Priority.URGENT, created_at="x",
-    )  # fmt: skip
+        id="t1",
+        number="1",
+        conversation_id="c1",
+        title="Caldaia",
+        status=TicketStatus.PENDING,
+        priority=Priority.URGENT,
+        created_at="x",
+    )
     state.apply_ticket(ticket)
     assert isinstance(changes[1], TicketChanged) and changes[1].created
     assert state.conversation("c1").ticket == ticket  # type: ignore[union-attr]

@@ -27,9 +27,15 @@ class AlertsApp:
 
     def __init__(self, env: dict[str, str], argv: list[str], log: Path) -> None:
         self.log = log.open("wb")
-        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self.log,
-                                     text=True, cwd=REPO)  # fmt: skip
+        self.proc = subprocess.Popen(
+            argv,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            cwd=REPO,
+        )
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -45,9 +51,7 @@ class AlertsApp:
         self.proc.stdin.write(word + "\n")
         self.proc.stdin.flush()
 
-    def wait_for(
-        self, event: str, timeout: float | None = None, **match: Any
-    ) -> dict[str, Any]:
+    def wait_for(self, event: str, timeout: float | None = None, **match: Any) -> dict[str, Any]:
         if timeout is None:
             # "ready" comes after a cold start (PySide6 imports, connect and sync, D-Bus
             # probing), which a loaded 2-core machine has been seen to stretch past 30 s.
@@ -115,19 +119,30 @@ class AlertsApp:
 
 
 def start_alerts_app(
-    desktop: DesktopSession, server: RestartableServer, operator: Operator, tmp: Path,
-    audio: bool = True, extra_args: tuple[str, ...] = (),
+    desktop: DesktopSession,
+    server: RestartableServer,
+    operator: Operator,
+    tmp: Path,
+    audio: bool = True,
+    extra_args: tuple[str, ...] = (),
 ) -> AlertsApp:
     env = desktop.env(audio=audio)
     env["PYTHONPATH"] = python_path()
     env["HOME"] = str(tmp)
     argv = [
-        sys.executable, str(HERE / "alerts_child.py"), "--url", server.url,
+        sys.executable,
+        str(HERE / "alerts_child.py"),
+        "--url",
+        server.url,
         # "--token=…": a token may begin with "-" (URL-safe base64), which argparse would
         # take for an option after a separate "--token" (1 start in 64 failed that way).
-        f"--token={operator.token}", "--user-id", operator.id,
-        "--cache", str(tmp / "cache.sqlite3"), "--settings", str(tmp / "settings.ini"),
+        f"--token={operator.token}",
+        "--user-id",
+        operator.id,
+        "--cache",
+        str(tmp / "cache.sqlite3"),
+        "--settings",
+        str(tmp / "settings.ini"),
         *extra_args,
-    ]  # fmt: skip
+    ]
     return AlertsApp(env, argv, tmp / "app.log")
-

@@ -42,9 +42,14 @@ async def main(args: argparse.Namespace, app: QApplication) -> int:
     settings = QSettings(str(args.settings), QSettings.Format.IniFormat)
     preferences = Preferences(settings)
     # What the operator would choose in Settings > Notifications (the re-alert intervals).
-    preferences.save_notifications(NotificationPreferences(
-        volume=60, remind_urgent=args.remind_urgent, remind_high=args.remind_high,
-        urgent_ignores_quiet=not args.urgent_keeps_quiet))  # fmt: skip
+    preferences.save_notifications(
+        NotificationPreferences(
+            volume=60,
+            remind_urgent=args.remind_urgent,
+            remind_high=args.remind_high,
+            urgent_ignores_quiet=not args.urgent_keeps_quiet,
+        )
+    )
     profile = ServerProfile(args.url, args.token, args.user_id, "desktop test")
     client = SportelloClient(profile, args.cache)
     window = MainWindow(client)
@@ -65,9 +70,16 @@ async def main(args: argparse.Namespace, app: QApplication) -> int:
             image = tray.icon_image
             corner = image.pixelColor(image.width() - 4, image.height() - 4).name()
             top_left = image.pixelColor(image.width() // 4, image.height() // 3).name()
-            report("tray", unread=current[0], alert=current[1], corner=corner,
-                   gateway_down=tray.gateway_down, top_left=top_left,
-                   waiting=tray.waiting_text, tooltip=tray.tooltip())  # fmt: skip
+            report(
+                "tray",
+                unread=current[0],
+                alert=current[1],
+                corner=corner,
+                gateway_down=tray.gateway_down,
+                top_left=top_left,
+                waiting=tray.waiting_text,
+                tooltip=tray.tooltip(),
+            )
 
     alerts.tray.changed.connect(tray_changed)
     tray_changed()
@@ -94,8 +106,14 @@ async def main(args: argparse.Namespace, app: QApplication) -> int:
     def opened(key: str) -> None:
         conversation = getattr(window, "_open_id", None)
         conv = client.state.conversation(conversation) if conversation else None
-        report("opened", key=key, conversation=conversation, title=conv.title if conv else None,
-               visible=window.isVisible(), minimized=window.isMinimized())  # fmt: skip
+        report(
+            "opened",
+            key=key,
+            conversation=conversation,
+            title=conv.title if conv else None,
+            visible=window.isVisible(),
+            minimized=window.isMinimized(),
+        )
 
     notifier.open_requested.connect(opened)  # connected after the glue's own slot: runs after
     notifier.mark_read_requested.connect(lambda key: report("mark_read", key=key))
@@ -148,9 +166,13 @@ async def main(args: argparse.Namespace, app: QApplication) -> int:
             report("online")
 
     client.subscribe(connection)
-    report("ready", notifier=notifier.name, tray=alerts.has_tray,
-           tray_embedded=alerts.tray.tray.geometry().isValid(),
-           sound_effects=len(alerts.sound.effects))  # fmt: skip
+    report(
+        "ready",
+        notifier=notifier.name,
+        tray=alerts.has_tray,
+        tray_embedded=alerts.tray.tray.geometry().isValid(),
+        sound_effects=len(alerts.sound.effects),
+    )
     code = await done
     alerts.shutdown()
     window.close()

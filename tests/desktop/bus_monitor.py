@@ -40,10 +40,12 @@ class NotifyCall:
 class NotifyMonitor:
     def __init__(self, bus_address: str) -> None:
         self.conn = open_dbus_connection(bus_address)
-        monitoring = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus",
-                                 interface="org.freedesktop.DBus.Monitoring")  # fmt: skip
-        rule = ("type='method_call',interface='org.freedesktop.Notifications',"
-                "member='Notify'")  # fmt: skip
+        monitoring = DBusAddress(
+            "/org/freedesktop/DBus",
+            bus_name="org.freedesktop.DBus",
+            interface="org.freedesktop.DBus.Monitoring",
+        )
+        rule = "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"
         reply = self.conn.send_and_get_reply(
             new_method_call(monitoring, "BecomeMonitor", "asu", ([rule], 0))
         )
@@ -67,9 +69,18 @@ class NotifyMonitor:
             if fields.get(HeaderFields.member) != "Notify" or len(message.body) != 8:
                 continue
             body = message.body
-            call = NotifyCall(time.time(), body[0], int(body[1]), body[2], body[3], body[4],
-                              list(body[5]), dict(body[6]), int(body[7]),
-                              str(fields.get(HeaderFields.signature)))  # fmt: skip
+            call = NotifyCall(
+                time.time(),
+                body[0],
+                int(body[1]),
+                body[2],
+                body[3],
+                body[4],
+                list(body[5]),
+                dict(body[6]),
+                int(body[7]),
+                str(fields.get(HeaderFields.signature)),
+            )
             with self._lock:
                 self.calls.append(call)
 

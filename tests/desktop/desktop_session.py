@@ -43,8 +43,9 @@ class DesktopSession:
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("wb")
-        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         self.processes.append(proc)
         return proc
 
@@ -54,9 +55,20 @@ class DesktopSession:
         # Xvfb picks a free display itself and writes its number on the pipe.
         read_fd, write_fd = os.pipe()
         xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten",
-             "tcp"], pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                "Xvfb",
+                "-displayfd",
+                str(write_fd),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ],
+            pass_fds=(write_fd,),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.processes.append(xvfb)
         os.close(write_fd)
         with os.fdopen(read_fd) as pipe:
@@ -66,10 +78,17 @@ class DesktopSession:
         self.display = f":{number}"
         base["DISPLAY"] = self.display
         bus = subprocess.Popen(
-            ["dbus-daemon", "--session", "--nofork", "--print-address=1",
-             f"--address=unix:path={self.root / 'bus'}"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=base,
-        )  # fmt: skip
+            [
+                "dbus-daemon",
+                "--session",
+                "--nofork",
+                "--print-address=1",
+                f"--address=unix:path={self.root / 'bus'}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=base,
+        )
         self.processes.append(bus)
         assert bus.stdout is not None
         self.bus_address = bus.stdout.readline().decode().strip()
@@ -84,24 +103,50 @@ class DesktopSession:
             f"[global]\n    timeout = 0\n    notification_limit = {self.notification_limit}\n"
         )
         self._spawn("dunst", ["dunst", "-config", str(dunstrc)], base)
-        self._spawn("trayer", ["trayer", "--edge", "top", "--align", "right", "--widthtype",
-                               "pixel", "--width", "120", "--height", "24"], base)  # fmt: skip
+        self._spawn(
+            "trayer",
+            [
+                "trayer",
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "pixel",
+                "--width",
+                "120",
+                "--height",
+                "24",
+            ],
+            base,
+        )
         self._env = base
         _wait_for(self._dunst_ready, "dunst")
         if shutil.which(AUDIO):
             socket = self.root / "pulse.sock"
-            self._spawn("pulseaudio", [
-                AUDIO, "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
-                "-L", "module-null-sink sink_name=null",
-                "-L", f"module-native-protocol-unix auth-anonymous=1 socket={socket}",
-            ], {**base, "HOME": str(self.root)})  # fmt: skip
+            self._spawn(
+                "pulseaudio",
+                [
+                    AUDIO,
+                    "-n",
+                    "--daemonize=no",
+                    "--exit-idle-time=-1",
+                    "--use-pid-file=no",
+                    "-L",
+                    "module-null-sink sink_name=null",
+                    "-L",
+                    f"module-native-protocol-unix auth-anonymous=1 socket={socket}",
+                ],
+                {**base, "HOME": str(self.root)},
+            )
             _wait_for(socket.exists, "pulseaudio")
             self.pulse_server = f"unix:{socket}"
         time.sleep(0.3)  # trayer maps its window right after start
 
     def _dunst_ready(self) -> bool:
-        done = subprocess.run(["dunstctl", "count"], env=self._env, capture_output=True,
-                              check=False)  # fmt: skip
+        done = subprocess.run(
+            ["dunstctl", "count"], env=self._env, capture_output=True, check=False
+        )
         return done.returncode == 0
 
     def env(self, audio: bool = True) -> dict[str, str]:
@@ -115,8 +160,14 @@ class DesktopSession:
         return env
 
     def dunstctl(self, *args: str) -> str:
-        done = subprocess.run(["dunstctl", *args], env=self._env, capture_output=True,
-                              text=True, check=False, timeout=10)  # fmt: skip
+        done = subprocess.run(
+            ["dunstctl", *args],
+            env=self._env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
         return done.stdout
 
     def stop(self) -> None:

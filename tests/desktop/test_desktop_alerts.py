@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_webhook_notifies_on_the_bus_rings_badges_and_apri_opens_the_conversation(
-    desktop: DesktopSession, server: tuple[RestartableServer, Operator], monitor: NotifyMonitor,
+    desktop: DesktopSession,
+    server: tuple[RestartableServer, Operator],
+    monitor: NotifyMonitor,
     tmp_path: Path,
 ) -> None:
     running, operator = server
@@ -38,14 +40,17 @@ def test_webhook_notifies_on_the_bus_rings_badges_and_apri_opens_the_conversatio
         assert app.wait_for("hidden")["visible"] is False
 
         # A plain message, then a burst from the same contact.
-        running.customer_writes("Buongiorno, volevo sapere gli orari", phone="+393331112222",
-                                name="Mario Rossi")  # fmt: skip
+        running.customer_writes(
+            "Buongiorno, volevo sapere gli orari", phone="+393331112222", name="Mario Rossi"
+        )
         first = monitor.wait_for(lambda c: c.body == "Buongiorno, volevo sapere gli orari")
         assert first.signature == "susssasa{sv}i"
         assert first.title == "Mario Rossi" and first.app_name == "Sportello"
         assert first.urgency == 1
         assert first.action_labels() == {
-            "default": "Apri", "open": "Apri", "mark-read": "Segna come letto",
+            "default": "Apri",
+            "open": "Apri",
+            "mark-read": "Segna come letto",
         }
         assert first.icon.startswith("file://") and first.icon.endswith(".png")
         assert app.wait_for("tray", unread=1)["corner"] != "#000000"
@@ -62,8 +67,11 @@ def test_webhook_notifies_on_the_bus_rings_badges_and_apri_opens_the_conversatio
         app.wait_for("tray", unread=3)
 
         # An URGENT ticket from another contact: its own notification, critical, red tray.
-        running.customer_writes("Aiuto, allagamento in cantina, venite subito",
-                                phone="+393339998888", name="Anna Bianchi")  # fmt: skip
+        running.customer_writes(
+            "Aiuto, allagamento in cantina, venite subito",
+            phone="+393339998888",
+            name="Anna Bianchi",
+        )
         urgent = monitor.wait_for(lambda c: "Anna Bianchi" in c.title)
         assert urgent.urgency == 2
         assert urgent.title.startswith("Nuovo ticket n. ") and "(Urgente)" in urgent.title
@@ -84,7 +92,9 @@ def test_webhook_notifies_on_the_bus_rings_badges_and_apri_opens_the_conversatio
 
 
 def test_no_sound_during_pause_or_quiet_hours_and_none_without_audio(
-    desktop: DesktopSession, server: tuple[RestartableServer, Operator], monitor: NotifyMonitor,
+    desktop: DesktopSession,
+    server: tuple[RestartableServer, Operator],
+    monitor: NotifyMonitor,
     tmp_path: Path,
 ) -> None:
     if shutil.which(AUDIO) is None:
@@ -129,7 +139,9 @@ def test_no_sound_during_pause_or_quiet_hours_and_none_without_audio(
 
 
 def test_without_an_audio_device_the_sound_degrades_and_notifications_go_on(
-    desktop: DesktopSession, server: tuple[RestartableServer, Operator], monitor: NotifyMonitor,
+    desktop: DesktopSession,
+    server: tuple[RestartableServer, Operator],
+    monitor: NotifyMonitor,
     tmp_path: Path,
 ) -> None:
     running, operator = server

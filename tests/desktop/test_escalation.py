@@ -77,8 +77,9 @@ def test_unopened_urgent_ticket_renotifies_until_a_colleague_opens_it(
     monitor: NotifyMonitor,
 ) -> None:
     running, _ = server
-    running.customer_writes("Aiuto, allagamento in cantina, venite subito",
-                            phone="+393339990001", name="Anna Bianchi")  # fmt: skip
+    running.customer_writes(
+        "Aiuto, allagamento in cantina, venite subito", phone="+393339990001", name="Anna Bianchi"
+    )
     first = monitor.wait_for(lambda c: c.title.startswith("Nuovo ticket") and "Anna" in c.title)
     assert first.urgency == 2 and first.replaces_id == 0
 
@@ -112,10 +113,12 @@ def test_in_pause_only_urgent_rings_and_stops_when_this_operator_opens_it(
     running, _ = server
     app.send("pause")  # the operator paused notifications (a meeting, say)
     app.wait_for("paused")
-    running.customer_writes("Guasto importante, richiamatemi al più presto",
-                            phone="+393339990003", name="Carla Verdi")  # fmt: skip
-    running.customer_writes("URGENTE: perdita di gas in cucina",
-                            phone="+393339990002", name="Bruno Neri")  # fmt: skip
+    running.customer_writes(
+        "Guasto importante, richiamatemi al più presto", phone="+393339990003", name="Carla Verdi"
+    )
+    running.customer_writes(
+        "URGENTE: perdita di gas in cucina", phone="+393339990002", name="Bruno Neri"
+    )
     calls = wait_reminders(monitor, "Bruno Neri", 2)  # URGENT rings through the pause
     assert calls[0].replaces_id == 0 and calls[1].replaces_id != 0  # its own, then replaced
     assert app.wait_for("sound")["cue"] == "urgent"

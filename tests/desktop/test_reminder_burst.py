@@ -33,12 +33,15 @@ def test_a_start_with_three_overdue_tickets_gives_one_grouped_notification_and_o
     tmp_path: Path,
 ) -> None:
     running, operator = server
-    running.customer_writes("URGENTE: perdita di gas in cucina",
-                            phone="+393339990011", name="Bruno Neri")  # fmt: skip
-    running.customer_writes("Guasto importante, richiamatemi al più presto",
-                            phone="+393339990012", name="Carla Verdi")  # fmt: skip
-    running.customer_writes("Aiuto, allagamento in cantina, venite subito",
-                            phone="+393339990013", name="Anna Bianchi")  # fmt: skip
+    running.customer_writes(
+        "URGENTE: perdita di gas in cucina", phone="+393339990011", name="Bruno Neri"
+    )
+    running.customer_writes(
+        "Guasto importante, richiamatemi al più presto", phone="+393339990012", name="Carla Verdi"
+    )
+    running.customer_writes(
+        "Aiuto, allagamento in cantina, venite subito", phone="+393339990013", name="Anna Bianchi"
+    )
     # Overdue by the time the console starts: the wait is the point of the test.
     time.sleep(INTERVAL)
     intervals = ("--remind-urgent", str(INTERVAL), "--remind-high", str(INTERVAL))

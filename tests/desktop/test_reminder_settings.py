@@ -38,8 +38,11 @@ def test_intervals_and_the_urgent_option_are_saved_and_used(tmp_path: Path, qtbo
 
     saved = preferences(tmp_path).notifications()
     assert (saved.remind_urgent, saved.remind_high, saved.remind_medium, saved.remind_low) == (
-        15, 120, 0, 0,
-    )  # fmt: skip
+        15,
+        120,
+        0,
+        0,
+    )
     settings, problems = escalation_of(saved)
     assert problems == []
     assert settings.interval(Priority.URGENT) == 15 and settings.interval(Priority.MEDIUM) == 0

@@ -28,9 +28,13 @@ def add_operator(db_url: str, name: str, password: str) -> None:
     """`sportello operator add NAME --password-stdin` against the server's database."""
     done = subprocess.run(
         sportello_command("operator", "add", name, "--password-stdin", "--db", db_url),
-        input=password + "\n", capture_output=True, text=True, env=child_env(), check=False,
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        check=False,
         timeout=120,
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -39,9 +43,12 @@ def server_accepts(base_url: str, token: str, qtbot: QtBot) -> int:
     import aiohttp
 
     async def ask() -> int:
-        async with aiohttp.ClientSession() as session, session.get(
-            f"{base_url}/api/operators", headers={"Authorization": f"Bearer {token}"}
-        ) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"{base_url}/api/operators", headers={"Authorization": f"Bearer {token}"}
+            ) as response,
+        ):
             return response.status
 
     return run(qtbot, ask())
@@ -62,8 +69,9 @@ def toast_notifier(app: AppUnderTest, qtbot: QtBot) -> ToastNotifier:
     """The console's notifier, made the in-app toast (offscreen there is no D-Bus daemon;
     the D-Bus path is covered by tests/desktop)."""
     attachment = app.desktop.findChild(AlertsAttachment)
-    qtbot.waitUntil(lambda: attachment is not None and attachment.alerts is not None,
-                    timeout=WAIT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: attachment is not None and attachment.alerts is not None, timeout=WAIT_MS
+    )
     assert attachment is not None and attachment.alerts is not None
     alerts = attachment.alerts
     if alerts.choice_task is not None:

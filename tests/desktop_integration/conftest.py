@@ -37,8 +37,13 @@ class Home:
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     """Temp XDG dirs and a file keyring, for this process and the children it starts."""
-    h = Home(tmp_path, tmp_path / "config", tmp_path / "data", tmp_path / "cache",
-             tmp_path / "keyring.json")  # fmt: skip
+    h = Home(
+        tmp_path,
+        tmp_path / "config",
+        tmp_path / "data",
+        tmp_path / "cache",
+        tmp_path / "keyring.json",
+    )
     for d in (h.config, h.data, h.cache):
         d.mkdir()
     monkeypatch.setenv("XDG_CONFIG_HOME", str(h.config))

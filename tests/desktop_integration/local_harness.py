@@ -15,9 +15,11 @@ async def post_webhook(
     """Status code of one webhook post, or 0 when the server did not answer."""
     try:
         async with http.post(
-            f"{base_url}/webhooks/wppconnect", json=payload,
-            headers={"X-Webhook-Token": secret}, timeout=aiohttp.ClientTimeout(total=20),
-        ) as response:  # fmt: skip
+            f"{base_url}/webhooks/wppconnect",
+            json=payload,
+            headers={"X-Webhook-Token": secret},
+            timeout=aiohttp.ClientTimeout(total=20),
+        ) as response:
             await response.read()
             return response.status
     except (aiohttp.ClientError, TimeoutError, OSError):

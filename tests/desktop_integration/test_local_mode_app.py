@@ -70,8 +70,10 @@ def test_first_run_local_mode_shows_webhooks_in_the_window(home, qapp, qtbot, qt
     conversation = model.conversation_at(0)
     assert conversation.phone.replace(" ", "") == "+393401112233"
     qtbot.waitUntil(
-        lambda: model.conversation_at(0).ticket is not None
-        and model.conversation_at(0).unread_count == 2,
+        lambda: (
+            model.conversation_at(0).ticket is not None
+            and model.conversation_at(0).unread_count == 2
+        ),
         timeout=WAIT_MS,
     )
     assert model.conversation_at(0).ticket.priority is Priority.URGENT

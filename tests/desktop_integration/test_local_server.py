@@ -110,9 +110,10 @@ async def test_port_taken_by_another_program_is_refused_with_a_clear_message(hom
         port = squatter.getsockname()[1]
         states: list[tuple[LocalServerState, str]] = []
         supervisor = LocalServerSupervisor(
-            LocalServerConfig(data_dir=home.app_data, port=port), "secret-1234",
+            LocalServerConfig(data_dir=home.app_data, port=port),
+            "secret-1234",
             on_state=lambda state, detail: states.append((state, detail)),
-        )  # fmt: skip
+        )
         with pytest.raises(PortInUse) as caught:
             await supervisor.start()
     message = str(caught.value)
@@ -139,9 +140,13 @@ async def test_a_crashed_server_is_restarted_then_given_up_after_repeated_crashe
     config = LocalServerConfig(data_dir=home.app_data, port=free_port())
     states: list[LocalServerState] = []
     supervisor = LocalServerSupervisor(
-        config, ensure_webhook_secret(), on_state=lambda s, d: states.append(s),
-        max_restarts=1, backoff_base=0.2, poll_interval=0.1,
-    )  # fmt: skip
+        config,
+        ensure_webhook_secret(),
+        on_state=lambda s, d: states.append(s),
+        max_restarts=1,
+        backoff_base=0.2,
+        poll_interval=0.1,
+    )
     await supervisor.start()
     try:
         first = supervisor.pid
@@ -178,9 +183,14 @@ async def test_a_failing_restart_is_retried_with_backoff_then_given_up_until_rev
             squatter.listen()
 
     supervisor = LocalServerSupervisor(
-        config, secret, on_state=on_state, max_restarts=3, backoff_base=0.05,
-        backoff_max=0.2, poll_interval=0.1,
-    )  # fmt: skip
+        config,
+        secret,
+        on_state=on_state,
+        max_restarts=3,
+        backoff_base=0.05,
+        backoff_max=0.2,
+        poll_interval=0.1,
+    )
     await supervisor.start()
     try:
         first = supervisor.pid
@@ -190,9 +200,10 @@ async def test_a_failing_restart_is_retried_with_backoff_then_given_up_until_rev
         await _wait_for(lambda: supervisor.state is LocalServerState.DOWN)
         attempts = [r.getMessage() for r in caplog.records if "restart" in r.getMessage()]
         assert [m.split(" in ")[0] for m in attempts if " in " in m and "of 3" in m] == [
-            "local server: restart 1 of 3", "local server: restart 2 of 3",
+            "local server: restart 1 of 3",
+            "local server: restart 2 of 3",
             "local server: restart 3 of 3",
-        ]  # fmt: skip
+        ]
         delays = [float(m.split(" in ")[1].split(" s ")[0]) for m in attempts if "of 3" in m]
         assert delays == [0.05, 0.1, 0.2]  # doubling, capped at backoff_max
         assert sum("failed: port" in m for m in attempts) == 3
@@ -291,8 +302,11 @@ class RealApp:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sportello", "--local"],
-            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
-        )  # fmt: skip
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
         self.lines: list[str] = []
 
     async def console_open(self) -> tuple[int, bool]:

@@ -146,12 +146,12 @@ def test_a_server_added_without_a_keyring_opens_at_once_without_asking_twice(
         def roma_on_screen() -> bool:
             client = app.desktop.client
             return (
-                client is not None and client.profile.name == "Roma"
+                client is not None
+                and client.profile.name == "Roma"
                 and client.connection_state is ConnectionState.ONLINE
-            )  # fmt: skip
+            )
 
-        qtbot.waitUntil(lambda: roma_on_screen() or app.desktop.dialog is not None,
-                        timeout=60_000)  # fmt: skip
+        qtbot.waitUntil(lambda: roma_on_screen() or app.desktop.dialog is not None, timeout=60_000)
         assert app.desktop.dialog is None  # not asked for the password a second time
         assert roma_on_screen()
         assert app.quit() == 0

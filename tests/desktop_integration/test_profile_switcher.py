@@ -30,9 +30,13 @@ def _client(tmp_path: Path, name: str) -> SportelloClient:
 
 def _incoming(n: int, conversation: str) -> Message:
     return Message(
-        id=f"m{n}", conversation_id=conversation, timestamp=f"2026-11-25T10:{n:02d}:00Z",
-        direction=Direction.INCOMING, status=DeliveryStatus.DELIVERED, body=f"messaggio {n}",
-    )  # fmt: skip
+        id=f"m{n}",
+        conversation_id=conversation,
+        timestamp=f"2026-11-25T10:{n:02d}:00Z",
+        direction=Direction.INCOMING,
+        status=DeliveryStatus.DELIVERED,
+        body=f"messaggio {n}",
+    )
 
 
 def test_badges_and_connection_dots_follow_each_profile_live(qapp, qtbot, qt_loop, tmp_path):
@@ -48,8 +52,10 @@ def test_badges_and_connection_dots_follow_each_profile_live(qapp, qtbot, qt_loo
     window.show()
     assert switcher.isVisible()
     assert [b.accessibleName() for b in switcher.buttons.values()] == [
-        "Milano", "Roma", "This computer",
-    ]  # fmt: skip
+        "Milano",
+        "Roma",
+        "This computer",
+    ]
     assert switcher.buttons["Milano"].isChecked() and not switcher.buttons["Roma"].isChecked()
     assert switcher.buttons["Milano"].focusPolicy() & Qt.FocusPolicy.TabFocus
 

@@ -48,9 +48,13 @@ def test_first_run_sign_in_to_the_seed_with_two_factor_code(home, qapp, qtbot, q
 
     # Text arrives as the seed sends it ("chat") and shows as text.
     seed.incoming(wppconnect_message("Mi richiamate? La caldaia perde acqua"))
-    qtbot.waitUntil(lambda: (c := client.state.conversation(MARIO)) is not None
-                    and c.last_preview == "Mi richiamate? La caldaia perde acqua",
-                    timeout=30_000)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: (
+            (c := client.state.conversation(MARIO)) is not None
+            and c.last_preview == "Mi richiamate? La caldaia perde acqua"
+        ),
+        timeout=30_000,
+    )
     window.conversations.select_conversation(MARIO)
     qtbot.waitUntil(lambda: window.thread_pane.model.rowCount() == 2, timeout=30_000)
     assert {m.type for m in client.state.thread} == {MessageType.TEXT}

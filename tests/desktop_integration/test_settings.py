@@ -95,9 +95,14 @@ def test_alert_choices_are_saved_and_shown_again(home, qtbot):
     dialog.quiet_end.setTime(QTime(6, 45))
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert Preferences().notifications() == NotificationPreferences(
-        enabled=True, sound=True, volume=35, only_new_tickets=True, quiet_hours=True,
-        quiet_start="21:30", quiet_end="06:45",
-    )  # fmt: skip
+        enabled=True,
+        sound=True,
+        volume=35,
+        only_new_tickets=True,
+        quiet_hours=True,
+        quiet_start="21:30",
+        quiet_end="06:45",
+    )
     again = _dialog(qtbot, home)
     assert again.quiet_start.time() == QTime(21, 30) and again.volume.value() == 35
 
@@ -147,8 +152,9 @@ def test_local_mode_settings_apply_rules_and_language_by_reopening(
 
             async with aiohttp.ClientSession() as http:
                 body = "Buongiorno, la caldaia fa un rumore strano"
-                return await post_webhook(http, sup.base_url, sup.webhook_secret,
-                                          numbered_wpp_message(1, body))  # fmt: skip
+                return await post_webhook(
+                    http, sup.base_url, sup.webhook_secret, numbered_wpp_message(1, body)
+                )
 
         assert run(qtbot, post()) == 200
         model = window.conversations.model

@@ -79,10 +79,12 @@ def _online(app: AppUnderTest, name: str) -> bool:
 def _on_screen(app: AppUnderTest, name: str) -> bool:
     desktop = app.desktop
     return (
-        desktop.client is not None and desktop.client.profile.name == name
-        and desktop.window is not None and desktop.switcher is not None
+        desktop.client is not None
+        and desktop.client.profile.name == name
+        and desktop.window is not None
+        and desktop.switcher is not None
         and desktop.client.connection_state is ConnectionState.ONLINE
-    )  # fmt: skip
+    )
 
 
 def _badge(app: AppUnderTest, name: str) -> str:
@@ -90,11 +92,8 @@ def _badge(app: AppUnderTest, name: str) -> str:
     return switcher.button_text(name) if switcher is not None else ""
 
 
-def test_two_servers_stay_connected_with_live_badges_and_notifications(
-    home, qapp, qtbot, qt_loop
-):
+def test_two_servers_stay_connected_with_live_badges_and_notifications(home, qapp, qtbot, qt_loop):
     with _two_offices(home, qtbot, "giulia") as (milano, roma):
-
         app = AppUnderTest(qapp, qtbot, OpenStored("Milano"))
         attach_desktop_alerts(app.desktop)
         qtbot.waitUntil(lambda: _on_screen(app, "Milano"), timeout=WAIT_MS)
@@ -432,9 +431,7 @@ def test_switching_to_a_profile_continues_its_reminders_instead_of_ringing_anew(
 
         def follow_console(_window: object, _client: object) -> None:
             # Runs right after the attachment made the console's alerts (connected later).
-            attachment.alerts.escalation.reminded.connect(
-                lambda r: rung_on_screen.append(r.count)
-            )
+            attachment.alerts.escalation.reminded.connect(lambda r: rung_on_screen.append(r.count))
 
         app.desktop.console_opened.connect(follow_console)
         qtbot.mouseClick(app.desktop.switcher.buttons["Roma"], Qt.MouseButton.LeftButton)

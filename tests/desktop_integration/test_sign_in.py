@@ -150,8 +150,7 @@ def test_switching_from_the_local_server_to_an_office_server_by_the_menu(
         _fill(dialog, office.base_url, "paolo", PASSWORD, "Ufficio")
         qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(
-            lambda: app.desktop.client is not None
-            and app.desktop.client.profile.name == "Ufficio",
+            lambda: app.desktop.client is not None and app.desktop.client.profile.name == "Ufficio",
             timeout=60_000,
         )
         app.wait_console()

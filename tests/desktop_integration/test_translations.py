@@ -78,9 +78,15 @@ def test_no_translation_wrapper_hides_strings_from_lupdate() -> None:
 
 @pytest.mark.parametrize(
     ("preference", "system", "expected"),
-    [("system", "it_IT", "it"), ("system", "it_CH", "it"), ("system", "en_GB", "en"),
-     ("system", "de_DE", "en"), ("it", "en_US", "it"), ("en", "it_IT", "en")],
-)  # fmt: skip
+    [
+        ("system", "it_IT", "it"),
+        ("system", "it_CH", "it"),
+        ("system", "en_GB", "en"),
+        ("system", "de_DE", "en"),
+        ("it", "en_US", "it"),
+        ("en", "it_IT", "en"),
+    ],
+)
 def test_the_language_follows_the_system_locale_unless_chosen(
     preference: str, system: str, expected: str
 ) -> None:

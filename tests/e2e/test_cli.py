@@ -83,10 +83,16 @@ def test_database_from_environment_variable(db_url: str) -> None:
         (("operator", "add", "x", "--role", "boss"), None, "invalid choice: 'boss'"),
         (("operator", "add", "x", "--password-stdin"), "corta\n", "password too short"),
         # What login accepts: a longer name could be created but never sign in (issue 11).
-        (("operator", "add", "n" * 65, "--password-stdin"), "una-password-lunga\n",
-         "operator name longer than 64 characters"),
-        (("operator", "add", " anna", "--password-stdin"), "una-password-lunga\n",
-         "operator name starts or ends with a space"),
+        (
+            ("operator", "add", "n" * 65, "--password-stdin"),
+            "una-password-lunga\n",
+            "operator name longer than 64 characters",
+        ),
+        (
+            ("operator", "add", " anna", "--password-stdin"),
+            "una-password-lunga\n",
+            "operator name starts or ends with a space",
+        ),
         (("token", "create", "nessuno"), None, "no operator named 'nessuno'"),
         (("frobnicate",), None, "invalid choice: 'frobnicate'"),
         (("db", "upgrade", "--db", "mysql://x/y"), None, "unsupported database"),
@@ -154,8 +160,10 @@ def _readme_sh_blocks(heading: str) -> list[list[str]]:
     section = text.split(heading + "\n", 1)[1].split("\n## ", 1)[0]
     blocks = [part.split("```", 1)[0] for part in section.split("```sh\n")[1:]]
     # Comments are aligned after two spaces; none of the commands has "  #" inside.
-    return [[line.split("  #", 1)[0].rstrip() for line in block.splitlines() if line.strip()]
-            for block in blocks]
+    return [
+        [line.split("  #", 1)[0].rstrip() for line in block.splitlines() if line.strip()]
+        for block in blocks
+    ]
 
 
 @pytest.mark.slow
@@ -183,20 +191,32 @@ def test_readme_administration_commands_work_as_written(tmp_path: Path) -> None:
         "        time.sleep(0.2)\n"
         "sys.exit(1)\n"
     )
-    script = "\n".join([
-        *setup[1:],
-        f"{server_line} &",
-        "server=$!",
-        f'"$PYTHON" -c "{wait_healthy}"',
-        demo_line,
-        'kill -TERM "$server"',
-        'wait "$server"',
-    ])  # fmt: skip
+    script = "\n".join(
+        [
+            *setup[1:],
+            f"{server_line} &",
+            "server=$!",
+            f'"$PYTHON" -c "{wait_healthy}"',
+            demo_line,
+            'kill -TERM "$server"',
+            'wait "$server"',
+        ]
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPORTELLO_")}
-    env.update(PYTHONPATH=str(SRC), XDG_DATA_HOME=str(tmp_path / "data"),
-               SPORTELLO_PORT=str(port), PYTHON=sys.executable)
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=240)
+    env.update(
+        PYTHONPATH=str(SRC),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        SPORTELLO_PORT=str(port),
+        PYTHON=sys.executable,
+    )
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "database is up to date: sqlite:///" in done.stdout
     assert "operator 'giulia' created" in done.stdout
@@ -226,8 +246,12 @@ def test_db_upgrade_of_a_relative_sqlite_path_names_the_file_it_made(tmp_path: P
     env["PYTHONPATH"] = str(SRC)
     done = subprocess.run(
         [sys.executable, "-m", "sportello", "db", "upgrade", "--db", "sqlite:///relative.db"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     absolute = (tmp_path / "relative.db").as_posix()
     assert done.stdout.strip() == f"database is up to date: sqlite:///{absolute}"

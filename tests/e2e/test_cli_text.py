@@ -20,7 +20,10 @@ def sportello_bytes(*args: str | bytes, stdin: bytes) -> subprocess.CompletedPro
     env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
         [sys.executable, "-m", "sportello", *args],
-        input=stdin, capture_output=True, timeout=120, env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        env=env,
     )
 
 
@@ -28,8 +31,11 @@ def sportello_bytes(*args: str | bytes, stdin: bytes) -> subprocess.CompletedPro
     ("args", "stdin", "why"),
     [
         (["operator", "add", b"gi\xffulia"], b"una-password-lunga\n", "argument name"),
-        (["operator", "add", "giulia", "--display-name", b"Giu\xff"], b"una-password-lunga\n",
-         "argument --display-name"),
+        (
+            ["operator", "add", "giulia", "--display-name", b"Giu\xff"],
+            b"una-password-lunga\n",
+            "argument --display-name",
+        ),
         (["operator", "add", "giulia"], b"una-password-\xfflunga\n", "password"),
         (["token", "create", b"gi\xffulia"], b"", "argument name"),
         (["operator", "deactivate", b"gi\xffulia"], b"", "argument name"),

@@ -46,9 +46,10 @@ def modes(root: Path) -> dict[str, str]:
 def assert_private(root: Path) -> dict[str, str]:
     listing = modes(root)
     loose = {
-        name: mode for name, mode in listing.items()
+        name: mode
+        for name, mode in listing.items()
         if mode != ("0o700" if (root / name).is_dir() else "0o600")
-    }  # fmt: skip
+    }
     assert loose == {}, f"not private: {loose} (all: {listing})"
     return listing
 
@@ -63,9 +64,11 @@ def _env(**extra: str) -> dict[str, str]:
 def _webhook(port: int, n: int) -> None:
     body = f'{{"id": "modes-{n}", "from": "393331234567", "body": "Perdita in cucina"}}'
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/webhooks/generic", data=body.encode(), method="POST",
+        f"http://127.0.0.1:{port}/webhooks/generic",
+        data=body.encode(),
+        method="POST",
         headers={"Content-Type": "application/json", "X-Webhook-Token": SECRET},
-    )  # fmt: skip
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         assert answer.status == 200
 
@@ -88,11 +91,25 @@ def test_server_database_wal_and_shm_are_private_while_it_runs(tmp_path: Path, u
     root = tmp_path / "srv"
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sportello", "server", "--port", str(port), "--log-level",
-         "error", "--webhook-secret", SECRET, "--db",
-         f"sqlite:///{root / 'nested' / 'sportello.db'}"],
-        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sportello",
+            "server",
+            "--port",
+            str(port),
+            "--log-level",
+            "error",
+            "--webhook-secret",
+            SECRET,
+            "--db",
+            f"sqlite:///{root / 'nested' / 'sportello.db'}",
+        ],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_healthy(port, proc)
         _webhook(port, 1)
@@ -110,8 +127,11 @@ def test_cli_db_upgrade_in_the_default_data_dir_is_private(tmp_path: Path, umask
     xdg = tmp_path / "xdg-data"
     done = subprocess.run(
         [sys.executable, "-m", "sportello", "db", "upgrade"],
-        env=_env(XDG_DATA_HOME=str(xdg)), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=_env(XDG_DATA_HOME=str(xdg)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     listing = assert_private(xdg)
     assert "Sportello/sportello.db" in listing
@@ -126,8 +146,11 @@ def test_a_database_left_readable_by_an_older_version_is_tightened(tmp_path: Pat
         path.chmod(0o644)
     done = subprocess.run(
         [sys.executable, "-m", "sportello", "db", "upgrade", "--db", f"sqlite:///{database}"],
-        env=_env(), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert modes(tmp_path)["old.db"] == "0o600"
     if wal.exists():
@@ -167,7 +190,10 @@ async def test_local_server_mode_data_logs_and_state_are_private(tmp_path: Path,
     finally:
         await supervisor.stop()
     expected = {
-        "Sportello/sportello.db", "Sportello/sportello.db-wal", "Sportello/sportello.db-shm",
-        "Sportello/logs/local-server.log", "Sportello/local-server.json",
-    }  # fmt: skip
+        "Sportello/sportello.db",
+        "Sportello/sportello.db-wal",
+        "Sportello/sportello.db-shm",
+        "Sportello/logs/local-server.log",
+        "Sportello/local-server.json",
+    }
     assert expected <= set(listing), listing

@@ -69,11 +69,16 @@ def wppconnect_message(
     """A WPPConnect `Message` as the seed's handleIncomingMessage gets it from its provider."""
     message: dict[str, Any] = {
         "id": f"false_{phone}@c.us_3EB0{abs(hash((body, timestamp))) % 10**12:012d}",
-        "from": f"{phone}@c.us", "to": "390212345678@c.us", "body": body, "type": kind,
-        "notifyName": name, "sender": {"pushname": name}, "isGroupMsg": False,
+        "from": f"{phone}@c.us",
+        "to": "390212345678@c.us",
+        "body": body,
+        "type": kind,
+        "notifyName": name,
+        "sender": {"pushname": name},
+        "isGroupMsg": False,
         "isMedia": kind in ("image", "video", "ptt", "audio", "document", "sticker"),
         "fromMe": False,
-    }  # fmt: skip
+    }
     if timestamp is not None:
         message["timestamp"] = timestamp
     message.update(extra)

@@ -107,5 +107,3 @@ class RunningServer:
 
     def post_webhook(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
         return self.process.post_webhook(path, body)
-
-

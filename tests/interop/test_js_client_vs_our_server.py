@@ -31,9 +31,16 @@ PyFactory = Callable[..., Awaitable[PyClient]]
 
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 SEED_NEW_MESSAGE_FIELDS = {
-    "id", "from", "phoneNumber", "message", "timestamp", "type", "isGroup", "senderName",
+    "id",
+    "from",
+    "phoneNumber",
+    "message",
+    "timestamp",
+    "type",
+    "isGroup",
+    "senderName",
     "notification",
-}  # fmt: skip
+}
 OUR_NEW_MESSAGE_FIELDS = {"conversationId", "ticketId", "direction", "status", "seq"}
 TRANSPORTS = [
     pytest.param(["websocket"], id="websocket"),

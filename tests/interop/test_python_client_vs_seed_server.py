@@ -71,9 +71,14 @@ async def test_every_seed_event_arrives_with_its_payload_intact(
     start = client.mark()
 
     sent = await seed_server.incoming_async(
-        wppconnect_message(TEXT, name="Niccolò D'Alessandro", kind="image", caption="E04 ⚠️",
-                           deprecatedMms3Url="https://media.example.invalid/caldaia-è-rotta.jpg")
-    )  # fmt: skip
+        wppconnect_message(
+            TEXT,
+            name="Niccolò D'Alessandro",
+            kind="image",
+            caption="E04 ⚠️",
+            deprecatedMms3Url="https://media.example.invalid/caldaia-è-rotta.jpg",
+        )
+    )
     await colleague.emit("markAsRead", {"messageId": sent["id"], "userId": "12"})
     await colleague.emit("typing", {"to": "7", "userId": "12"})
     await colleague.emit("stopTyping", {"to": "7", "userId": "12"})
@@ -81,11 +86,16 @@ async def test_every_seed_event_arrives_with_its_payload_intact(
 
     new = await client.wait_for("newMessage", start=start)
     assert new["message"] == TEXT and new["senderName"] == "Niccolò D'Alessandro"
-    assert new["media"] == {"type": "image", "caption": "E04 ⚠️",
-                            "url": "https://media.example.invalid/caldaia-è-rotta.jpg"}  # fmt: skip
+    assert new["media"] == {
+        "type": "image",
+        "caption": "E04 ⚠️",
+        "url": "https://media.example.invalid/caldaia-è-rotta.jpg",
+    }
     update = await client.wait_for("messageUpdate", start=start)
-    assert update == {"type": "new", "message": {k: v for k, v in new.items()
-                                                  if k != "notification"}}  # fmt: skip
+    assert update == {
+        "type": "new",
+        "message": {k: v for k, v in new.items() if k != "notification"},
+    }
     read = await client.wait_for("messageRead", start=start)
     assert read["messageId"] == sent["id"] and read["readBy"] == "12"
     assert (await client.wait_for("userTyping", start=start))["from"] == "12"
@@ -94,8 +104,16 @@ async def test_every_seed_event_arrives_with_its_payload_intact(
     assert status["status"] == "delivered"
     # Two senders (the colleague's socket, the seed itself): only each one's order is fixed.
     received = [name for name, _ in client.events[start:]]
-    assert sorted(received) == sorted(["newMessage", "messageUpdate", "messageRead", "userTyping",
-                                       "userStoppedTyping", "messageStatusUpdate"])  # fmt: skip
+    assert sorted(received) == sorted(
+        [
+            "newMessage",
+            "messageUpdate",
+            "messageRead",
+            "userTyping",
+            "userStoppedTyping",
+            "messageStatusUpdate",
+        ]
+    )
     assert received.index("newMessage") < received.index("messageUpdate")
 
 

@@ -40,9 +40,14 @@ def names(client: PyClient, start: int = 0) -> list[str]:
 
 def row(i: int, **fields: Any) -> dict[str, Any]:
     moment = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i)
-    base = {"id": f"row_{i:03d}", "phoneNumber": "393331234567", "message": f"messaggio {i}",
-            "type": "chat", "senderName": "Mario Rossi",
-            "timestamp": moment.isoformat()}  # fmt: skip
+    base = {
+        "id": f"row_{i:03d}",
+        "phoneNumber": "393331234567",
+        "message": f"messaggio {i}",
+        "type": "chat",
+        "senderName": "Mario Rossi",
+        "timestamp": moment.isoformat(),
+    }
     return base | fields
 
 
@@ -111,8 +116,10 @@ async def test_unread_is_incoming_not_read_last_seven_days_newest_fifty(
 ) -> None:
     old = (datetime.now(UTC) - timedelta(days=8)).isoformat()
     rows = [row(i) for i in range(60)] + [
-        row(100, direction="outgoing"), row(101, status="READ"), row(102, createdAt=old),
-    ]  # fmt: skip
+        row(100, direction="outgoing"),
+        row(101, status="READ"),
+        row(102, createdAt=old),
+    ]
     assert await seed_server.set_unread_async(rows) == 50
     client = await signed_in(py_client, seed_server, ADMIN[0])
     unread = client.events[0][1]
@@ -140,17 +147,25 @@ async def test_new_message_goes_only_to_admin_rooms_with_the_seeds_exact_payload
 
     assert sent["recipients"] == 2 and sent["everyone"] == 5
     expected = {
-        "id": sent["id"], "from": "393331234567@c.us", "phoneNumber": "393331234567",
-        "message": text, "timestamp": "2024-05-06T12:53:20.000Z", "type": "chat",
-        "isGroup": False, "senderName": "Niccolò D'Alessandro",
-    }  # fmt: skip
+        "id": sent["id"],
+        "from": "393331234567@c.us",
+        "phoneNumber": "393331234567",
+        "message": text,
+        "timestamp": "2024-05-06T12:53:20.000Z",
+        "type": "chat",
+        "isGroup": False,
+        "senderName": "Niccolò D'Alessandro",
+    }
     for client in (admin, super_admin):
         new = await client.wait_for("newMessage", start=marks[client])
-        assert new == expected | {"notification": {
-            "title": "📱 Nuovo messaggio WhatsApp",
-            "body": f"Da Niccolò D'Alessandro: {text[:50]}...",
-            "icon": "whatsapp", "sound": True,
-        }}  # fmt: skip
+        assert new == expected | {
+            "notification": {
+                "title": "📱 Nuovo messaggio WhatsApp",
+                "body": f"Da Niccolò D'Alessandro: {text[:50]}...",
+                "icon": "whatsapp",
+                "sound": True,
+            }
+        }
         assert isinstance(new["id"], str) and new["notification"]["sound"] is True
         update = await client.wait_for("messageUpdate", start=marks[client])
         assert update == {"type": "new", "message": expected}
@@ -161,8 +176,9 @@ async def test_new_message_goes_only_to_admin_rooms_with_the_seeds_exact_payload
         assert names(client, marks[client]) == ["messageUpdate"]  # no newMessage for them
 
 
-@pytest.mark.parametrize("kind", ["chat", "ptt", "image", "video", "document", "location",
-                                  "vcard", "sticker"])  # fmt: skip
+@pytest.mark.parametrize(
+    "kind", ["chat", "ptt", "image", "video", "document", "location", "vcard", "sticker"]
+)
 async def test_message_type_is_wppconnects_word(
     seed_server: SeedServer, py_client: ClientFactory, kind: str
 ) -> None:
@@ -310,12 +326,14 @@ def test_login_of_a_two_factor_user_without_code_asks_for_it(seed_server: SeedSe
     status, body = post_login(seed_server, {"email": email, "password": password})
     assert status == 200
     assert body["success"] is True and body["data"] == {"requiresTwoFactor": True}
-    status, body = post_login(seed_server, {"email": email, "password": password,
-                                            "twoFactorCode": "000000"})  # fmt: skip
+    status, body = post_login(
+        seed_server, {"email": email, "password": password, "twoFactorCode": "000000"}
+    )
     assert status == 401 and body["error"]["code"] == "INVALID_2FA_CODE"
     code = SeedServer.TWO_FACTOR_CODE
-    status, body = post_login(seed_server, {"email": email, "password": password,
-                                            "twoFactorCode": code})  # fmt: skip
+    status, body = post_login(
+        seed_server, {"email": email, "password": password, "twoFactorCode": code}
+    )
     assert status == 200 and body["data"]["User"]["id"] == SeedServer.TWO_FACTOR[0]
 
 
@@ -336,8 +354,9 @@ def test_wrong_credentials_are_401_invalid_credentials(
 
 
 def test_a_locked_account_is_423_account_locked(seed_server: SeedServer) -> None:
-    status, answer = post_login(seed_server, {"email": SeedServer.LOCKED[1],
-                                              "password": SeedServer.LOCKED[2]})  # fmt: skip
+    status, answer = post_login(
+        seed_server, {"email": SeedServer.LOCKED[1], "password": SeedServer.LOCKED[2]}
+    )
     assert status == 423 and answer["error"]["code"] == "ACCOUNT_LOCKED"
 
 
@@ -359,15 +378,19 @@ def test_messages_list_and_send_route_need_the_bearer_token(seed_server: SeedSer
     _, login = post_login(seed_server, {"email": ADMIN[1], "password": ADMIN[2]})
     bearer = {"Authorization": f"Bearer {login['data']['accessToken']}"}
 
-    status, body = http_json("GET", f"{seed_server.url}/api/whatsapp/messages?limit=1&offset=0",
-                             headers=bearer)  # fmt: skip
+    status, body = http_json(
+        "GET", f"{seed_server.url}/api/whatsapp/messages?limit=1&offset=0", headers=bearer
+    )
     assert status == 200 and body["success"] is True
     assert [m["id"] for m in body["data"]["data"]] == ["seed_msg_2"]  # newest first
     assert body["data"]["pagination"]["total"] == 2
     status, body = http_json("GET", f"{seed_server.url}/api/whatsapp/messages")
     assert status == 401 and body["error"]["code"] == "NO_TOKEN"
-    status, body = http_json("GET", f"{seed_server.url}/api/whatsapp/messages",
-                             headers={"Authorization": "Bearer not.a.jwt"})  # fmt: skip
+    status, body = http_json(
+        "GET",
+        f"{seed_server.url}/api/whatsapp/messages",
+        headers={"Authorization": "Bearer not.a.jwt"},
+    )
     assert status == 401 and body["error"]["code"] == "INVALID_TOKEN"
     sending = {"recipient": "393331234567", "message": "Arriviamo"}
     status, body = http_json("POST", f"{seed_server.url}/api/whatsapp/send", sending, bearer)

@@ -31,9 +31,14 @@ def run(
     exe: Path, *args: str, env: dict[str, str], stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(exe), *args], input=stdin, capture_output=True, text=True, env=env, timeout=180,
+        [str(exe), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
         check=False,
-    )  # fmt: skip
+    )
 
 
 def http(
@@ -64,10 +69,24 @@ def frozen_server(frozen_exe: Path, tmp_path: Path) -> Iterator[tuple[str, str, 
     env = frozen_env(tmp_path)
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115  # closed below
     proc = subprocess.Popen(
-        [str(frozen_exe), "server", "--host", "127.0.0.1", "--port", str(port), "--db", db_url,
-         "--webhook-secret", secret, "--log-format", "text"],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
+        [
+            str(frozen_exe),
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            db_url,
+            "--webhook-secret",
+            secret,
+            "--log-format",
+            "text",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -110,8 +129,17 @@ def test_frozen_server_answers_health_and_stores_a_wppconnect_webhook(
 
     # Read it back as an operator would, with an operator and token made by the frozen CLI.
     env = frozen_env(tmp_path)
-    added = run(frozen_exe, "operator", "add", "anna", "--password-stdin", "--db", db_url,
-                env=env, stdin="una-password-lunga\n")  # fmt: skip
+    added = run(
+        frozen_exe,
+        "operator",
+        "add",
+        "anna",
+        "--password-stdin",
+        "--db",
+        db_url,
+        env=env,
+        stdin="una-password-lunga\n",
+    )
     assert added.returncode == 0, added.stderr
     token = run(frozen_exe, "token", "create", "anna", "--db", db_url, env=env)
     assert token.returncode == 0, token.stderr
@@ -162,8 +190,12 @@ def test_bundle_carries_what_the_app_loads_at_run_time(bundle: Path) -> None:
     assert (internal / "sportello" / "domain" / "default_rules.toml").is_file()
     plugins = internal / "PySide6" / "Qt" / "plugins"
     if sys.platform.startswith("linux"):
-        for plugin in ("platforms/libqxcb.so", "platforms/libqoffscreen.so",
-                       "tls/libqopensslbackend.so", "imageformats/libqsvg.so"):  # fmt: skip
+        for plugin in (
+            "platforms/libqxcb.so",
+            "platforms/libqoffscreen.so",
+            "tls/libqopensslbackend.so",
+            "imageformats/libqsvg.so",
+        ):
             assert (plugins / plugin).is_file(), plugin
     translations = internal / "PySide6" / "Qt" / "translations"
     assert (translations / "qtbase_it.qm").is_file()
@@ -179,16 +211,30 @@ def test_bundle_carries_what_the_app_loads_at_run_time(bundle: Path) -> None:
 
 def test_bundle_leaves_out_unused_qt_modules(bundle: Path) -> None:
     names = {p.name for p in bundle.rglob("*")}
-    for unused in ("WebEngine", "Qt63D", "Qt6Quick", "Qt6Qml", "Qt6Charts", "Qt6Pdf",
-                   "Qt6DataVisualization", "Qt6VirtualKeyboard"):  # fmt: skip
+    for unused in (
+        "WebEngine",
+        "Qt63D",
+        "Qt6Quick",
+        "Qt6Qml",
+        "Qt6Charts",
+        "Qt6Pdf",
+        "Qt6DataVisualization",
+        "Qt6VirtualKeyboard",
+    ):
         assert not [n for n in names if unused in n], unused
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux desktop entry")
 def test_desktop_entry_and_hicolor_icons_install_for_the_user(bundle: Path, tmp_path: Path) -> None:
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "share")}
-    done = subprocess.run([str(bundle / "install-desktop-entry.sh")], env=env,
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    done = subprocess.run(
+        [str(bundle / "install-desktop-entry.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     entry = (tmp_path / "share" / "applications" / "sportello.desktop").read_text("utf-8")
     assert f'Exec="{bundle / "sportello"}"' in entry.splitlines()
@@ -196,9 +242,19 @@ def test_desktop_entry_and_hicolor_icons_install_for_the_user(bundle: Path, tmp_
     icons = list((tmp_path / "share" / "icons" / "hicolor").glob("*/apps/sportello*"))
     shipped = list((REPO / "resources" / "icons").glob("sportello*"))
     assert len(icons) == len(shipped) and (shipped or not icons)
-    validate = subprocess.run(["desktop-file-validate", str(tmp_path / "share" / "applications" /
-                               "sportello.desktop")], capture_output=True, text=True, check=False) \
-        if _has("desktop-file-validate") else None  # fmt: skip
+    validate = (
+        subprocess.run(
+            [
+                "desktop-file-validate",
+                str(tmp_path / "share" / "applications" / "sportello.desktop"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if _has("desktop-file-validate")
+        else None
+    )
     assert validate is None or validate.returncode == 0, validate.stdout
 
 

@@ -61,8 +61,9 @@ class Consoles:
 
     def open(self, operator: Operator) -> tuple[MainWindow, SportelloClient]:
         profile = ServerProfile(self.server.url, operator.token, operator.id, operator.name)
-        client = SportelloClient(profile, self.tmp_path / f"{operator.name}.db", backoff=FAST,
-                                 sync_timeout=3.0)  # fmt: skip
+        client = SportelloClient(
+            profile, self.tmp_path / f"{operator.name}.db", backoff=FAST, sync_timeout=3.0
+        )
         runner = TaskRunner()
         window = MainWindow(client, runner)
         started = runner.run(client.start())
@@ -146,8 +147,10 @@ def test_bs_conversation_list_shows_who_is_in_each_conversation_until_they_leave
     b_window, b_client = consoles.open(marco)
     qtbot.waitUntil(lambda: len(a_client.state.conversations) == 2, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: len(b_client.state.conversations) == 2, timeout=WAIT_MS)
-    anna, luca = (next(c.id for c in a_client.state.conversations if c.title == title)
-                  for title in ("Anna Bianchi", "Luca Verdi"))  # fmt: skip
+    anna, luca = (
+        next(c.id for c in a_client.state.conversations if c.title == title)
+        for title in ("Anna Bianchi", "Luca Verdi")
+    )
     b_list = b_window.conversations.model
 
     def presence(conversation_id: str) -> object:
@@ -172,8 +175,7 @@ def test_bs_conversation_list_shows_who_is_in_each_conversation_until_they_leave
 
     # Giulia moves on to the other customer: Anna's row clears, Luca's shows her.
     a_window.conversations.select_conversation(luca)
-    qtbot.waitUntil(lambda: presence(anna) is None and presence(luca) is not None,
-                    timeout=WAIT_MS)  # fmt: skip
+    qtbot.waitUntil(lambda: presence(anna) is None and presence(luca) is not None, timeout=WAIT_MS)
     assert she not in spoken(anna)
     # Marco does not see himself, and Giulia's console closing clears Luca's row too.
     open_conversation(b_window, qtbot, luca)
@@ -209,10 +211,12 @@ def test_assignee_only_mode_refuses_bs_reply_with_a_clear_error(
     sent = TaskRunner().run(b_client.send_message(conversation, "Ci penso io"))
     qtbot.waitUntil(sent.done, timeout=WAIT_MS)
     qtbot.waitUntil(
-        lambda: any(m.body == "Ci penso io" and m.status is DeliveryStatus.FAILED
-                    for m in b_client.state.thread),
+        lambda: any(
+            m.body == "Ci penso io" and m.status is DeliveryStatus.FAILED
+            for m in b_client.state.thread
+        ),
         timeout=WAIT_MS,
-    )  # fmt: skip
+    )
     failed = next(m for m in b_client.state.thread if m.body == "Ci penso io")
     assert failed.error == "not_assignee"  # the server's code; its detail is in the log
 
@@ -226,10 +230,14 @@ def test_cloud_api_conversation_25_hours_old_refuses_free_form_in_ack_and_ui(
     )
     raw = json.dumps(body).encode()
     request = urllib.request.Request(
-        f"{server.url}/webhooks/meta", data=raw, method="POST",
-        headers={"Content-Type": "application/json",
-                 "X-Hub-Signature-256": sign_meta(raw, META_SECRET)},
-    )  # fmt: skip
+        f"{server.url}/webhooks/meta",
+        data=raw,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": sign_meta(raw, META_SECRET),
+        },
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
     window, client = consoles.open(giulia)
@@ -239,18 +247,18 @@ def test_cloud_api_conversation_25_hours_old_refuses_free_form_in_ack_and_ui(
     assert view is not None
     qtbot.waitUntil(lambda: view.window_label.isVisible(), timeout=WAIT_MS)
     assert "closed" in view.window_label.text()
-    qtbot.waitUntil(lambda: window.thread_pane.composer.blocked_reason is not None,
-                    timeout=WAIT_MS)  # fmt: skip
+    qtbot.waitUntil(lambda: window.thread_pane.composer.blocked_reason is not None, timeout=WAIT_MS)
     reason = window.thread_pane.composer.blocked_reason or ""
     assert "24-hour" in reason and "Templates are not available" in reason
 
     sent = TaskRunner().run(client.send_message(conversation, "Eccoci"))
     qtbot.waitUntil(sent.done, timeout=WAIT_MS)
     qtbot.waitUntil(
-        lambda: any(m.body == "Eccoci" and m.status is DeliveryStatus.FAILED
-                    for m in client.state.thread),
+        lambda: any(
+            m.body == "Eccoci" and m.status is DeliveryStatus.FAILED for m in client.state.thread
+        ),
         timeout=WAIT_MS,
-    )  # fmt: skip
+    )
     failed = next(m for m in client.state.thread if m.body == "Eccoci")
     assert failed.error == "window_closed"
 
@@ -262,12 +270,15 @@ def test_disconnected_wppconnect_session_turns_the_status_bar_to_gateway_down(
     window, _client = consoles.open(giulia)
     view = window.awareness_view
     assert view is not None and not view.gateway_label.isVisible()
-    server.post("/webhooks/wppconnect",
-                {"event": "onstatechange", "session": "sportello", "state": "DISCONNECTED"})
+    server.post(
+        "/webhooks/wppconnect",
+        {"event": "onstatechange", "session": "sportello", "state": "DISCONNECTED"},
+    )
     qtbot.waitUntil(lambda: view.gateway_label.isVisible(), timeout=WAIT_MS)
     assert "disconnected" in view.gateway_label.text()
-    server.post("/webhooks/wppconnect",
-                {"event": "status-find", "session": "sportello", "status": "inChat"})
+    server.post(
+        "/webhooks/wppconnect", {"event": "status-find", "session": "sportello", "status": "inChat"}
+    )
     qtbot.waitUntil(lambda: not view.gateway_label.isVisible(), timeout=WAIT_MS)
 
 
@@ -278,11 +289,21 @@ def test_unknown_type_between_two_normal_messages_is_shown_in_order(
     now = int(time.time())
     server.customer_writes_wpp("Prima", t=now - 3)
     jid = "393331234567@c.us"
-    server.post("/webhooks/wppconnect", {
-        "event": "onmessage", "session": "sportello", "id": f"false_{jid}_POLL1",
-        "type": "poll_creation", "t": now - 2, "from": jid, "to": "390612345678@c.us",
-        "fromMe": False, "isGroupMsg": False, "pollName": "Quando passate?",
-    })  # fmt: skip
+    server.post(
+        "/webhooks/wppconnect",
+        {
+            "event": "onmessage",
+            "session": "sportello",
+            "id": f"false_{jid}_POLL1",
+            "type": "poll_creation",
+            "t": now - 2,
+            "from": jid,
+            "to": "390612345678@c.us",
+            "fromMe": False,
+            "isGroupMsg": False,
+            "pollName": "Quando passate?",
+        },
+    )
     server.customer_writes_wpp("Terza", t=now - 1)
     window, client = consoles.open(giulia)
     conversation = first_conversation(client, qtbot)
@@ -305,11 +326,21 @@ def test_unknown_type_between_two_normal_messages_is_shown_in_order(
     assert layout.note_h > 0 and layout.text_h == 0
 
     # The same words in the conversation list when such a message is the last one.
-    server.post("/webhooks/wppconnect", {
-        "event": "onmessage", "session": "sportello", "id": f"false_{jid}_POLL2",
-        "type": "poll_creation", "t": now, "from": jid, "to": "390612345678@c.us",
-        "fromMe": False, "isGroupMsg": False, "pollName": "E domani?",
-    })  # fmt: skip
+    server.post(
+        "/webhooks/wppconnect",
+        {
+            "event": "onmessage",
+            "session": "sportello",
+            "id": f"false_{jid}_POLL2",
+            "type": "poll_creation",
+            "t": now,
+            "from": jid,
+            "to": "390612345678@c.us",
+            "fromMe": False,
+            "isGroupMsg": False,
+            "pollName": "E domani?",
+        },
+    )
     qtbot.waitUntil(lambda: len(client.state.thread) == 4, timeout=WAIT_MS)
     row = window.conversations.model.index(0, 0)
     assert row.data(Qt.ItemDataRole.AccessibleTextRole).endswith(
@@ -331,15 +362,18 @@ def test_unopened_urgent_ticket_renotifies_until_anyone_opens_it_on_every_consol
         controller.reminded.connect(reminders[key].append)
         controllers[key] = controller
     server.customer_writes_wpp("URGENTE allagamento in cantina")
-    qtbot.waitUntil(lambda: len(reminders["a"]) >= 2 and len(reminders["b"]) >= 2,
-                    timeout=WAIT_MS)  # fmt: skip
-    assert "waiting to be opened" in controllers["b"].summary_text() or \
-        "ticket" in controllers["b"].summary_text()
+    qtbot.waitUntil(lambda: len(reminders["a"]) >= 2 and len(reminders["b"]) >= 2, timeout=WAIT_MS)
+    assert (
+        "waiting to be opened" in controllers["b"].summary_text()
+        or "ticket" in controllers["b"].summary_text()
+    )
 
     conversation = first_conversation(a_client, qtbot)
     open_conversation(a_window, qtbot, conversation)
-    qtbot.waitUntil(lambda: not controllers["a"].plan.waiting and not controllers["b"].plan.waiting,
-                    timeout=WAIT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: not controllers["a"].plan.waiting and not controllers["b"].plan.waiting,
+        timeout=WAIT_MS,
+    )
     counts = {key: len(items) for key, items in reminders.items()}
     qtbot.wait(900)  # three intervals: nothing more may ring, on either console
     assert {key: len(items) for key, items in reminders.items()} == counts
@@ -354,15 +388,33 @@ def test_the_list_names_a_message_by_its_type_never_by_its_text(
     server, (giulia, _) = desk
     # Two before the console starts (through the snapshot), two while it runs (live).
     server.customer_writes("[ok]", phone="+393331110001", name="Rita Quadre")
-    server.post("/webhooks/generic", {"id": "gw-photo-1", "from": "+393331110002", "body": "",
-                                      "type": "image", "senderName": "Pino Foto"})  # fmt: skip
+    server.post(
+        "/webhooks/generic",
+        {
+            "id": "gw-photo-1",
+            "from": "+393331110002",
+            "body": "",
+            "type": "image",
+            "senderName": "Pino Foto",
+        },
+    )
     window, _client = consoles.open(giulia)
     jid = "393331110003@c.us"
-    server.post("/webhooks/wppconnect", {
-        "event": "onmessage", "session": "sportello", "id": f"false_{jid}_POLL9",
-        "type": "poll_creation", "t": int(time.time()), "from": jid,
-        "to": "390612345678@c.us", "fromMe": False, "isGroupMsg": False, "pollName": "Orari?",
-    })  # fmt: skip
+    server.post(
+        "/webhooks/wppconnect",
+        {
+            "event": "onmessage",
+            "session": "sportello",
+            "id": f"false_{jid}_POLL9",
+            "type": "poll_creation",
+            "t": int(time.time()),
+            "from": jid,
+            "to": "390612345678@c.us",
+            "fromMe": False,
+            "isGroupMsg": False,
+            "pollName": "Orari?",
+        },
+    )
     server.customer_writes("[image]", phone="+393331110004", name="Ugo Finto")
 
     model = window.conversations.model
@@ -385,7 +437,9 @@ def test_the_list_names_a_message_by_its_type_never_by_its_text(
 
 
 def test_the_console_hides_what_an_operators_role_may_not_do(
-    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot,
+    consoles: Consoles,
+    desk: tuple[RestartableServer, list[Operator]],
+    qtbot: QtBot,
     tmp_path: Path,
 ) -> None:
     """Roles (issue 11): the console learns its role from the server and offers only what
@@ -436,10 +490,11 @@ def test_the_console_hides_what_an_operators_role_may_not_do(
     for window, client, may in ((m_window, m_client, False), (a_window, a_client, True)):
         role = console_role(window, OpenConsole(client.profile))
         dialog = SettingsDialog(
-            settings, webhook_url="http://127.0.0.1:3200/webhooks/wppconnect",
+            settings,
+            webhook_url="http://127.0.0.1:3200/webhooks/wppconnect",
             webhook_secret="s3cret",
             may_configure_local_server=allowed(role, DeskAction.CONFIGURE_LOCAL_SERVER),
-        )  # fmt: skip
+        )
         qtbot.addWidget(dialog)
         dialog.show()
         dialog.tabs.setCurrentIndex(2)
@@ -451,7 +506,9 @@ def test_the_console_hides_what_an_operators_role_may_not_do(
 
 
 def test_an_admin_manages_operators_from_the_console_and_an_operator_is_not_offered_it(
-    consoles: Consoles, desk: tuple[RestartableServer, list[Operator]], qtbot: QtBot,
+    consoles: Consoles,
+    desk: tuple[RestartableServer, list[Operator]],
+    qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Roles (issue 11): the "Operators…" menu action and window of an admin's console."""
@@ -518,8 +575,9 @@ def test_an_admin_manages_operators_from_the_console_and_an_operator_is_not_offe
     )
     assert access("marco") == "Active"
 
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes
+    )
     dialog.table.selectRow(row_of("giulia"))
     qtbot.mouseClick(dialog.deactivate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: access("giulia") == "Deactivated", timeout=WAIT_MS)

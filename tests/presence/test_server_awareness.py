@@ -23,9 +23,12 @@ DAY = 24 * 3600
 async def post_meta(http: aiohttp.ClientSession, server: RunningServer, body: Any) -> Any:
     raw = json.dumps(body).encode()
     status, answer = await post(
-        http, f"{server.url}/webhooks/meta", body, raw=raw,
+        http,
+        f"{server.url}/webhooks/meta",
+        body,
+        raw=raw,
         headers={"X-Hub-Signature-256": sign_meta(raw, META_APP_SECRET)},
-    )  # fmt: skip
+    )
     assert status == 200, answer
     return answer
 
@@ -121,8 +124,10 @@ async def test_without_assignee_only_mode_anyone_replies(
     message_id = await customer_writes(http, server, "Urgente: perdita d'acqua")
     created = await giulia.wait_for("ticketCreated")
     conversation = await conversation_of(giulia, message_id)
-    await giulia.call("updateTicket", {"ticketId": created["ticket"]["id"],
-                                       "assigneeId": server.operators["giulia"].id})
+    await giulia.call(
+        "updateTicket",
+        {"ticketId": created["ticket"]["id"], "assigneeId": server.operators["giulia"].id},
+    )
     ack = await marco.call(
         "sendMessage", {"clientId": "m-1", "conversationId": conversation, "body": "Eccomi"}
     )
@@ -136,8 +141,11 @@ async def test_cloud_api_conversation_silent_for_25_hours_refuses_free_form_repl
     server = await make_server(db_url)
     marco = await connect(server, "marco")
     gateway = FakeGateway()
-    old = await post_meta(http, server, gateway.meta_message(
-        "393401112222", "Buongiorno", timestamp=int(time.time()) - DAY - 3600))
+    old = await post_meta(
+        http,
+        server,
+        gateway.meta_message("393401112222", "Buongiorno", timestamp=int(time.time()) - DAY - 3600),
+    )
     fresh = await post_meta(http, server, gateway.meta_message("393405556666", "Salve"))
     old_conv = await conversation_of(marco, old["messages"][0]["id"])
     fresh_conv = await conversation_of(marco, fresh["messages"][0]["id"])
@@ -205,14 +213,16 @@ async def test_wppconnect_disconnected_session_is_pushed_as_gateway_down(
 ) -> None:
     server = await make_server()
     marco = await connect(server, "marco")
-    status, _ = await post_wpp(http, server, {
-        "event": "onstatechange", "session": "sportello", "state": "UNPAIRED"})
+    status, _ = await post_wpp(
+        http, server, {"event": "onstatechange", "session": "sportello", "state": "UNPAIRED"}
+    )
     assert status == 200
     down = await marco.wait_for("gatewayState")
     assert down["gateway"] == "wppconnect" and down["account"] == "sportello"
     assert down["state"] == "UNPAIRED" and down["down"] is True and "QR" in down["action"]
-    await post_wpp(http, server, {"event": "status-find", "session": "sportello",
-                                  "status": "inChat"})
+    await post_wpp(
+        http, server, {"event": "status-find", "session": "sportello", "status": "inChat"}
+    )
     up = await marco.wait_for("gatewayState", lambda g: g["state"] == "CONNECTED")
     assert up["down"] is False
     gateways = (await marco.call("deskState"))["gateways"]
@@ -224,9 +234,10 @@ async def test_cloud_api_token_refused_on_send_marks_gateway_unauthorized(
 ) -> None:
     async with FakeGateway() as gateway:
         server = await make_server(
-            meta_access_token="expired", meta_phone_number_id=gateway.phone_number_id,
+            meta_access_token="expired",
+            meta_phone_number_id=gateway.phone_number_id,
             meta_graph_url=gateway.meta_base_url,
-        )  # fmt: skip
+        )
         marco = await connect(server, "marco")
         answer = await post_meta(http, server, gateway.meta_message("393401112222", "Salve"))
         conversation = await conversation_of(marco, answer["messages"][0]["id"])

@@ -51,7 +51,7 @@ class RawSocket:
         await self.send(f"42{NAMESPACE},{ack_id}{json.dumps(list(items))}")
         prefix = f"43{NAMESPACE},{ack_id}"
         frame = await self.until(lambda f: f.startswith(prefix))
-        data = json.loads(frame[len(prefix):])
+        data = json.loads(frame[len(prefix) :])
         return data[0] if data else None
 
     async def next_frame(self, timeout: float = TIMEOUT) -> str:
@@ -83,9 +83,9 @@ class RawSocket:
         """The first argument of the next event `name` pushed by the server."""
         prefix = f"42{NAMESPACE},"
         frame = await self.until(
-            lambda f: f.startswith(prefix) and json.loads(f[len(prefix):])[0] == name, timeout
+            lambda f: f.startswith(prefix) and json.loads(f[len(prefix) :])[0] == name, timeout
         )
-        data = json.loads(frame[len(prefix):])
+        data = json.loads(frame[len(prefix) :])
         return data[1] if len(data) > 1 else None
 
     async def barrier(self) -> None:
@@ -99,7 +99,7 @@ class RawSocket:
         found = []
         for frame in self.frames:
             if frame.startswith(prefix):
-                data = json.loads(frame[len(prefix):])
+                data = json.loads(frame[len(prefix) :])
                 if data[0] == name:
                     found.append(data[1] if len(data) > 1 else None)
         return found

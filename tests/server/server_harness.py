@@ -135,7 +135,10 @@ class Client:
         if auth == "token":
             auth = {"token": self.token} if self.token else None
         await self.sio.connect(
-            self.url, namespaces=[NAMESPACE], auth=auth, transports=["websocket"],
+            self.url,
+            namespaces=[NAMESPACE],
+            auth=auth,
+            transports=["websocket"],
             wait_timeout=TIMEOUT,
         )
 
@@ -234,6 +237,9 @@ async def post_wpp(
     http: aiohttp.ClientSession, server: RunningServer, body: Any, **kwargs: Any
 ) -> tuple[int, Any]:
     return await post(
-        http, f"{server.url}/webhooks/wppconnect", body,
-        headers={"X-Webhook-Token": WEBHOOK_SECRET}, **kwargs,
+        http,
+        f"{server.url}/webhooks/wppconnect",
+        body,
+        headers={"X-Webhook-Token": WEBHOOK_SECRET},
+        **kwargs,
     )

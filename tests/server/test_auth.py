@@ -85,8 +85,9 @@ async def test_commands_before_authenticating_are_refused(server):
 
 async def test_login_gives_a_token_that_opens_the_api(server, http):
     marco = server.operators["marco"]
-    status, answer = await post(http, f"{server.url}/api/auth/login",
-                                {"username": "marco", "password": marco.password})
+    status, answer = await post(
+        http, f"{server.url}/api/auth/login", {"username": "marco", "password": marco.password}
+    )
     assert status == 200, answer
     assert answer["user"] == {"id": marco.id, "name": "marco", "role": "operator"}
     headers = {"Authorization": f"Bearer {answer['token']}"}
@@ -106,8 +107,9 @@ async def test_login_with_wrong_password_is_401_then_rate_limited(make_server, h
     status, answer = await post(http, url, {"username": "marco", "password": "nope"})
     assert status == 429 and answer["error"]["code"] == "too_many_attempts"
     # Another user from the same address is not punished for marco's attempts.
-    status, _ = await post(http, url, {"username": "giulia",
-                                       "password": server.operators["giulia"].password})
+    status, _ = await post(
+        http, url, {"username": "giulia", "password": server.operators["giulia"].password}
+    )
     assert status == 200
 
 

@@ -15,9 +15,7 @@ async def _get(http: Any, server: Any, path: str, token: str) -> tuple[int, Any]
         return response.status, await response.json()
 
 
-async def test_operator_creates_a_ticket_from_a_message_and_everyone_sees_it(
-    server, clients, http
-):
+async def test_operator_creates_a_ticket_from_a_message_and_everyone_sees_it(server, clients, http):
     giulia, marco = await clients("giulia"), await clients("marco")
     await post_wpp(http, server, wpp_message(body="Buongiorno, ci sentiamo domani"))
     message = await giulia.wait_for("newMessage")
@@ -30,8 +28,10 @@ async def test_operator_creates_a_ticket_from_a_message_and_everyone_sees_it(
     assert ack["ok"] is True
     ticket = ack["ticket"]
     assert (ticket["title"], ticket["priority"], ticket["status"]) == (
-        "Richiamare", "HIGH", "PENDING",
-    )  # fmt: skip
+        "Richiamare",
+        "HIGH",
+        "PENDING",
+    )
     assert ticket["conversationId"] == message["conversationId"]
     created = await marco.wait_for("ticketCreated")
     assert created["ticket"]["id"] == ticket["id"] and created["reason"] == "manual"
@@ -40,8 +40,11 @@ async def test_operator_creates_a_ticket_from_a_message_and_everyone_sees_it(
 
     again = await giulia.call("createTicket", {"messageId": message["id"]})
     text = f"the contact already has open ticket #{ticket['number']}"
-    assert again == {"ok": False, "code": "already_open",
-                     "error": {"code": "already_open", "message": text}}
+    assert again == {
+        "ok": False,
+        "code": "already_open",
+        "error": {"code": "already_open", "message": text},
+    }
     missing = await giulia.call("createTicket", {"messageId": "99999"})
     assert missing["ok"] is False and missing["code"] == "not_found"
     bad = await giulia.call("createTicket", {"messageId": message["id"], "priority": "soon"})
@@ -54,14 +57,17 @@ async def test_operator_list_and_ticket_history_over_rest(server, clients, http)
     await post_wpp(http, server, wpp_message(body="Caldaia in blocco, urgente"))
     created = await giulia.wait_for("ticketCreated")
     ticket_id = created["ticket"]["id"]
-    await giulia.call("updateTicket", {"ticketId": ticket_id, "priority": "LOW",
-                                       "assigneeId": server.operators["marco"].id})
+    await giulia.call(
+        "updateTicket",
+        {"ticketId": ticket_id, "priority": "LOW", "assigneeId": server.operators["marco"].id},
+    )
 
     status, body = await _get(http, server, "/api/operators", token)
     assert status == 200
     assert [(o["name"], o["displayName"]) for o in body["operators"]] == [
-        ("giulia", "Giulia"), ("marco", "Marco"),
-    ]  # fmt: skip
+        ("giulia", "Giulia"),
+        ("marco", "Marco"),
+    ]
     status, body = await _get(http, server, f"/api/tickets/{ticket_id}/history", token)
     assert status == 200
     rows = [(h["field"], h["old"], h["new"], h["actorId"], h["reason"]) for h in body["history"]]

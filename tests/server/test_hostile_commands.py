@@ -23,9 +23,33 @@ from tests.support.payloads import wpp_message
 # JSON can carry each of these; python-socketio's client sends NaN as NaN (Python's
 # json accepts it, so the server sees a float nan).
 HOSTILE: list[Any] = [
-    None, True, False, 0, -1, 1.5, float("nan"), 10**30, -(10**30), 2**63,
-    "", " ", "x" * 70_000, "²", "١٢", "1e3", "0x10", "\ud800", "\udfff", "a\x00b", "\x00",
-    [], [1], ["disconnect"], {}, {"$gt": 0}, [[[[[[[[[[[]]]]]]]]]]],
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    float("nan"),
+    10**30,
+    -(10**30),
+    2**63,
+    "",
+    " ",
+    "x" * 70_000,
+    "²",
+    "١٢",
+    "1e3",
+    "0x10",
+    "\ud800",
+    "\udfff",
+    "a\x00b",
+    "\x00",
+    [],
+    [1],
+    ["disconnect"],
+    {},
+    {"$gt": 0},
+    [[[[[[[[[[[]]]]]]]]]]],
 ]
 NOT_OBJECTS: list[Any] = [None, True, 7, 1.5, "sync", "\ud800", [], [{"since": 0}]]
 
@@ -68,8 +92,11 @@ async def desk(any_db_server, http) -> AsyncIterator[tuple[RawSocket, Client, di
 def _valid(command: str, ids: dict[str, str]) -> dict[str, Any]:
     return {
         "markAsRead": {"messageId": ids["message"]},
-        "sendMessage": {"clientId": str(uuid.uuid4()), "body": "Arriviamo",
-                        "conversationId": ids["conversation"]},
+        "sendMessage": {
+            "clientId": str(uuid.uuid4()),
+            "body": "Arriviamo",
+            "conversationId": ids["conversation"],
+        },
         "updateTicket": {"ticketId": ids["ticket"], "priority": "HIGH"},
         "createTicket": {"messageId": ids["message"], "title": "A mano"},
         "sync": {"since": 0},
@@ -88,8 +115,15 @@ EXTRA_FIELDS = {
 
 @pytest.mark.parametrize(
     "command",
-    ["markAsRead", "sendMessage", "updateTicket", "createTicket", "sync",
-     "viewConversation", "deskState"],
+    [
+        "markAsRead",
+        "sendMessage",
+        "updateTicket",
+        "createTicket",
+        "sync",
+        "viewConversation",
+        "deskState",
+    ],
 )
 async def test_hostile_arguments_get_a_clear_ack(desk, command, caplog) -> None:
     giulia, marco, ids = desk
@@ -101,8 +135,9 @@ async def test_hostile_arguments_get_a_clear_ack(desk, command, caplog) -> None:
             _assert_clear(command, payload, await giulia.call(command, payload))
     for payload in NOT_OBJECTS:
         _assert_clear(command, payload, await giulia.call(command, payload))
-    _assert_clear(command, "two arguments",
-                  await giulia.call(command, _valid(command, ids), "more"))
+    _assert_clear(
+        command, "two arguments", await giulia.call(command, _valid(command, ids), "more")
+    )
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     # Both sockets still work after all that.
     assert "events" in await marco.call("sync", {"since": 0})
@@ -153,8 +188,21 @@ async def test_hostile_authenticate_is_refused_plainly(make_server, http, value)
 
 
 SINCE_REFUSED: list[Any] = [
-    "missing", None, "5", "", True, False, -1, 1.5, 1.0, float("nan"), float("inf"),
-    10**30, 2**63, [0], {"seq": 0},
+    "missing",
+    None,
+    "5",
+    "",
+    True,
+    False,
+    -1,
+    1.5,
+    1.0,
+    float("nan"),
+    float("inf"),
+    10**30,
+    2**63,
+    [0],
+    {"seq": 0},
 ]
 
 
@@ -179,16 +227,21 @@ async def test_sync_accepts_zero_and_the_largest_seq(desk) -> None:
     page = await giulia.call("sync", {"since": 0})
     assert sorted(e["event"] for e in page["events"]) == ["newMessage", "ticketCreated"]
     top = 2**63 - 1
-    assert await giulia.call("sync", {"since": top}) == {"events": [], "cursor": top,
-                                                         "more": False}
+    assert await giulia.call("sync", {"since": top}) == {"events": [], "cursor": top, "more": False}
 
 
 async def test_a_reply_with_nul_and_a_lone_surrogate_is_stored_the_same_on_both_engines(
     desk,
 ) -> None:
     giulia, marco, ids = desk
-    ack = await giulia.call("sendMessage", {"clientId": "cut-emoji", "body": "Arrivo\x00 ora\ud83d",
-                                            "conversationId": ids["conversation"]})
+    ack = await giulia.call(
+        "sendMessage",
+        {
+            "clientId": "cut-emoji",
+            "body": "Arrivo\x00 ora\ud83d",
+            "conversationId": ids["conversation"],
+        },
+    )
     assert ack["ok"] is True and ack["message"]["message"] == "Arrivo\ufffd ora\ufffd", ack
     seen = await marco.wait_for("newMessage", lambda m: m["id"] == ack["message"]["id"])
     assert seen["message"] == "Arrivo\ufffd ora\ufffd"

@@ -55,11 +55,17 @@ async def exposed_server(tmp_path: Path):
         db.dispose()
 
 
-async def _legacy_authenticate(url: str, user_id: str, headers: dict[str, str] | None = None
-                               ) -> tuple[dict, Client]:
+async def _legacy_authenticate(
+    url: str, user_id: str, headers: dict[str, str] | None = None
+) -> tuple[dict, Client]:
     client = Client(url)
-    await client.sio.connect(url, namespaces=[NAMESPACE], transports=["websocket"],
-                             headers=headers or {}, wait_timeout=TIMEOUT)
+    await client.sio.connect(
+        url,
+        namespaces=[NAMESPACE],
+        transports=["websocket"],
+        headers=headers or {},
+        wait_timeout=TIMEOUT,
+    )
     return await client.authenticate(user_id), client
 
 
@@ -72,8 +78,10 @@ async def test_legacy_auth_from_the_network_is_refused_and_dropped(exposed_serve
     from_loopback, local = await _legacy_authenticate(f"http://127.0.0.1:{port}", operator.id)
     from_network, remote = await _legacy_authenticate(f"http://{address}:{port}", operator.id)
     forged, spoofed = await _legacy_authenticate(
-        f"http://{address}:{port}", operator.id,
-        headers={"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1"})
+        f"http://{address}:{port}",
+        operator.id,
+        headers={"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1"},
+    )
     try:
         assert from_loopback["success"] is True
         assert from_network == {"success": False, "error": "authentication required"}
@@ -101,9 +109,18 @@ async def test_a_token_still_works_from_the_network(exposed_server):
 
 @pytest.mark.parametrize(
     ("address", "loopback"),
-    [("127.0.0.1", True), ("127.10.0.3", True), ("::1", True), ("::ffff:127.0.0.1", True),
-     ("192.168.1.20", False), ("10.0.0.1", False), ("fe80::1%eth0", False), (None, False),
-     ("", False), ("localhost", False)],
+    [
+        ("127.0.0.1", True),
+        ("127.10.0.3", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("192.168.1.20", False),
+        ("10.0.0.1", False),
+        ("fe80::1%eth0", False),
+        (None, False),
+        ("", False),
+        ("localhost", False),
+    ],
 )
 def test_what_counts_as_loopback(address: str | None, loopback: bool) -> None:
     assert is_loopback(address) is loopback

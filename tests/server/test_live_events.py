@@ -77,7 +77,13 @@ async def test_unread_messages_on_authenticate_counts_everything(server, clients
     assert unread["count"] == 55
     assert len(unread["messages"]) == 50
     assert set(unread["messages"][0]) >= {
-        "id", "phoneNumber", "message", "timestamp", "type", "senderName"}
+        "id",
+        "phoneNumber",
+        "message",
+        "timestamp",
+        "type",
+        "senderName",
+    }
 
 
 async def test_colleague_typing_reaches_others_but_not_the_typist(server, clients):
@@ -117,10 +123,16 @@ async def test_customer_typing_from_gateway_presence(server, clients, http):
     await post_wpp(http, server, wpp_message("393331234567", "Buongiorno"))
     message = await giulia.wait_for("newMessage")
     presence = {
-        "event": "onpresencechanged", "session": "sportello", "id": "393331234567@c.us",
-        "isOnline": True, "isGroup": False, "isUser": True, "state": "composing",
-        "t": 1700000000, "isContact": True,
-    }  # fmt: skip
+        "event": "onpresencechanged",
+        "session": "sportello",
+        "id": "393331234567@c.us",
+        "isOnline": True,
+        "isGroup": False,
+        "isUser": True,
+        "state": "composing",
+        "t": 1700000000,
+        "isContact": True,
+    }
 
     status, answer = await post_wpp(http, server, presence)
 

@@ -24,9 +24,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 def start_node(db_url: str, channel: str) -> ServerProcess:
     """One node of the cluster: the shared database, Redis on `channel`."""
-    return ServerProcess(
-        db_url, WEBHOOK_SECRET, "--redis", REDIS_URL, "--redis-channel", channel
-    )
+    return ServerProcess(db_url, WEBHOOK_SECRET, "--redis", REDIS_URL, "--redis-channel", channel)
 
 
 @pytest.fixture
@@ -60,17 +58,27 @@ async def test_operator_on_node_a_gets_messages_posted_to_node_b_once(cluster):
     headers = {"X-Webhook-Token": WEBHOOK_SECRET}
     try:
         async with aiohttp.ClientSession() as http:
-            status, _ = await post(http, f"{b.url}/webhooks/wppconnect",
-                                   wpp_message(body="Perdita in bagno, aiuto"), headers=headers)
+            status, _ = await post(
+                http,
+                f"{b.url}/webhooks/wppconnect",
+                wpp_message(body="Perdita in bagno, aiuto"),
+                headers=headers,
+            )
             assert status == 200
             first = await giulia.wait_for("newMessage")
             assert first["message"] == "Perdita in bagno, aiuto"
 
-            twice = wpp_message("393339990000", "Non funziona il citofono",
-                                message_id="false_393339990000@c.us_TWICE")
+            twice = wpp_message(
+                "393339990000",
+                "Non funziona il citofono",
+                message_id="false_393339990000@c.us_TWICE",
+            )
             answers = await asyncio.gather(
-                *(post(http, f"{node.url}/webhooks/wppconnect", twice, headers=headers)
-                  for node in (a, b, a, b)))
+                *(
+                    post(http, f"{node.url}/webhooks/wppconnect", twice, headers=headers)
+                    for node in (a, b, a, b)
+                )
+            )
             assert {status for status, _ in answers} == {200}
             assert len({answer["messages"][0]["id"] for _, answer in answers}) == 1
 
@@ -114,20 +122,32 @@ async def test_seq_is_one_global_sequence_across_nodes(cluster):
     count = 24
     try:
         async with aiohttp.ClientSession() as http:
-            answers = await asyncio.gather(*(
-                post(http, f"{(a, b)[n % 2].url}/webhooks/wppconnect",
-                     wpp_message(f"39333{n:07d}", f"Guasto numero {n}, aiuto",
-                                 message_id=f"false_39333{n:07d}@c.us_SEQ{n}"),
-                     headers=headers)
-                for n in range(count)))
+            answers = await asyncio.gather(
+                *(
+                    post(
+                        http,
+                        f"{(a, b)[n % 2].url}/webhooks/wppconnect",
+                        wpp_message(
+                            f"39333{n:07d}",
+                            f"Guasto numero {n}, aiuto",
+                            message_id=f"false_39333{n:07d}@c.us_SEQ{n}",
+                        ),
+                        headers=headers,
+                    )
+                    for n in range(count)
+                )
+            )
             assert {status for status, _ in answers} == {200}
             for client in (giulia, marco):
                 await client.wait_count("newMessage", count)
             # Operators act on both nodes at once too: reads are events in the same log.
             ids = [m["id"] for m in giulia.named("newMessage")]
-            reads = await asyncio.gather(*(
-                (giulia, marco)[k % 2].call("markAsRead", {"messageId": message_id})
-                for k, message_id in enumerate(ids)))
+            reads = await asyncio.gather(
+                *(
+                    (giulia, marco)[k % 2].call("markAsRead", {"messageId": message_id})
+                    for k, message_id in enumerate(ids)
+                )
+            )
             assert all(read == {"ok": True} for read in reads)
             for client in (giulia, marco):
                 await client.wait_count("messageRead", count)
@@ -139,8 +159,11 @@ async def test_seq_is_one_global_sequence_across_nodes(cluster):
         assert seqs == list(range(1, 3 * count + 1))
         await asyncio.sleep(0.5)  # anything duplicated would have arrived by now
         for client in (giulia, marco):
-            live = [data["seq"] for name, data in client.events
-                    if name in ("newMessage", "messageRead", "ticketCreated")]
+            live = [
+                data["seq"]
+                for name, data in client.events
+                if name in ("newMessage", "messageRead", "ticketCreated")
+            ]
             assert sorted(live) == seqs, "every event live exactly once on each node"
     finally:
         await giulia.close()

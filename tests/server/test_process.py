@@ -25,8 +25,11 @@ def _server(*args: str) -> subprocess.Popen[str]:
 
 def _post(url: str, body: dict[str, object], secret: str) -> int:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json", "X-Webhook-Token": secret})
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Webhook-Token": secret},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return int(response.status)
 
@@ -42,8 +45,16 @@ def _one_error_line(proc: subprocess.Popen[str]) -> str:
 def test_sigterm_drains_in_flight_webhooks_and_exits_zero(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = _server("--port", str(port), "--db", f"sqlite:///{tmp_path / 'd.db'}",
-                   "--webhook-secret", "s3", "--log-format", "json")
+    proc = _server(
+        "--port",
+        str(port),
+        "--db",
+        f"sqlite:///{tmp_path / 'd.db'}",
+        "--webhook-secret",
+        "s3",
+        "--log-format",
+        "json",
+    )
     try:
         wait_healthy(url, proc)
         results: list[int] = []
@@ -95,17 +106,27 @@ def test_port_in_use_is_one_line_and_exit_2_before_any_database_is_made(tmp_path
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        line = _one_error_line(_server("--port", str(port), "--db",
-                                       f"sqlite:///{tmp_path / 'p.db'}", "--log-level", "error"))
-    assert line == (f"sportello server: error: cannot listen on 127.0.0.1:{port}: "
-                    "Address already in use")
+        line = _one_error_line(
+            _server(
+                "--port",
+                str(port),
+                "--db",
+                f"sqlite:///{tmp_path / 'p.db'}",
+                "--log-level",
+                "error",
+            )
+        )
+    assert line == (
+        f"sportello server: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
     assert list(tmp_path.iterdir()) == []  # no database created, none migrated
 
 
 def test_without_a_webhook_secret_the_server_warns_at_start(tmp_path):
     port = free_port()
-    proc = _server("--port", str(port), "--db", f"sqlite:///{tmp_path / 'w.db'}",
-                   "--log-format", "json")
+    proc = _server(
+        "--port", str(port), "--db", f"sqlite:///{tmp_path / 'w.db'}", "--log-format", "json"
+    )
     logs = LogLines(proc)
     try:
         logs.wait_for("listening")
@@ -120,8 +141,17 @@ def test_without_a_webhook_secret_the_server_warns_at_start(tmp_path):
 
 def test_a_relative_sqlite_path_is_logged_as_the_file_it_resolved_to(tmp_path):
     port = free_port()
-    proc = start_server_process("--port", str(port), "--db", "sqlite:///relative.db",
-                                "--webhook-secret", "s3", "--log-format", "json", cwd=tmp_path)
+    proc = start_server_process(
+        "--port",
+        str(port),
+        "--db",
+        "sqlite:///relative.db",
+        "--webhook-secret",
+        "s3",
+        "--log-format",
+        "json",
+        cwd=tmp_path,
+    )
     logs = LogLines(proc)
     try:
         listening = logs.wait_for("listening")
@@ -137,26 +167,45 @@ def test_a_relative_sqlite_path_is_logged_as_the_file_it_resolved_to(tmp_path):
 @pytest.mark.postgres
 def test_unreachable_database_is_one_line_and_exit_2():
     port = free_port()
-    line = _one_error_line(_server(
-        "--port", str(free_port()), "--log-level", "error",
-        "--db", f"postgresql://postgres@127.0.0.1:{port}/nope"))
+    line = _one_error_line(
+        _server(
+            "--port",
+            str(free_port()),
+            "--log-level",
+            "error",
+            "--db",
+            f"postgresql://postgres@127.0.0.1:{port}/nope",
+        )
+    )
     assert "127.0.0.1" in line and "error" in line
 
 
 def test_unreadable_rules_file_is_one_line_and_exit_2(tmp_path):
     bad = tmp_path / "rules.toml"
     bad.write_text("[[[ nope", encoding="utf-8")
-    line = _one_error_line(_server("--rules", str(bad), "--db",
-                                   f"sqlite:///{tmp_path / 'r.db'}", "--log-level", "error"))
+    line = _one_error_line(
+        _server(
+            "--rules", str(bad), "--db", f"sqlite:///{tmp_path / 'r.db'}", "--log-level", "error"
+        )
+    )
     assert "rules.toml" in line
 
 
 def test_flags_come_from_the_environment_too(tmp_path):
     env_port = free_port()
-    env = sportello_env() | {"SPORTELLO_PORT": str(env_port), "SPORTELLO_DB":
-                    f"sqlite:///{tmp_path / 'e.db'}", "SPORTELLO_LOG_LEVEL": "error"}
-    proc = subprocess.Popen([sys.executable, "-m", "sportello.cli", "server"], cwd=REPO,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = sportello_env() | {
+        "SPORTELLO_PORT": str(env_port),
+        "SPORTELLO_DB": f"sqlite:///{tmp_path / 'e.db'}",
+        "SPORTELLO_LOG_LEVEL": "error",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sportello.cli", "server"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_healthy(f"http://127.0.0.1:{env_port}", proc)
         proc.send_signal(signal.SIGINT)
@@ -172,15 +221,19 @@ def test_sigterm_lets_a_webhook_already_being_received_finish_with_200(tmp_path)
     answered 200; new connections are refused meanwhile; the process then exits 0."""
     port = free_port()
     db_url = f"sqlite:///{tmp_path / 'inflight.db'}"
-    proc = _server("--port", str(port), "--db", db_url, "--webhook-secret", "s3",
-                   "--log-format", "json")
+    proc = _server(
+        "--port", str(port), "--db", db_url, "--webhook-secret", "s3", "--log-format", "json"
+    )
     try:
         wait_healthy(f"http://127.0.0.1:{port}", proc)
-        body = json.dumps({"id": "inflight-1", "from": "393331234567",
-                           "body": "Perdita dal soffitto, aiuto"}).encode()
-        head = (f"POST /webhooks/generic HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                f"Content-Type: application/json\r\nX-Webhook-Token: s3\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        body = json.dumps(
+            {"id": "inflight-1", "from": "393331234567", "body": "Perdita dal soffitto, aiuto"}
+        ).encode()
+        head = (
+            f"POST /webhooks/generic HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nX-Webhook-Token: s3\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
             sock.sendall(head + body[:10])
             time.sleep(0.5)  # let the server start handling it (not an assertion)

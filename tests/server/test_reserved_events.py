@@ -93,8 +93,12 @@ def _frame(items: list[Any], marco_token: str) -> list[Any]:
 
 
 async def _customer_writes(http: aiohttp.ClientSession, desk: Desk, body: str) -> None:
-    status, _ = await post(http, f"{desk.server.url}/webhooks/wppconnect",
-                           wpp_message(body=body), headers={"X-Webhook-Token": WEBHOOK_SECRET})
+    status, _ = await post(
+        http,
+        f"{desk.server.url}/webhooks/wppconnect",
+        wpp_message(body=body),
+        headers={"X-Webhook-Token": WEBHOOK_SECRET},
+    )
     assert status == 200
 
 
@@ -140,8 +144,12 @@ async def test_a_reserved_name_changes_nothing_and_logout_still_ends_the_socket(
         await _customer_writes(http, desk, "Prima")
         assert (await raw.until_event("newMessage"))["message"] == "Prima"
 
-        status, body = await post(http, f"{desk.server.url}/api/auth/logout", None,
-                                  headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        status, body = await post(
+            http,
+            f"{desk.server.url}/api/auth/logout",
+            None,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert (status, body) == (200, {"ok": True, "endedSockets": 1})
         assert (await raw.until_event(SESSION_ENDED))["reason"] == "logged_out"
         await _assert_dropped_and_deaf(raw, colleague, http, desk)
@@ -203,12 +211,15 @@ async def test_the_python_client_library_sending_disconnect_changes_nothing(
     try:
         await giulia.emit("disconnect")
         assert (await giulia.call("sync", {"since": 0}))["more"] is False
-        status, body = await post(http, f"{desk.server.url}/api/auth/logout", None,
-                                  headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        status, body = await post(
+            http,
+            f"{desk.server.url}/api/auth/logout",
+            None,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert (status, body) == (200, {"ok": True, "endedSockets": 1})
         await giulia.wait_for(SESSION_ENDED)
         await asyncio.wait_for(giulia.disconnected.wait(), TIMEOUT)
     finally:
         await giulia.close()
         await colleague.close()
-

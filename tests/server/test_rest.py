@@ -16,8 +16,9 @@ async def get(http: Any, server: Any, path: str, **params: Any) -> tuple[int, An
 
 async def test_conversations_page_newest_first_with_keyset_cursor(server, http):
     for n in range(7):
-        await post_wpp(http, server, wpp_message(f"39333111{n:04d}", f"problema {n}",
-                                                 t=1_700_000_000 + n))
+        await post_wpp(
+            http, server, wpp_message(f"39333111{n:04d}", f"problema {n}", t=1_700_000_000 + n)
+        )
     status, first = await get(http, server, "/api/conversations", limit=3)
     assert status == 200
     names = [c["lastMessage"]["message"] for c in first["conversations"]]
@@ -36,16 +37,17 @@ async def test_conversations_page_newest_first_with_keyset_cursor(server, http):
 
 async def test_thread_pages_and_errors(server, http):
     for n in range(5):
-        await post_wpp(http, server, wpp_message("393331234567", f"riga {n}",
-                                                 t=1_700_000_000 + n))
+        await post_wpp(http, server, wpp_message("393331234567", f"riga {n}", t=1_700_000_000 + n))
     _, conversations = await get(http, server, "/api/conversations")
     conversation_id = conversations["conversations"][0]["id"]
-    status, page = await get(http, server, f"/api/conversations/{conversation_id}/messages",
-                             limit=2)
+    status, page = await get(
+        http, server, f"/api/conversations/{conversation_id}/messages", limit=2
+    )
     assert status == 200
     assert [m["message"] for m in page["messages"]] == ["riga 4", "riga 3"]
-    _, rest = await get(http, server, f"/api/conversations/{conversation_id}/messages",
-                        before=page["next"])
+    _, rest = await get(
+        http, server, f"/api/conversations/{conversation_id}/messages", before=page["next"]
+    )
     assert [m["message"] for m in rest["messages"]] == ["riga 2", "riga 1", "riga 0"]
     assert rest["next"] is None
     assert (await get(http, server, "/api/conversations/999/messages"))[0] == 404
@@ -69,8 +71,9 @@ async def test_tickets_filtered_by_status_priority_and_text(server, http):
 
 
 async def test_search_finds_messages_contacts_and_tickets(server, http):
-    await post_wpp(http, server, wpp_message("393330000001", "La lavatrice perde acqua",
-                                             name="Lucia Verdi"))
+    await post_wpp(
+        http, server, wpp_message("393330000001", "La lavatrice perde acqua", name="Lucia Verdi")
+    )
     await post_wpp(http, server, wpp_message("393330000002", "Buongiorno", name="Paolo"))
     status, found = await get(http, server, "/api/search", q="lavatrice")
     assert status == 200
@@ -88,10 +91,14 @@ async def test_unknown_route_is_json_404(server, http):
 
 async def test_full_text_search_is_prefix_and_accent_tolerant(any_db_server, http):
     server = any_db_server
-    await post_wpp(http, server, wpp_message("393330000001", "Perdita d'acqua dalla caldaia",
-                                             name="Lucia Verdi"))
-    await post_wpp(http, server, wpp_message("393330000002", "Il termostato è guasto",
-                                             name="Paolo Neri"))
+    await post_wpp(
+        http,
+        server,
+        wpp_message("393330000001", "Perdita d'acqua dalla caldaia", name="Lucia Verdi"),
+    )
+    await post_wpp(
+        http, server, wpp_message("393330000002", "Il termostato è guasto", name="Paolo Neri")
+    )
     _, found = await get(http, server, "/api/search", q="cald")
     assert [m["message"] for m in found["messages"]] == ["Perdita d'acqua dalla caldaia"]
     assert found["tickets"] and "caldaia" in found["tickets"][0]["description"]

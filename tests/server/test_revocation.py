@@ -69,8 +69,9 @@ def desk(db_url: str) -> Iterator[tuple[ServerProcess, dict[str, Operator]]]:
 
 
 async def _get_status(http: aiohttp.ClientSession, url: str, token: str) -> int:
-    async with http.get(f"{url}/api/conversations",
-                        headers={"Authorization": f"Bearer {token}"}) as answer:
+    async with http.get(
+        f"{url}/api/conversations", headers={"Authorization": f"Bearer {token}"}
+    ) as answer:
         return answer.status
 
 
@@ -102,9 +103,12 @@ async def test_cli_in_another_process_ends_that_operators_sockets_only(
         assert "unauthorized" in str(again.connect_errors)
         await again.close()
 
-        status, _ = await post(http, f"{server.url}/webhooks/wppconnect",
-                               wpp_message(body="Dopo la revoca"),
-                               headers={"X-Webhook-Token": WEBHOOK_SECRET})  # fmt: skip
+        status, _ = await post(
+            http,
+            f"{server.url}/webhooks/wppconnect",
+            wpp_message(body="Dopo la revoca"),
+            headers={"X-Webhook-Token": WEBHOOK_SECRET},
+        )
         assert status == 200
         seen = await marco.wait_for("newMessage")
         assert seen["message"] == "Dopo la revoca"
@@ -125,8 +129,12 @@ async def test_rest_logout_ends_the_tokens_sockets_at_once(make_server, http) ->
     second = await connect_operator(server, giulia)
     colleague = await connect_operator(server, marco)
     try:
-        status, body = await post(http, f"{server.url}/api/auth/logout", None,
-                                  headers={"Authorization": f"Bearer {giulia.token}"})
+        status, body = await post(
+            http,
+            f"{server.url}/api/auth/logout",
+            None,
+            headers={"Authorization": f"Bearer {giulia.token}"},
+        )
         assert (status, body) == (200, {"ok": True, "endedSockets": 2})
         for socket in (first, second):
             ended = await socket.wait_for(SESSION_ENDED)
@@ -134,8 +142,12 @@ async def test_rest_logout_ends_the_tokens_sockets_at_once(make_server, http) ->
             await asyncio.wait_for(socket.disconnected.wait(), TIMEOUT)
         # The token cache forgot the token: no 10 s grace for REST either.
         assert await _get_status(http, server.url, giulia.token) == 401
-        status, _ = await post(http, f"{server.url}/api/auth/logout", None,
-                               headers={"Authorization": f"Bearer {giulia.token}"})
+        status, _ = await post(
+            http,
+            f"{server.url}/api/auth/logout",
+            None,
+            headers={"Authorization": f"Bearer {giulia.token}"},
+        )
         assert status == 401
         status, _ = await post_wpp(http, server, wpp_message(body="Ancora qui?"))
         assert status == 200
@@ -166,8 +178,12 @@ async def test_legacy_auth_socket_ends_on_deactivation_not_on_token_revocation(
     assert (await legacy.authenticate(giulia.id))["success"] is True
     with_token = await connect_operator(server, giulia)
     try:
-        status, _ = await post(http, f"{server.url}/api/auth/logout", None,
-                               headers={"Authorization": f"Bearer {giulia.token}"})
+        status, _ = await post(
+            http,
+            f"{server.url}/api/auth/logout",
+            None,
+            headers={"Authorization": f"Bearer {giulia.token}"},
+        )
         assert status == 200
         await with_token.wait_for(SESSION_ENDED)
         await _checks_pass(server, 2)
@@ -217,7 +233,9 @@ def test_batched_check_sorts_out_revoked_deactivated_and_unknown_tokens(db_url: 
         assert found.tokens.pop(token_digest(giulia.token)) is Withdrawn.TOKEN_REVOKED
         assert found.tokens.pop(token_digest(anna.token)) is Withdrawn.OPERATOR_DEACTIVATED
         assert found.tokens == dict.fromkeys(unknown, Withdrawn.TOKEN_REVOKED)
-        assert found.operators == {int(anna.id): Withdrawn.OPERATOR_DEACTIVATED,
-                                   99999: Withdrawn.OPERATOR_DEACTIVATED}
+        assert found.operators == {
+            int(anna.id): Withdrawn.OPERATOR_DEACTIVATED,
+            99999: Withdrawn.OPERATOR_DEACTIVATED,
+        }
     finally:
         db.dispose()

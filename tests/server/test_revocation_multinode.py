@@ -65,8 +65,12 @@ async def test_logout_on_one_node_ends_the_tokens_socket_on_the_other(two_nodes)
     clients: list[Client] = [on_a, on_b, colleague_on_b]
     try:
         async with aiohttp.ClientSession() as http:
-            status, body = await post(http, f"{a.url}/api/auth/logout", None,
-                                      headers={"Authorization": f"Bearer {giulia.token}"})
+            status, body = await post(
+                http,
+                f"{a.url}/api/auth/logout",
+                None,
+                headers={"Authorization": f"Bearer {giulia.token}"},
+            )
         assert (status, body) == (200, {"ok": True, "endedSockets": 1})
         assert (await on_a.wait_for(SESSION_ENDED))["reason"] == "logged_out"
         assert (await on_b.wait_for(SESSION_ENDED))["reason"] == "token_revoked"

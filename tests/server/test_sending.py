@@ -20,8 +20,11 @@ async def gateway() -> Any:
 
 
 def gateway_flags(gw: FakeGateway) -> dict[str, Any]:
-    return {"wppconnect_url": gw.wpp_base_url, "wppconnect_session": gw.session,
-            "wppconnect_token": gw.wpp_token}
+    return {
+        "wppconnect_url": gw.wpp_base_url,
+        "wppconnect_session": gw.session,
+        "wppconnect_token": gw.wpp_token,
+    }
 
 
 async def _conversation(server: Any, http: Any, client: Client) -> str:
@@ -33,9 +36,12 @@ async def _conversation(server: Any, http: Any, client: Client) -> str:
 async def _statuses(client: Client, message_id: str, wanted: list[str]) -> list[dict[str, Any]]:
     found = []
     for status in wanted:
-        found.append(await client.wait_for(
-            "messageStatusUpdate",
-            lambda u, status=status: u["messageId"] == message_id and u["status"] == status))
+        found.append(
+            await client.wait_for(
+                "messageStatusUpdate",
+                lambda u, status=status: u["messageId"] == message_id and u["status"] == status,
+            )
+        )
     return found
 
 
@@ -45,8 +51,11 @@ async def test_reply_goes_queued_sent_delivered_read(make_server, gateway, http)
     marco = await connect_operator(server, server.operators["marco"])
     try:
         conversation = await _conversation(server, http, giulia)
-        request = {"clientId": "c-1", "conversationId": conversation,
-                   "body": "Arriviamo entro le 15"}
+        request = {
+            "clientId": "c-1",
+            "conversationId": conversation,
+            "body": "Arriviamo entro le 15",
+        }
 
         ack = await giulia.call("sendMessage", request)
 
@@ -81,8 +90,9 @@ async def test_gateway_5xx_is_retried_until_sent(make_server, gateway, http):
     try:
         conversation = await _conversation(server, http, giulia)
         gateway.fail_next(2, 500)
-        ack = await giulia.call("sendMessage", {"clientId": "c-5xx",
-                                                "conversationId": conversation, "body": "Ok"})
+        ack = await giulia.call(
+            "sendMessage", {"clientId": "c-5xx", "conversationId": conversation, "body": "Ok"}
+        )
         await _statuses(giulia, ack["message"]["id"], ["sent"])
         assert len(gateway.requests) == 3
         assert len(gateway.sent) == 1
@@ -96,8 +106,9 @@ async def test_gateway_4xx_fails_the_reply_with_the_gateway_error(make_server, g
     try:
         conversation = await _conversation(server, http, giulia)
         gateway.fail_next(1, 400)
-        ack = await giulia.call("sendMessage", {"clientId": "c-4xx",
-                                                "conversationId": conversation, "body": "Ok"})
+        ack = await giulia.call(
+            "sendMessage", {"clientId": "c-4xx", "conversationId": conversation, "body": "Ok"}
+        )
         failed = (await _statuses(giulia, ack["message"]["id"], ["failed"]))[0]
         assert failed["error"]
         await asyncio.sleep(0.3)
@@ -108,13 +119,16 @@ async def test_gateway_4xx_fails_the_reply_with_the_gateway_error(make_server, g
 
 async def test_invalid_send_requests_are_refused(server, clients):
     giulia = await clients("giulia")
-    assert (await giulia.call("sendMessage", {"conversationId": "1", "body": "x"}))["code"] \
-        == "missing_client_id"
+    assert (await giulia.call("sendMessage", {"conversationId": "1", "body": "x"}))[
+        "code"
+    ] == "missing_client_id"
     assert (await giulia.call("sendMessage", {"clientId": "a", "body": "x"}))["ok"] is False
-    assert (await giulia.call("sendMessage", {"clientId": "a", "conversationId": "999",
-                                              "body": "x"}))["ok"] is False
-    assert (await giulia.call("sendMessage", {"clientId": "a", "conversationId": "1",
-                                              "body": "  "}))["ok"] is False
+    assert (
+        await giulia.call("sendMessage", {"clientId": "a", "conversationId": "999", "body": "x"})
+    )["ok"] is False
+    assert (
+        await giulia.call("sendMessage", {"clientId": "a", "conversationId": "1", "body": "  "})
+    )["ok"] is False
     assert (await giulia.call("sendMessage", "nonsense"))["ok"] is False
 
 
@@ -126,13 +140,19 @@ def _dead_url() -> str:
 
 async def test_outbox_survives_a_restart(make_server, gateway, http, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'restart.db'}"
-    first = await make_server(db_url, wppconnect_url=_dead_url(), wppconnect_session="sportello",
-                              wppconnect_token=gateway.wpp_token, send_retry_base=0.5,
-                              send_retry_max=1.0)
+    first = await make_server(
+        db_url,
+        wppconnect_url=_dead_url(),
+        wppconnect_session="sportello",
+        wppconnect_token=gateway.wpp_token,
+        send_retry_base=0.5,
+        send_retry_max=1.0,
+    )
     giulia = await connect_operator(first, first.operators["giulia"])
     conversation = await _conversation(first, http, giulia)
-    ack = await giulia.call("sendMessage", {"clientId": "c-restart",
-                                            "conversationId": conversation, "body": "Ci siamo"})
+    ack = await giulia.call(
+        "sendMessage", {"clientId": "c-restart", "conversationId": conversation, "body": "Ci siamo"}
+    )
     assert ack["ok"] is True
     await giulia.close()
     await first.stop()
@@ -150,8 +170,9 @@ async def test_outbox_survives_a_restart(make_server, gateway, http, tmp_path):
         # The gateway has it; the server records the send right after its answer.
         assert (await marco.wait_for("messageStatusUpdate"))["status"] == "sent"
         page = await marco.call("sync", {"since": 0})
-        statuses = [e["data"]["status"] for e in page["events"]
-                    if e["event"] == "messageStatusUpdate"]
+        statuses = [
+            e["data"]["status"] for e in page["events"] if e["event"] == "messageStatusUpdate"
+        ]
         assert statuses == ["sent"]
     finally:
         await marco.close()
@@ -163,8 +184,10 @@ async def test_update_ticket_is_validated_and_broadcast(server, clients, http):
     created = await giulia.wait_for("ticketCreated")
     ticket_id = created["ticket"]["id"]
 
-    ack = await giulia.call("updateTicket", {"ticketId": ticket_id, "status": "ASSIGNED",
-                                             "assigneeId": server.operators["marco"].id})
+    ack = await giulia.call(
+        "updateTicket",
+        {"ticketId": ticket_id, "status": "ASSIGNED", "assigneeId": server.operators["marco"].id},
+    )
 
     assert ack["ok"] is True
     assert ack["ticket"]["status"] == "ASSIGNED"
@@ -174,5 +197,6 @@ async def test_update_ticket_is_validated_and_broadcast(server, clients, http):
     bad = await giulia.call("updateTicket", {"ticketId": ticket_id, "status": "DONE"})
     assert bad["ok"] is False and bad["code"] == "invalid_status"
     assert (await giulia.call("updateTicket", {"ticketId": "99999"}))["ok"] is False
-    assert (await giulia.call("updateTicket", {"ticketId": ticket_id,
-                                               "assigneeId": "4242"}))["ok"] is False
+    assert (await giulia.call("updateTicket", {"ticketId": ticket_id, "assigneeId": "4242"}))[
+        "ok"
+    ] is False

@@ -30,9 +30,17 @@ def _start(tmp_path: Path, drain_timeout: str) -> tuple[subprocess.Popen[str], s
     db.dispose()
     port = free_port()
     proc = start_server_process(
-        "--port", str(port), "--db", db_url, "--webhook-secret", "s3",
-        "--log-format", "json", "--drain-timeout", drain_timeout,
-    )  # fmt: skip
+        "--port",
+        str(port),
+        "--db",
+        db_url,
+        "--webhook-secret",
+        "s3",
+        "--log-format",
+        "json",
+        "--drain-timeout",
+        drain_timeout,
+    )
     return proc, f"http://127.0.0.1:{port}", operator.token
 
 

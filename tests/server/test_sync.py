@@ -60,7 +60,8 @@ async def test_reconnecting_client_misses_a_thousand_events_and_catches_up(serve
         async def send(n: int) -> None:
             async with sem:
                 status, _ = await post_wpp(
-                    http, server, wpp_message(f"3933300{n % 40:05d}", f"problema {n}"))
+                    http, server, wpp_message(f"3933300{n % 40:05d}", f"problema {n}")
+                )
                 assert status == 200
 
         await asyncio.gather(*(send(n) for n in range(1000)))
@@ -78,8 +79,11 @@ async def test_reconnecting_client_misses_a_thousand_events_and_catches_up(serve
         expected = live_state(stayer, cursor)
         assert len(state["messages"]) == 1000
         # Every event the stayer saw is in the log up to the final cursor, and vice versa.
-        stayer_seqs = {d["seq"] for e, d in stayer.events
-                       if e in ("newMessage", "messageRead", "ticketCreated")}
+        stayer_seqs = {
+            d["seq"]
+            for e, d in stayer.events
+            if e in ("newMessage", "messageRead", "ticketCreated")
+        }
         assert max(stayer_seqs) <= final_cursor
         assert state == expected
     finally:

@@ -13,8 +13,13 @@ from tests.support.payloads import wpp_message
 async def _connect(server, name: str, transports: list[str]) -> Client:
     operator = server.operators[name]
     client = Client(server.url, operator.token)
-    await client.sio.connect(server.url, namespaces=[NAMESPACE], auth={"token": operator.token},
-                             transports=transports, wait_timeout=TIMEOUT)
+    await client.sio.connect(
+        server.url,
+        namespaces=[NAMESPACE],
+        auth={"token": operator.token},
+        transports=transports,
+        wait_timeout=TIMEOUT,
+    )
     assert (await client.authenticate(operator.id))["success"] is True
     return client
 
@@ -28,8 +33,11 @@ async def test_websocket_and_long_polling_clients_get_the_same_events_in_order(s
         for client in (on_ws, on_polling):
             await client.wait_count("messageUpdate", 3)
         streams = [
-            [(name, data["seq"]) for name, data in client.events
-             if name in ("ticketCreated", "newMessage", "messageUpdate")]
+            [
+                (name, data["seq"])
+                for name, data in client.events
+                if name in ("ticketCreated", "newMessage", "messageUpdate")
+            ]
             for client in (on_ws, on_polling)
         ]
         assert streams[0] == streams[1]
@@ -63,6 +71,7 @@ async def test_events_keep_their_order_under_load_mixed_with_other_traffic(serve
     giulia = await _connect(server, "giulia", ["websocket"])
     marco = await _connect(server, "marco", ["websocket"])
     try:
+
         async def chatter() -> None:
             for n in range(40):
                 await marco.emit("typing", {"conversationId": str(n % 3)})
@@ -74,14 +83,22 @@ async def test_events_keep_their_order_under_load_mixed_with_other_traffic(serve
         await asyncio.gather(chatter(), *(webhook(n) for n in range(60)))
         for client in (giulia, marco):
             await client.wait_count("messageUpdate", 60)
-            seqs = [data["seq"] for name, data in client.events
-                    if name in ("ticketCreated", "newMessage")]
+            seqs = [
+                data["seq"]
+                for name, data in client.events
+                if name in ("ticketCreated", "newMessage")
+            ]
             assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs) == 120
             # every messageUpdate right after its newMessage, with the same seq
-            pairs = [(name, data["seq"]) for name, data in client.events
-                     if name in ("newMessage", "messageUpdate")]
-            assert all(pairs[i][1] == pairs[i + 1][1] and pairs[i][0] == "newMessage"
-                       for i in range(0, len(pairs), 2))
+            pairs = [
+                (name, data["seq"])
+                for name, data in client.events
+                if name in ("newMessage", "messageUpdate")
+            ]
+            assert all(
+                pairs[i][1] == pairs[i + 1][1] and pairs[i][0] == "newMessage"
+                for i in range(0, len(pairs), 2)
+            )
     finally:
         await giulia.close()
         await marco.close()

@@ -36,26 +36,56 @@ FFFD = "\ufffd"
 
 def broken_payloads() -> list[tuple[str, Any]]:
     """One payload per gateway with broken text in body, names, caption, type and extras."""
-    wpp = replaced(samples("wppconnect")["onmessage_text"], {
-        ("body",): "La caldaia \ud83d non parte\x00",
-        ("notifyName",): "Mario \ud83d",
-        ("sender", "pushname"): "Mario \udc00",
-    })
+    wpp = replaced(
+        samples("wppconnect")["onmessage_text"],
+        {
+            ("body",): "La caldaia \ud83d non parte\x00",
+            ("notifyName",): "Mario \ud83d",
+            ("sender", "pushname"): "Mario \udc00",
+        },
+    )
     wpp["x-extra\ud83d"] = {"nested": ["\x00", "\ud83d"]}
-    meta = replaced(samples("meta")["image"], {
-        ("entry", 0, "changes", 0, "value", "messages", 0, "image", "caption"): "Perdita\x00",
-        ("entry", 0, "changes", 0, "value", "contacts", 0, "profile", "name"): "Anna \ud83d",
-        ("entry", 0, "changes", 0, "value", "messages", 0, "image", "mime_type"): "image/\ud83d",
-    })
-    document = replaced(samples("wppconnect")["onmessage_document"], {
-        ("filename",): "fattura\ud83d.pdf", ("caption",): "\x00",
-    })
-    generic = replaced(samples("generic")["text"], {
-        ("body",): "Cancello \ud83d rotto", ("senderName",): "\x00Luca", ("type",): "te\ud83dxt",
-    })
+    meta = replaced(
+        samples("meta")["image"],
+        {
+            ("entry", 0, "changes", 0, "value", "messages", 0, "image", "caption"): "Perdita\x00",
+            ("entry", 0, "changes", 0, "value", "contacts", 0, "profile", "name"): "Anna \ud83d",
+            (
+                "entry",
+                0,
+                "changes",
+                0,
+                "value",
+                "messages",
+                0,
+                "image",
+                "mime_type",
+            ): "image/\ud83d",
+        },
+    )
+    document = replaced(
+        samples("wppconnect")["onmessage_document"],
+        {
+            ("filename",): "fattura\ud83d.pdf",
+            ("caption",): "\x00",
+        },
+    )
+    generic = replaced(
+        samples("generic")["text"],
+        {
+            ("body",): "Cancello \ud83d rotto",
+            ("senderName",): "\x00Luca",
+            ("type",): "te\ud83dxt",
+        },
+    )
     unknown_type = replaced(samples("wppconnect")["onmessage_text"], {("type",): "zz\ud83d"})
-    return [("wppconnect", wpp), ("meta", meta), ("wppconnect", document),
-            ("generic", generic), ("wppconnect", unknown_type)]
+    return [
+        ("wppconnect", wpp),
+        ("meta", meta),
+        ("wppconnect", document),
+        ("generic", generic),
+        ("wppconnect", unknown_type),
+    ]
 
 
 async def post_raw(
@@ -83,11 +113,14 @@ async def test_broken_text_is_stored_repaired_and_never_fails_the_good_messages_
     server = any_db_server
     giulia = await connect_operator(server, server.operators["giulia"])
     try:
-        goods = [wpp_message(from_number=f"39333000{n:04d}", body=f"Buongiorno {n}")
-                 for n in range(12)]
+        goods = [
+            wpp_message(from_number=f"39333000{n:04d}", body=f"Buongiorno {n}") for n in range(12)
+        ]
         answers = await asyncio.gather(
-            *(post_raw(http, server, gateway, fresh_ids(body))
-              for gateway, body in broken_payloads()),
+            *(
+                post_raw(http, server, gateway, fresh_ids(body))
+                for gateway, body in broken_payloads()
+            ),
             *(post_wpp(http, server, body) for body in goods),
         )
 
@@ -108,7 +141,8 @@ async def test_broken_text_is_stored_repaired_and_never_fails_the_good_messages_
         assert status == 200
         for conversation in page["conversations"]:
             status, thread = await get(
-                http, server, f"/api/conversations/{conversation['id']}/messages")
+                http, server, f"/api/conversations/{conversation['id']}/messages"
+            )
             assert status == 200, thread
         synced = await giulia.call("sync", {"since": 0})
         new = [e["data"] for e in synced["events"] if e["event"] == "newMessage"]
@@ -130,8 +164,11 @@ async def test_a_message_with_a_broken_id_is_refused_alone_and_the_rest_of_its_b
 
     status, answer = await post_raw(http, server, "meta", body)
     alone_status, alone = await post_raw(
-        http, server, "wppconnect",
-        replaced(samples("wppconnect")["onmessage_text"], {("from",): "39333\x00@c.us"}))
+        http,
+        server,
+        "wppconnect",
+        replaced(samples("wppconnect")["onmessage_text"], {("from",): "39333\x00@c.us"}),
+    )
 
     assert status == 422 and answer["error"]["code"] == "invalid_text", answer
     assert "message id" in answer["error"]["message"]
@@ -147,8 +184,12 @@ async def test_a_failed_group_commit_is_retried_message_by_message(
 
     def inbound(n: int, body: str) -> InboundMessage:
         return InboundMessage(
-            gateway=Gateway.GENERIC, gateway_message_id=f"batch-{n}", chat_id=f"39333111{n:04d}",
-            body=body, timestamp=datetime.now(UTC), sender_name="Cliente",
+            gateway=Gateway.GENERIC,
+            gateway_message_id=f"batch-{n}",
+            chat_id=f"39333111{n:04d}",
+            body=body,
+            timestamp=datetime.now(UTC),
+            sender_name="Cliente",
         )
 
     unstorable = inbound(0, "cut inside an emoji \ud83d")
@@ -172,10 +213,15 @@ async def test_text_stored_by_an_older_version_is_still_served(
     assert status == 200
     with server.db.engine.begin() as connection:
         # What an older version stored for an unknown type "zz\ud83d": the JSON escape.
-        connection.execute(text("UPDATE messages SET raw = '{\"type\": \"zz\\ud83d\"}', "
-                                "type = 'unsupported'"))
-        connection.execute(text("UPDATE events SET payload = "
-                                "json_set(payload, '$.senderName', json('\"M\\ud83d\"'))"))
+        connection.execute(
+            text("UPDATE messages SET raw = '{\"type\": \"zz\\ud83d\"}', type = 'unsupported'")
+        )
+        connection.execute(
+            text(
+                "UPDATE events SET payload = "
+                "json_set(payload, '$.senderName', json('\"M\\ud83d\"'))"
+            )
+        )
     giulia = await connect_operator(server, server.operators["giulia"])
     try:
         status, page = await get(http, server, "/api/conversations")
@@ -251,9 +297,14 @@ async def test_an_operator_reply_with_broken_text_is_stored_repaired(
     giulia = await connect_operator(server, server.operators["giulia"])
     giulia.sio.packet_class = _AsciiJsonPacket
     try:
-        ack = await giulia.call("sendMessage", {
-            "clientId": "c-broken", "conversationId": "1", "body": "Arrivo \ud83d alle 10\x00",
-        })
+        ack = await giulia.call(
+            "sendMessage",
+            {
+                "clientId": "c-broken",
+                "conversationId": "1",
+                "body": "Arrivo \ud83d alle 10\x00",
+            },
+        )
 
         assert ack["ok"] is True, ack
         assert ack["message"]["message"] == f"Arrivo {FFFD} alle 10{FFFD}"
@@ -270,21 +321,26 @@ async def test_a_gateway_answer_with_broken_text_still_settles_the_reply(
 ) -> None:
     """A gateway's answer to our send is untrusted input too: its error text is stored."""
     async with FakeGateway() as gateway:
-        server = await make_server(wppconnect_url=gateway.wpp_base_url,
-                                   wppconnect_session=gateway.session,
-                                   wppconnect_token=gateway.wpp_token)
+        server = await make_server(
+            wppconnect_url=gateway.wpp_base_url,
+            wppconnect_session=gateway.session,
+            wppconnect_token=gateway.wpp_token,
+        )
         giulia = await connect_operator(server, server.operators["giulia"])
         try:
             status, _ = await post_wpp(http, server, wpp_message(body="Salve"))
             assert status == 200
-            gateway.fail_next(1, 400, body={"status": "error",
-                                            "message": "numero \ud83d non valido\x00"})
-            ack = await giulia.call("sendMessage", {"clientId": "c-gw", "conversationId": "1",
-                                                    "body": "Arrivo"})
+            gateway.fail_next(
+                1, 400, body={"status": "error", "message": "numero \ud83d non valido\x00"}
+            )
+            ack = await giulia.call(
+                "sendMessage", {"clientId": "c-gw", "conversationId": "1", "body": "Arrivo"}
+            )
 
             failed = await giulia.wait_for(
                 "messageStatusUpdate",
-                lambda u: u["messageId"] == ack["message"]["id"] and u["status"] == "failed")
+                lambda u: u["messageId"] == ack["message"]["id"] and u["status"] == "failed",
+            )
 
             assert "\ud83d" not in failed["error"] and "\x00" not in failed["error"]
             assert FFFD in failed["error"], failed

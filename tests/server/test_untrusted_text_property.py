@@ -52,15 +52,29 @@ SAMPLES = [(gateway, body) for gateway in GATEWAYS for body in samples(gateway).
 # Characters no store can hold and their neighbours, then anything at all. Plain
 # `st.text` over one `characters` alphabet is drawn natively by hypothesis; a `one_of`
 # alphabet is drawn character by character, which would be most of the test's time.
-NASTY = st.sampled_from(["\ud83d", "\ude00", "\udfff", "\ud800", "\x00", "\x01", "\x1b",
-                         "\x7f", "\x85", "\u2028", "\ufeff", "\ufffd", "\U0001f600", "\\"])
+NASTY = st.sampled_from(
+    [
+        "\ud83d",
+        "\ude00",
+        "\udfff",
+        "\ud800",
+        "\x00",
+        "\x01",
+        "\x1b",
+        "\x7f",
+        "\x85",
+        "\u2028",
+        "\ufeff",
+        "\ufffd",
+        "\U0001f600",
+        "\\",
+    ]
+)
 ANY_CHAR = st.characters(exclude_categories=[])  # surrogates (Cs) and controls (Cc) included
 RANDOM_TEXT = st.one_of(
     st.text(ANY_CHAR, max_size=16),
     st.text(st.characters(categories=["Cs", "Cc"]), min_size=1, max_size=6),
-    st.tuples(st.text(ANY_CHAR, max_size=8), NASTY, st.text(ANY_CHAR, max_size=8)).map(
-        "".join
-    ),
+    st.tuples(st.text(ANY_CHAR, max_size=8), NASTY, st.text(ANY_CHAR, max_size=8)).map("".join),
 )
 
 
@@ -155,11 +169,30 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     log_path = folder / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sportello.cli", "server", "--port", str(port),
-             "--db", db_url, "--webhook-secret", WEBHOOK_SECRET,
-             "--meta-app-secret", META_APP_SECRET, "--log-level", "error",
-             "--log-format", "text", "--gateway-poll-interval", "0"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "sportello.cli",
+                "server",
+                "--port",
+                str(port),
+                "--db",
+                db_url,
+                "--webhook-secret",
+                WEBHOOK_SECRET,
+                "--meta-app-secret",
+                META_APP_SECRET,
+                "--log-level",
+                "error",
+                "--log-format",
+                "text",
+                "--gateway-poll-interval",
+                "0",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     loop = LoopThread()
     url = f"http://127.0.0.1:{port}"
@@ -210,7 +243,7 @@ async def _one_moment(desk: Desk, broken: list[tuple[str, Any]], goods: int) -> 
     )
     statuses = [status for status, _ in answers]
     assert all(status < 500 for status in statuses), answers
-    good_answers = answers[len(broken):]
+    good_answers = answers[len(broken) :]
     assert all(status == 200 for status, _ in good_answers), good_answers
     good_ids = {answer["messages"][0]["id"] for _, answer in good_answers}
     assert all(answer["messages"][0]["created"] for _, answer in good_answers)
@@ -229,12 +262,13 @@ async def _one_moment(desk: Desk, broken: list[tuple[str, Any]], goods: int) -> 
         assert status == 200, thread
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(broken=st.lists(broken_payload(), min_size=1, max_size=4), goods=st.integers(1, 2))
 def test_random_text_in_any_field_never_answers_500_nor_loses_a_good_message(
     desk: Desk, broken: list[tuple[str, Any]], goods: int
 ) -> None:
     desk.loop.run(_one_moment(desk, broken, goods))
-
-

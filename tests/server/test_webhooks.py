@@ -115,8 +115,11 @@ async def test_body_over_one_mebibyte_is_413(server, http):
         for _ in range(40):
             yield b"x" * 65536
 
-    async with http.post(f"{server.url}/webhooks/wppconnect", data=chunks(),
-                         headers={"X-Webhook-Token": WEBHOOK_SECRET}) as response:
+    async with http.post(
+        f"{server.url}/webhooks/wppconnect",
+        data=chunks(),
+        headers={"X-Webhook-Token": WEBHOOK_SECRET},
+    ) as response:
         assert response.status == 413
     assert counts(server) == (0, 0, 0)
 
@@ -125,8 +128,12 @@ async def test_generic_webhook(server, clients, http):
     giulia = await clients("giulia")
     url = f"{server.url}/webhooks/generic"
     headers = {"X-Webhook-Token": WEBHOOK_SECRET}
-    body = {"id": "gen-1", "from": "+39 333 1234567", "body": "Serve un preventivo",
-            "senderName": "Anna"}
+    body = {
+        "id": "gen-1",
+        "from": "+39 333 1234567",
+        "body": "Serve un preventivo",
+        "senderName": "Anna",
+    }
     assert (await post(http, url, body, headers=headers))[0] == 200
     message = await giulia.wait_for("newMessage")
     assert message["senderName"] == "Anna"
@@ -136,8 +143,11 @@ async def test_generic_webhook(server, clients, http):
 
 async def test_meta_verification_handshake(server, http):
     url = f"{server.url}/webhooks/meta"
-    query = {"hub.mode": "subscribe", "hub.verify_token": META_VERIFY_TOKEN,
-             "hub.challenge": "1158201444"}
+    query = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": META_VERIFY_TOKEN,
+        "hub.challenge": "1158201444",
+    }
     async with http.get(url, params=query) as response:
         assert response.status == 200
         assert await response.text() == "1158201444"
@@ -153,13 +163,19 @@ async def test_meta_webhook_needs_a_valid_signature(server, clients, http):
 
     bad = await post(http, url, None, raw=raw, headers={"X-Hub-Signature-256": "sha256=00"})
     missing = await post(http, url, None, raw=raw)
-    tampered = await post(http, url, None, raw=raw.replace(b"rotto", b"ROTTO"),
-                          headers={"X-Hub-Signature-256": sign_meta(raw, META_APP_SECRET)})
+    tampered = await post(
+        http,
+        url,
+        None,
+        raw=raw.replace(b"rotto", b"ROTTO"),
+        headers={"X-Hub-Signature-256": sign_meta(raw, META_APP_SECRET)},
+    )
     assert [bad[0], missing[0], tampered[0]] == [401, 401, 401]
     assert counts(server)[0] == 0
 
-    good = await post(http, url, None, raw=raw,
-                      headers={"X-Hub-Signature-256": sign_meta(raw, META_APP_SECRET)})
+    good = await post(
+        http, url, None, raw=raw, headers={"X-Hub-Signature-256": sign_meta(raw, META_APP_SECRET)}
+    )
     assert good[0] == 200, good
     message = await giulia.wait_for("newMessage")
     assert message["message"] == "Il condizionatore è rotto"

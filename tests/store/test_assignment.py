@@ -21,7 +21,10 @@ def _ticket(ingest: IngestService, make_inbound: MakeInbound) -> int:
 
 
 def test_assigning_a_pending_ticket_makes_it_assigned_and_unassigning_pending_again(
-    db: Database, ingest: IngestService, desk: DeskService, make_inbound: MakeInbound,
+    db: Database,
+    ingest: IngestService,
+    desk: DeskService,
+    make_inbound: MakeInbound,
     operator_id: int,
 ) -> None:
     ticket_id = _ticket(ingest, make_inbound)
@@ -48,10 +51,13 @@ def test_a_ticket_in_progress_keeps_its_status_when_it_changes_hands(
     ticket_id = _ticket(ingest, make_inbound)
     desk.update_ticket(ticket_id, operator_id, status=TicketStatus.IN_PROGRESS)
 
-    assert desk.update_ticket(ticket_id, operator_id, assignee_id=operator_id).ticket[
-        "status"] == "IN_PROGRESS"
-    assert desk.update_ticket(ticket_id, operator_id, unassign=True).ticket[
-        "status"] == "IN_PROGRESS"
+    assert (
+        desk.update_ticket(ticket_id, operator_id, assignee_id=operator_id).ticket["status"]
+        == "IN_PROGRESS"
+    )
+    assert (
+        desk.update_ticket(ticket_id, operator_id, unassign=True).ticket["status"] == "IN_PROGRESS"
+    )
 
 
 def test_a_status_named_with_the_assignment_wins(

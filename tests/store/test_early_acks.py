@@ -60,9 +60,12 @@ def test_acks_before_the_send_is_recorded_are_kept_and_applied_in_order(
     wamid = "true_393331234567@c.us_3EB0EARLY"
 
     assert ingest.apply_status(StatusUpdate(Gateway.WPPCONNECT, wamid, S.DELIVERED, AT)) is None
-    assert ingest.apply_status(
-        StatusUpdate(Gateway.WPPCONNECT, wamid, S.READ, AT + timedelta(seconds=5))
-    ) is None
+    assert (
+        ingest.apply_status(
+            StatusUpdate(Gateway.WPPCONNECT, wamid, S.READ, AT + timedelta(seconds=5))
+        )
+        is None
+    )
     assert _pending_count(db) == 2
 
     recorded = desk.record_sent(outbox_id, wamid)
@@ -108,9 +111,15 @@ def test_statuses_nobody_claims_are_forgotten_after_a_day(
     db: Database, ingest: IngestService
 ) -> None:
     with db.session() as session:
-        session.add(PendingStatus(
-            gateway=Gateway.META, gateway_message_id="wamid.OLD", status=S.DELIVERED,
-            status_at=AT, received_at=utc_now() - timedelta(days=2)))
+        session.add(
+            PendingStatus(
+                gateway=Gateway.META,
+                gateway_message_id="wamid.OLD",
+                status=S.DELIVERED,
+                status_at=AT,
+                received_at=utc_now() - timedelta(days=2),
+            )
+        )
         session.commit()
 
     ingest.apply_status(StatusUpdate(Gateway.META, "wamid.NEW", S.DELIVERED, AT))
@@ -141,6 +150,9 @@ def test_acks_racing_the_send_record_are_never_lost(
             assert message is not None and message.status is S.DELIVERED, n
     assert _pending_count(db) == 0
     with db.read_session() as session:
-        statuses = [e.payload["status"] for e in read_events(session, 0, 1000)
-                    if e.name == "messageStatusUpdate"]
+        statuses = [
+            e.payload["status"]
+            for e in read_events(session, 0, 1000)
+            if e.name == "messageStatusUpdate"
+        ]
     assert statuses.count("sent") == rounds and statuses.count("delivered") == rounds

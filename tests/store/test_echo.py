@@ -25,16 +25,21 @@ def _count(db: Database, model: type) -> int:
 
 
 def _echo(make_inbound: MakeInbound, body: str) -> InboundMessage:
-    return make_inbound(body, direction=Direction.OUTGOING, gateway_message_id=WAMID,
-                        sender_name=None)
+    return make_inbound(
+        body, direction=Direction.OUTGOING, gateway_message_id=WAMID, sender_name=None
+    )
 
 
 def test_echo_before_the_send_is_recorded_is_the_reply_itself(
-    db: Database, ingest: IngestService, desk: DeskService, make_inbound: MakeInbound,
+    db: Database,
+    ingest: IngestService,
+    desk: DeskService,
+    make_inbound: MakeInbound,
     operator_id: int,
 ) -> None:
-    reply = desk.queue_outgoing(body="Arriviamo alle 15", client_id="echo-1",
-                                operator_id=operator_id, to="3331234567")
+    reply = desk.queue_outgoing(
+        body="Arriviamo alle 15", client_id="echo-1", operator_id=operator_id, to="3331234567"
+    )
     [job] = desk.claim_outbox()
 
     echoed = ingest.ingest(_echo(make_inbound, "Arriviamo alle 15"))
@@ -52,11 +57,15 @@ def test_echo_before_the_send_is_recorded_is_the_reply_itself(
 
 
 def test_a_reply_whose_echo_came_back_is_not_sent_again_after_a_failed_attempt(
-    db: Database, ingest: IngestService, desk: DeskService, make_inbound: MakeInbound,
+    db: Database,
+    ingest: IngestService,
+    desk: DeskService,
+    make_inbound: MakeInbound,
     operator_id: int,
 ) -> None:
-    desk.queue_outgoing(body="Confermato", client_id="echo-2", operator_id=operator_id,
-                        to="3331234567")
+    desk.queue_outgoing(
+        body="Confermato", client_id="echo-2", operator_id=operator_id, to="3331234567"
+    )
     [job] = desk.claim_outbox()
     # Our request timed out, but the gateway had sent it: the retry is scheduled...
     desk.record_send_failure(job.outbox_id, "timeout", retry_at=utc_now() - timedelta(seconds=1))
@@ -68,11 +77,15 @@ def test_a_reply_whose_echo_came_back_is_not_sent_again_after_a_failed_attempt(
 
 
 def test_a_message_typed_on_the_phone_is_still_a_new_outgoing_message(
-    db: Database, ingest: IngestService, desk: DeskService, make_inbound: MakeInbound,
+    db: Database,
+    ingest: IngestService,
+    desk: DeskService,
+    make_inbound: MakeInbound,
     operator_id: int,
 ) -> None:
-    desk.queue_outgoing(body="Arriviamo alle 15", client_id="echo-3",
-                        operator_id=operator_id, to="3331234567")
+    desk.queue_outgoing(
+        body="Arriviamo alle 15", client_id="echo-3", operator_id=operator_id, to="3331234567"
+    )
 
     typed = ingest.ingest(_echo(make_inbound, "Le mando il preventivo stasera"))
 

@@ -37,8 +37,12 @@ def numbered_wpp_message(n: int, body: str, phone: str = "393331234567") -> dict
     payload: dict[str, Any] = json.loads(RECORDED_TEXT.read_text(encoding="utf-8"))
     chat = f"{phone}@c.us"
     payload.update(
-        id=f"false_{chat}_TEST{n:06d}", body=body, content=body, t=1732519800 + n,
-        timestamp=1732519800 + n, **{"from": chat, "chatId": chat},
-    )  # fmt: skip
+        id=f"false_{chat}_TEST{n:06d}",
+        body=body,
+        content=body,
+        t=1732519800 + n,
+        timestamp=1732519800 + n,
+        **{"from": chat, "chatId": chat},
+    )
     payload["sender"]["id"] = chat
     return payload

@@ -22,9 +22,12 @@ def start_server_process(
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "sportello.cli", "server", *args],
-        cwd=cwd, env=env or sportello_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=env or sportello_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
@@ -87,12 +90,27 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sportello.cli", "server", "--port", str(self.port),
-             "--db", db_url, "--webhook-secret", webhook_secret, "--log-level", "warning",
-             *extra],
-            cwd=REPO, env=sportello_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "sportello.cli",
+                "server",
+                "--port",
+                str(self.port),
+                "--db",
+                db_url,
+                "--webhook-secret",
+                webhook_secret,
+                "--log-level",
+                "warning",
+                *extra,
+            ],
+            cwd=REPO,
+            env=sportello_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
 
     def wait_healthy(self, timeout: float = 60) -> None:
         """Until /health answers 200 (the database answers too: 503 otherwise)."""

@@ -49,11 +49,20 @@ class OurServer(LineProcess):
         self.port = port if port is not None else free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         argv = [
-            sys.executable, "-m", "sportello.cli", "server",
-            "--host", "127.0.0.1", "--port", str(self.port),
-            "--db", db_url, "--webhook-secret", webhook_secret,
+            sys.executable,
+            "-m",
+            "sportello.cli",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--db",
+            db_url,
+            "--webhook-secret",
+            webhook_secret,
             *extra_args,
-        ]  # fmt: skip
+        ]
         super().__init__(
             argv, label="sportello server", cwd=REPO_ROOT, env=sportello_env(), with_stdin=False
         )
@@ -201,8 +210,9 @@ class RestartableServer:
         """A message through the generic webhook; returns the gateway's message id."""
         self._n += 1
         gateway_id = f"gw-{self._n}"
-        self.post("/webhooks/generic",
-                  {"id": gateway_id, "from": phone, "body": body, "senderName": name})  # fmt: skip
+        self.post(
+            "/webhooks/generic", {"id": gateway_id, "from": phone, "body": body, "senderName": name}
+        )
         return gateway_id
 
     def customer_writes_wpp(

@@ -198,11 +198,15 @@ class FakeClient:
             raise ServerRejected("create ticket: the contact already has an open ticket")
         number = str(900 + len(self.state.tickets))
         created = Ticket(
-            id=f"t-{number}", number=number, conversation_id=conv,
+            id=f"t-{number}",
+            number=number,
+            conversation_id=conv,
             title=title or f"WhatsApp: {found[0].body if found else ''}"[:60],
-            status=TicketStatus.PENDING, priority=priority or Priority.MEDIUM,
-            created_at="2024-05-10T10:00:00.000Z", updated_at="2024-05-10T10:00:00.000Z",
-        )  # fmt: skip
+            status=TicketStatus.PENDING,
+            priority=priority or Priority.MEDIUM,
+            created_at="2024-05-10T10:00:00.000Z",
+            updated_at="2024-05-10T10:00:00.000Z",
+        )
         self.state.apply_ticket(created, "manual")
         return created
 

@@ -12,9 +12,14 @@ from sportello.ui.thread_model import unsupported_text
 
 def _message(kind: MessageType, body: str = "") -> Message:
     return Message(
-        "m1", "c1", "2024-11-25T10:00:00Z", Direction.INCOMING, DeliveryStatus.DELIVERED,
-        body, type=kind,
-    )  # fmt: skip
+        "m1",
+        "c1",
+        "2024-11-25T10:00:00Z",
+        Direction.INCOMING,
+        DeliveryStatus.DELIVERED,
+        body,
+        type=kind,
+    )
 
 
 def test_a_message_without_text_is_named_as_the_conversation_list_names_it(

@@ -45,10 +45,19 @@ def server(
         pytest.skip("sportello.server has not landed yet: no real server to drive")
     db_url = f"sqlite:///{tmp_path / 'server.db'}"
     operators = [create_operator(db_url, "giulia"), create_operator(db_url, "marco")]
-    running = RestartableServer(db_url, [
-        "--wppconnect-url", gateway.wpp_base_url, "--wppconnect-session", gateway.session,
-        "--wppconnect-token", gateway.wpp_token, "--send-retry-base", "0.2",
-    ])  # fmt: skip
+    running = RestartableServer(
+        db_url,
+        [
+            "--wppconnect-url",
+            gateway.wpp_base_url,
+            "--wppconnect-session",
+            gateway.session,
+            "--wppconnect-token",
+            gateway.wpp_token,
+            "--send-retry-base",
+            "0.2",
+        ],
+    )
     running.start()
     try:
         yield running, operators
@@ -207,8 +216,11 @@ def test_reply_shows_queued_sent_delivered_read_as_the_gateway_acks(
     qtbot.waitUntil(lambda: DeliveryStatus.READ in statuses, timeout=WAIT_MS)
 
     assert statuses == [
-        DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ,
-    ]  # fmt: skip
+        DeliveryStatus.QUEUED,
+        DeliveryStatus.SENT,
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.READ,
+    ]
     replies = [m for m in thread_messages(window) if m.body == "Domattina alle 9"]
     assert len(replies) == 1 and not replies[0].is_local
     assert window.thread_pane.composer.text() == ""
@@ -250,8 +262,10 @@ def test_failed_send_shows_the_error_and_retries_on_demand(
 
     qtbot.waitUntil(lambda: len(gateway.sent) == 1, timeout=WAIT_MS)
     qtbot.waitUntil(
-        lambda: [m.status for m in thread_messages(window) if m.body == "Ecco il preventivo"]
-        == [DeliveryStatus.FAILED, DeliveryStatus.SENT],
+        lambda: (
+            [m.status for m in thread_messages(window) if m.body == "Ecco il preventivo"]
+            == [DeliveryStatus.FAILED, DeliveryStatus.SENT]
+        ),
         timeout=WAIT_MS,
     )
     assert [m.body for m in gateway.sent] == ["Ecco il preventivo"]
@@ -288,12 +302,12 @@ def test_priority_and_status_edits_round_trip(
         assert not pane.error.isVisible()
         # The server has it, and a colleague's console shows it live.
         listed = running.get(client.profile.token, "/api/tickets")
-        assert [(t["priority"], t["status"]) for t in listed["tickets"]] == [
-            ("LOW", "IN_PROGRESS")
-        ]
+        assert [(t["priority"], t["status"]) for t in listed["tickets"]] == [("LOW", "IN_PROGRESS")]
         qtbot.waitUntil(
-            lambda: (t := colleague.state.tickets.get(ticket_id)) is not None
-            and (t.priority, t.status) == (Priority.LOW, TicketStatus.IN_PROGRESS),
+            lambda: (
+                (t := colleague.state.tickets.get(ticket_id)) is not None
+                and (t.priority, t.status) == (Priority.LOW, TicketStatus.IN_PROGRESS)
+            ),
             timeout=WAIT_MS,
         )
         row = colleague.state.conversation(conv.id)
@@ -301,12 +315,14 @@ def test_priority_and_status_edits_round_trip(
         assert row.ticket.priority is Priority.LOW
         # The pane's history is the server's: both edits, by this operator, newest first.
         qtbot.waitUntil(
-            lambda: [line.split(" · ", 1)[-1] for line in pane.history_model.stringList()]
-            == [
-                "giulia: Status: Pending → In progress",
-                "giulia: Priority: Urgent → Low",
-                "Sportello: Ticket created automatically",
-            ],
+            lambda: (
+                [line.split(" · ", 1)[-1] for line in pane.history_model.stringList()]
+                == [
+                    "giulia: Status: Pending → In progress",
+                    "giulia: Priority: Urgent → Low",
+                    "Sportello: Ticket created automatically",
+                ]
+            ),
             timeout=WAIT_MS,
         )
 
@@ -371,8 +387,7 @@ def test_reconnect_keeps_every_message_once_in_order_and_what_was_typed(
 
     incoming = [f"messaggio {n}" for n in range(1, 10)]
     qtbot.waitUntil(
-        lambda: [m.body for m in thread_messages(window) if m.direction == "incoming"]
-        == incoming,
+        lambda: [m.body for m in thread_messages(window) if m.direction == "incoming"] == incoming,
         timeout=WAIT_MS,
     )
     qtbot.waitUntil(

@@ -37,9 +37,11 @@ def window(
 ) -> Iterator[tuple[MainWindow, SportelloClient]]:
     profile = ServerProfile(seed.url, "", SeedServer.ADMIN[0], "seed")
     client = SportelloClient(
-        profile, tmp_path / "seed.db", backoff=Backoff(base=0.1, factor=2.0, cap=0.8),
+        profile,
+        tmp_path / "seed.db",
+        backoff=Backoff(base=0.1, factor=2.0, cap=0.8),
         sync_timeout=1.0,
-    )  # fmt: skip
+    )
     runner = TaskRunner()
     win = MainWindow(client, runner)
     qtbot.addWidget(win)
@@ -77,8 +79,11 @@ def test_seed_back_end_works_live_and_the_status_bar_says_what_it_lacks(
     # A live newMessage (with its messageUpdate twin) puts Mario on top with his badge.
     seed.incoming(wppconnect_message("C'è qualcuno?"))
     qtbot.waitUntil(
-        lambda: (top := model.conversation_at(0)) is not None
-        and top.id == MARIO and top.unread_count == 2,
+        lambda: (
+            (top := model.conversation_at(0)) is not None
+            and top.id == MARIO
+            and top.unread_count == 2
+        ),
         timeout=WAIT_MS,
     )
     assert "2 unread" in model.index(0, 0).data(Qt.ItemDataRole.AccessibleTextRole)
@@ -128,9 +133,12 @@ def test_an_operator_of_the_seed_typing_shows_in_the_status_bar(
 
 
 def test_sign_in_to_the_seed_with_email_password_and_two_factor_code(
-    qt_loop: object, qtbot: QtBot, tmp_path: Path, seed: SeedServer,
+    qt_loop: object,
+    qtbot: QtBot,
+    tmp_path: Path,
+    seed: SeedServer,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     stored: dict[str, str] = {}
     monkeypatch.setattr(credentials, "save_token", stored.__setitem__)  # the OS keyring's job
     prefs = Preferences(QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat))

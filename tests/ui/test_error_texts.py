@@ -29,9 +29,15 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "sportello"
 # Where the codes a console can receive are made (webhook-only codes, for gateways, are not).
 CONSOLE_FACING = [
     SRC / "server" / name
-    for name in ("http_api.py", "responses.py", "realtime.py", "desk_awareness.py",
-                 "commands.py", "service_window.py")
-] + [SRC / "ingest" / "desk.py"]  # fmt: skip
+    for name in (
+        "http_api.py",
+        "responses.py",
+        "realtime.py",
+        "desk_awareness.py",
+        "commands.py",
+        "service_window.py",
+    )
+] + [SRC / "ingest" / "desk.py"]
 RAISERS = {"ApiError", "CommandError", "DeskError", "_fail", "error_response"}
 # Made by parse_id for its argument names: handled by the invalid_/missing_ rule.
 GENERATED_PREFIXES = ("invalid_", "missing_")
@@ -47,10 +53,13 @@ def _codes_in(path: Path) -> set[str]:
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
             if name in RAISERS:
                 codes |= {
-                    a.value for a in node.args
-                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
-                    and a.value.replace("_", "").isalpha() and a.value.islower()
-                }  # fmt: skip
+                    a.value
+                    for a in node.args
+                    if isinstance(a, ast.Constant)
+                    and isinstance(a.value, str)
+                    and a.value.replace("_", "").isalpha()
+                    and a.value.islower()
+                }
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "_CODES" for t in node.targets
         ):

@@ -278,8 +278,9 @@ def test_assignee_picker_names_operators_and_history_comes_from_the_server(
     window: MainWindow, client: FakeClient, qtbot: QtBot
 ) -> None:
     client.operator_list = [
-        Operator("op1", "giulia", "Giulia Neri"), Operator("op2", "marco", "Marco Blu"),
-    ]  # fmt: skip
+        Operator("op1", "giulia", "Giulia Neri"),
+        Operator("op2", "marco", "Marco Blu"),
+    ]
     client.histories["t1"] = [
         TicketEvent("status", None, "PENDING", None, stamp(1), "auto"),
         TicketEvent("assignee", None, "op2", "op1", stamp(2), "updated"),

@@ -87,9 +87,13 @@ def _logged(caplog: pytest.LogCaptureFixture, fragment: str) -> bool:
 
 
 def test_a_refused_sign_in_is_said_in_italian_and_its_detail_is_logged(
-    italian: None, qt_loop: object, qtbot: QtBot, tmp_path: Path,
-    desk: tuple[RestartableServer, Operator], caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+    italian: None,
+    qt_loop: object,
+    qtbot: QtBot,
+    tmp_path: Path,
+    desk: tuple[RestartableServer, Operator],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO)
     server, _ = desk
     settings = QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
@@ -114,9 +118,12 @@ def test_a_refused_sign_in_is_said_in_italian_and_its_detail_is_logged(
 
 
 def test_a_reply_the_server_refuses_shows_why_in_italian_in_the_thread(
-    italian: None, console: Console, desk: tuple[RestartableServer, Operator], qtbot: QtBot,
+    italian: None,
+    console: Console,
+    desk: tuple[RestartableServer, Operator],
+    qtbot: QtBot,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     caplog.set_level(logging.INFO)
     window, _client = console
     server, _ = desk
@@ -149,9 +156,12 @@ def test_a_reply_the_server_refuses_shows_why_in_italian_in_the_thread(
 
 
 def test_refused_ticket_changes_are_said_in_italian_and_their_detail_is_logged(
-    italian: None, console: Console, desk: tuple[RestartableServer, Operator], qtbot: QtBot,
+    italian: None,
+    console: Console,
+    desk: tuple[RestartableServer, Operator],
+    qtbot: QtBot,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     caplog.set_level(logging.INFO)
     window, client = console
     server, _ = desk

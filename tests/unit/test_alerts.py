@@ -92,10 +92,12 @@ def test_replayed_messages_after_a_reconnection_stay_quiet() -> None:
 def test_pause_silences_everything_until_it_ends() -> None:
     policy = AlertPolicy()
     paused = AlertSettings(paused_until=pause_for_an_hour(NOON))
-    during = policy.incoming(fact(1), paused, now=NOON + timedelta(minutes=59), monotonic=0,
-                             reading=None)  # fmt: skip
-    after = policy.incoming(fact(2), paused, now=NOON + timedelta(minutes=61), monotonic=9,
-                            reading=None)  # fmt: skip
+    during = policy.incoming(
+        fact(1), paused, now=NOON + timedelta(minutes=59), monotonic=0, reading=None
+    )
+    after = policy.incoming(
+        fact(2), paused, now=NOON + timedelta(minutes=61), monotonic=9, reading=None
+    )
     assert (during.alert, during.sound, during.why) == (None, None, "paused")
     assert after.alert is not None and after.sound is SoundCue.MESSAGE
 
@@ -123,26 +125,32 @@ def test_only_new_tickets_skips_plain_messages() -> None:
     plain = policy.incoming(fact(1), settings, now=NOON, monotonic=0, reading=None)
     ticket = TicketFact("t1", "1", "c2", Priority.MEDIUM)
     policy.ticket_created(ticket, "auto")
-    opening = policy.incoming(fact(2, "c2", ticket=ticket), settings, now=NOON, monotonic=0,
-                              reading=None)  # fmt: skip
+    opening = policy.incoming(
+        fact(2, "c2", ticket=ticket), settings, now=NOON, monotonic=0, reading=None
+    )
     assert plain.alert is None and plain.why == "only new tickets"
     assert opening.alert is not None and opening.alert.new_ticket
 
 
 def test_sound_off_still_notifies_and_notifications_off_does_neither() -> None:
-    mute = AlertPolicy().incoming(fact(1), AlertSettings(sound=False), now=NOON, monotonic=0,
-                                  reading=None)  # fmt: skip
-    off = AlertPolicy().incoming(fact(1), AlertSettings(notifications=False), now=NOON,
-                                 monotonic=0, reading=None)  # fmt: skip
+    mute = AlertPolicy().incoming(
+        fact(1), AlertSettings(sound=False), now=NOON, monotonic=0, reading=None
+    )
+    off = AlertPolicy().incoming(
+        fact(1), AlertSettings(notifications=False), now=NOON, monotonic=0, reading=None
+    )
     assert mute.alert is not None and mute.sound is None
     assert off.alert is None and off.sound is None
 
 
 def test_the_servers_notification_block_is_honoured() -> None:
-    hint = ServerHint(title="Nuovo messaggio da +39 333 123 4567", body="📷 Il contatore",
-                      icon="whatsapp", sound="urgent")  # fmt: skip
-    decision = AlertPolicy().incoming(fact(1, hint=hint), ON, now=NOON, monotonic=0,
-                                      reading=None)  # fmt: skip
+    hint = ServerHint(
+        title="Nuovo messaggio da +39 333 123 4567",
+        body="📷 Il contatore",
+        icon="whatsapp",
+        sound="urgent",
+    )
+    decision = AlertPolicy().incoming(fact(1, hint=hint), ON, now=NOON, monotonic=0, reading=None)
     alert = decision.alert
     assert alert is not None
     assert alert.server_title == hint.title and alert.body == hint.body and alert.icon == "whatsapp"

@@ -176,11 +176,14 @@ def test_gateway_watch_tells_an_outage_once_until_it_comes_back() -> None:
 
 def test_a_start_with_three_overdue_tickets_rings_once_for_all_of_them() -> None:
     plan = EscalationPlan(FAST)
-    plan.replace_all([
-        ticket(12, Priority.HIGH, since=at(-600)),
-        ticket(15, Priority.URGENT, since=at(-60)),
-        ticket(9, Priority.HIGH, since=at(-900)),
-    ], at(0))  # fmt: skip
+    plan.replace_all(
+        [
+            ticket(12, Priority.HIGH, since=at(-600)),
+            ticket(15, Priority.URGENT, since=at(-60)),
+            ticket(9, Priority.HIGH, since=at(-900)),
+        ],
+        at(0),
+    )
     burst = group_reminders(plan.due(at(0)))
     assert isinstance(burst, ReminderBurst)
     # The most pressing first: URGENT, then the HIGH one that has waited longest.
@@ -228,10 +231,15 @@ def test_a_reconnect_rings_once_for_the_tickets_it_found_and_those_due_with_them
     plan.replace_all([ticket(1, Priority.URGENT), ticket(2, Priority.HIGH, since=at(-119))], at(0))
     assert [r.ticket.ticket_id for r in plan.due(at(1))] == ["t2"]  # alone: its own reminder
     # Offline from 1 s to 29 s: two tickets arrived meanwhile, long overdue at the reconnect.
-    plan.replace_all([
-        ticket(1, Priority.URGENT), ticket(2, Priority.HIGH, since=at(-119)),
-        ticket(3, Priority.HIGH, since=at(-300)), ticket(4, Priority.HIGH, since=at(-200)),
-    ], at(29))  # fmt: skip
+    plan.replace_all(
+        [
+            ticket(1, Priority.URGENT),
+            ticket(2, Priority.HIGH, since=at(-119)),
+            ticket(3, Priority.HIGH, since=at(-300)),
+            ticket(4, Priority.HIGH, since=at(-200)),
+        ],
+        at(29),
+    )
     burst = group_reminders(plan.due(at(29)))
     assert isinstance(burst, ReminderBurst)
     # t1 (due at 30 s) joins them; t2 (due at 121 s) does not.

@@ -108,8 +108,15 @@ def test_group_ids_are_groups_never_phone_numbers(group: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["+39 333 1234567", "393331234567", "3331234567@c.us", "0039 333-123-4567",
-     "393331234567@s.whatsapp.net", "393331234567:7@s.whatsapp.net", "333 123 4567"],
+    [
+        "+39 333 1234567",
+        "393331234567",
+        "3331234567@c.us",
+        "0039 333-123-4567",
+        "393331234567@s.whatsapp.net",
+        "393331234567:7@s.whatsapp.net",
+        "333 123 4567",
+    ],
 )
 def test_contract_examples_are_one_contact(raw: str) -> None:
     assert normalize_phone(raw).e164 == "+393331234567"

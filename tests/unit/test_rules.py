@@ -74,10 +74,22 @@ def test_every_default_term_is_justified_by_a_sample_message(rule: str, term: st
 
 def test_contract_keywords_are_all_in_the_defaults() -> None:
     contract = [
-        "aiuto", "problema", "guasto", "rotto", "non funziona", "urgente", "assistenza",
-        "intervento", "riparare", "preventivo", "perdita", "allagamento", "bloccato",
-        "in blocco", "non si accende",
-    ]  # fmt: skip
+        "aiuto",
+        "problema",
+        "guasto",
+        "rotto",
+        "non funziona",
+        "urgente",
+        "assistenza",
+        "intervento",
+        "riparare",
+        "preventivo",
+        "perdita",
+        "allagamento",
+        "bloccato",
+        "in blocco",
+        "non si accende",
+    ]
     rules = TicketRules.default()
 
     for keyword in contract:

@@ -27,7 +27,10 @@ def test_contract_defaults() -> None:
     assert config.allow_legacy_auth is False
     assert config.auth_timeout == 10.0
     assert (config.webhook_secret, config.meta_app_secret, config.meta_verify_token) == (
-        None, None, None)
+        None,
+        None,
+        None,
+    )
 
 
 @pytest.mark.parametrize(("flag", "value", "field", "expected"), CONTRACT_FLAGS)
@@ -51,7 +54,8 @@ def test_flag_wins_over_the_environment() -> None:
 
 def test_cors_origin_is_repeatable_and_comma_separated_in_the_environment() -> None:
     flags = parse_server_args(
-        ["--cors-origin", "http://a.test", "--cors-origin", "http://b.test"], environ={})
+        ["--cors-origin", "http://a.test", "--cors-origin", "http://b.test"], environ={}
+    )
     env = parse_server_args([], environ={"SPORTELLO_CORS_ORIGIN": "http://a.test, http://b.test"})
 
     assert flags.cors_origins == env.cors_origins == ("http://a.test", "http://b.test")
@@ -60,8 +64,10 @@ def test_cors_origin_is_repeatable_and_comma_separated_in_the_environment() -> N
 @pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("0", False)])
 def test_allow_legacy_auth_switch(raw: str, expected: bool) -> None:
     assert parse_server_args(["--allow-legacy-auth"], environ={}).allow_legacy_auth is True
-    assert parse_server_args(
-        [], environ={"SPORTELLO_ALLOW_LEGACY_AUTH": raw}).allow_legacy_auth is expected
+    assert (
+        parse_server_args([], environ={"SPORTELLO_ALLOW_LEGACY_AUTH": raw}).allow_legacy_auth
+        is expected
+    )
 
 
 @pytest.mark.parametrize(

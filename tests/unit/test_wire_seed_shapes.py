@@ -15,12 +15,21 @@ from sportello.domain.values import MessageType
 
 def seed_new_message(**fields: Any) -> dict[str, Any]:
     base = {
-        "id": "cm1a0001", "from": "393331234567@c.us", "phoneNumber": "393331234567",
-        "message": "Buongiorno", "timestamp": "2026-05-06T09:15:42.000Z", "type": "chat",
-        "isGroup": False, "senderName": "Mario Rossi",
-        "notification": {"title": "📱 Nuovo messaggio WhatsApp", "body": "Da Mario Rossi: …",
-                         "icon": "whatsapp", "sound": True},
-    }  # fmt: skip
+        "id": "cm1a0001",
+        "from": "393331234567@c.us",
+        "phoneNumber": "393331234567",
+        "message": "Buongiorno",
+        "timestamp": "2026-05-06T09:15:42.000Z",
+        "type": "chat",
+        "isGroup": False,
+        "senderName": "Mario Rossi",
+        "notification": {
+            "title": "📱 Nuovo messaggio WhatsApp",
+            "body": "Da Mario Rossi: …",
+            "icon": "whatsapp",
+            "sound": True,
+        },
+    }
     return base | fields
 
 
@@ -32,12 +41,21 @@ def parsed(data: dict[str, Any]) -> Message:
 
 @pytest.mark.parametrize(
     ("word", "ours"),
-    [("chat", MessageType.TEXT), ("ptt", MessageType.AUDIO), ("audio", MessageType.AUDIO),
-     ("image", MessageType.IMAGE), ("video", MessageType.VIDEO),
-     ("document", MessageType.DOCUMENT), ("location", MessageType.LOCATION),
-     ("vcard", MessageType.CONTACT), ("multi_vcard", MessageType.CONTACT),
-     ("sticker", MessageType.STICKER), ("text", MessageType.TEXT), ("CHAT", MessageType.TEXT)],
-)  # fmt: skip
+    [
+        ("chat", MessageType.TEXT),
+        ("ptt", MessageType.AUDIO),
+        ("audio", MessageType.AUDIO),
+        ("image", MessageType.IMAGE),
+        ("video", MessageType.VIDEO),
+        ("document", MessageType.DOCUMENT),
+        ("location", MessageType.LOCATION),
+        ("vcard", MessageType.CONTACT),
+        ("multi_vcard", MessageType.CONTACT),
+        ("sticker", MessageType.STICKER),
+        ("text", MessageType.TEXT),
+        ("CHAT", MessageType.TEXT),
+    ],
+)
 def test_wppconnect_type_words_are_our_types(word: str, ours: MessageType) -> None:
     assert parsed(seed_new_message(type=word)).type is ours
 
@@ -77,11 +95,23 @@ def test_seed_typing_without_conversation_is_an_operator_ours_with_a_phone_a_cus
 def test_login_answers_of_both_servers() -> None:
     ours = _login_result({"token": "t0k", "user": {"id": 3, "name": "giulia", "role": "admin"}})
     assert (ours.token, ours.user.id, ours.user.name) == ("t0k", "3", "giulia")
-    seed = _login_result({
-        "success": True, "message": "Login successful", "metadata": None,
-        "data": {"User": {"id": "7", "email": "g@x.example", "fullName": "Giulia Verdi",
-                          "role": "ADMIN"}, "accessToken": "a.b.c", "refreshToken": "d.e.f"},
-    })  # fmt: skip
+    seed = _login_result(
+        {
+            "success": True,
+            "message": "Login successful",
+            "metadata": None,
+            "data": {
+                "User": {
+                    "id": "7",
+                    "email": "g@x.example",
+                    "fullName": "Giulia Verdi",
+                    "role": "ADMIN",
+                },
+                "accessToken": "a.b.c",
+                "refreshToken": "d.e.f",
+            },
+        }
+    )
     assert (seed.token, seed.user.id, seed.user.name) == ("a.b.c", "7", "Giulia Verdi")
     with pytest.raises(TwoFactorRequired):
         _login_result({"success": True, "data": {"requiresTwoFactor": True}})
@@ -90,17 +120,25 @@ def test_login_answers_of_both_servers() -> None:
 
 
 def test_seed_error_bodies_give_a_snake_case_code_and_the_message() -> None:
-    body = {"success": False, "message": "Too many failed login attempts. Please try again later.",
-            "error": {"code": "ACCOUNT_LOCKED", "details": None}}  # fmt: skip
+    body = {
+        "success": False,
+        "message": "Too many failed login attempts. Please try again later.",
+        "error": {"code": "ACCOUNT_LOCKED", "details": None},
+    }
     assert _server_error(423, body) == (
-        "account_locked", "Too many failed login attempts. Please try again later."
+        "account_locked",
+        "Too many failed login attempts. Please try again later.",
     )
     assert _server_error(401, {"error": {"code": "bad_credentials", "message": "wrong"}}) == (
-        "bad_credentials", "wrong"
+        "bad_credentials",
+        "wrong",
     )
 
 
 def test_the_seeds_validation_error_names_its_fields() -> None:
-    body = {"error": "Validation error", "message": "Invalid request body",
-            "errors": [{"field": "email", "message": "Required"}]}  # fmt: skip
+    body = {
+        "error": "Validation error",
+        "message": "Invalid request body",
+        "errors": [{"field": "email", "message": "Required"}],
+    }
     assert _server_error(400, body) == ("validation_error", "Validation error (email)")

@@ -46,13 +46,16 @@ def open_settings(
     window, menus, step = session.window, session.menus, session.step
     sup = supervisor if step.local else None
     dialog = SettingsDialog(
-        preferences, autostart=autostart.for_this_platform(),
+        preferences,
+        autostart=autostart.for_this_platform(),
         webhook_url=sup.webhook_url if sup else "",
-        webhook_secret=sup.webhook_secret if sup else "", login=login,
-        may_configure_local_server=allowed(console_role(window, step),
-                                           DeskAction.CONFIGURE_LOCAL_SERVER),
+        webhook_secret=sup.webhook_secret if sup else "",
+        login=login,
+        may_configure_local_server=allowed(
+            console_role(window, step), DeskAction.CONFIGURE_LOCAL_SERVER
+        ),
         parent=window,
-    )  # fmt: skip
+    )
     current = step.profile.name
 
     def language_changed(language: str) -> None:

@@ -20,9 +20,10 @@ log = logging.getLogger(__name__)
 def remember_connected(preferences: Preferences, connected: ConnectedProfiles) -> None:
     """Keep the connected remote profiles' names for the next start."""
     names = [
-        n for n in connected.names()
+        n
+        for n in connected.names()
         if (r := preferences.profile(n)) is not None and r.kind is ProfileKind.REMOTE
-    ]  # fmt: skip
+    ]
     preferences.connected_profiles = names
 
 
@@ -40,9 +41,11 @@ async def reconnect_others(
     for name in preferences.connected_profiles:
         record = preferences.profile(name)
         if (
-            name == foreground or record is None or record.kind is ProfileKind.LOCAL
+            name == foreground
+            or record is None
+            or record.kind is ProfileKind.LOCAL
             or connected.client(name) is not None
-        ):  # fmt: skip
+        ):
             continue
         try:
             token = credentials.load_token(name)

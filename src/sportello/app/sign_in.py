@@ -44,9 +44,12 @@ class SignIn:
     async def ask(self, step: AskSignIn) -> Step | None:
         """Show the sign-in dialog: the console or local server chosen, None when closed."""
         dialog = LoginDialog(
-            self.preferences, login=self.login, record=step.record, notice=step.notice,
+            self.preferences,
+            login=self.login,
+            record=step.record,
+            notice=step.notice,
             local_port=step.local_port,
-        )  # fmt: skip
+        )
         self.dialog = dialog
         finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
@@ -107,9 +110,10 @@ class SignIn:
         over this console first: cancelling keeps the console (and the others) as they are."""
         record = self.preferences.profile(name)
         if (
-            record is None or record.kind is not ProfileKind.REMOTE
+            record is None
+            or record.kind is not ProfileKind.REMOTE
             or self.connected.client(name) is not None
-        ):  # fmt: skip
+        ):
             switch(name)
             return
         try:
@@ -121,9 +125,13 @@ class SignIn:
             return
         notice = tr("Sign in to %1 to continue.").replace("%1", record.name)
         dialog = LoginDialog(
-            self.preferences, login=self.login, record=record, notice=notice,
-            allow_local=False, parent=window,
-        )  # fmt: skip
+            self.preferences,
+            login=self.login,
+            record=record,
+            notice=notice,
+            allow_local=False,
+            parent=window,
+        )
         self._open_over_console(dialog, switch)
 
     def add_server(self, window: MainWindow, switch: Switch) -> None:

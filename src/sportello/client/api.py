@@ -80,9 +80,14 @@ class SportelloClient:
         self.rest = RestApi(profile.url, profile.token)
         self.admin = DeskAdmin(self.rest)  # an admin's console only (domain/permissions.py)
         self.connection = Connection(
-            profile.url, profile.token, profile.user_id, _Deferred(self), self._on_connection,
-            backoff=backoff, transports=transports,
-        )  # fmt: skip
+            profile.url,
+            profile.token,
+            profile.user_id,
+            _Deferred(self),
+            self._on_connection,
+            backoff=backoff,
+            transports=transports,
+        )
         self.outbox = Outbox(self.cache, self.state, self._send)
         self.awareness = awareness.DeskAwareness(self.state, self.connection.call)
         self._sync_timeout = sync_timeout
@@ -112,10 +117,14 @@ class SportelloClient:
         self.state.load_conversations(self._with_tickets(first), unread)
         await self.outbox.load()
         self.session = Session(
-            self.state, self.cache, self.outbox, self.connection.call,
-            last_seq=await self.cache.last_seq(), sync_timeout=self._sync_timeout,
+            self.state,
+            self.cache,
+            self.outbox,
+            self.connection.call,
+            last_seq=await self.cache.last_seq(),
+            sync_timeout=self._sync_timeout,
             read_snapshot=self._read_snapshot,
-        )  # fmt: skip
+        )
         self.session.extra_events = (awareness.EVENTS, self.awareness.apply)
         if len(first) == CONVERSATION_PAGE:
             last = first[-1]
@@ -202,8 +211,12 @@ class SportelloClient:
         if gap:
             await self._fill_gap(conversation_id, page_size)
         page = await self.cache.messages_page(conversation_id, page_size + 1)
-        log.debug("thread %s opens with %d cached messages%s", conversation_id, len(page),
-                  " (its gap was read from the server)" if gap else "")  # fmt: skip
+        log.debug(
+            "thread %s opens with %d cached messages%s",
+            conversation_id,
+            len(page),
+            " (its gap was read from the server)" if gap else "",
+        )
         has_older = len(page) > page_size or self.state.profile is not ProtocolProfile.SEED
         self.state.open_thread(conversation_id, page[:page_size], has_older)
 
@@ -236,9 +249,7 @@ class SportelloClient:
         fetched = 0
         for _ in range(MAX_HISTORY_WALK):
             try:
-                batch, cursor = await self.rest.messages_page(
-                    conversation_id, GAP_PAGE, cursor
-                )
+                batch, cursor = await self.rest.messages_page(conversation_id, GAP_PAGE, cursor)
             except ClientError as exc:
                 log.warning("thread %s stays as cached: %s", conversation_id, exc)
                 return

@@ -195,9 +195,13 @@ class DeskAwareness:
         if change.created and ticket.is_open and ticket.conversation_id:
             since = _parse_time(ticket.created_at) or utc_now()
             self.waiting[ticket.id] = WaitingTicket(
-                ticket.id, ticket.number, ticket.conversation_id, ticket.priority.value,
-                ticket.title, since,
-            )  # fmt: skip
+                ticket.id,
+                ticket.number,
+                ticket.conversation_id,
+                ticket.priority.value,
+                ticket.title,
+                since,
+            )
             waiting = self.waiting[ticket.id]
             self._noted(lambda: self.waiting.__setitem__(ticket.id, waiting))
             if ticket.conversation_id == self._viewing:
@@ -290,12 +294,15 @@ class DeskAwareness:
         if not isinstance(data, Mapping) or not data.get("key"):
             return
         info = GatewayInfo(
-            key=str(data["key"]), gateway=str(data.get("gateway") or ""),
+            key=str(data["key"]),
+            gateway=str(data.get("gateway") or ""),
             account=str(data["account"]) if data.get("account") else None,
-            state=str(data.get("state") or "UNKNOWN"), down=bool(data.get("down")),
-            action=str(data.get("action") or ""), detail=str(data.get("detail") or ""),
+            state=str(data.get("state") or "UNKNOWN"),
+            down=bool(data.get("down")),
+            action=str(data.get("action") or ""),
+            detail=str(data.get("detail") or ""),
             at=str(data.get("at") or ""),
-        )  # fmt: skip
+        )
         self.gateways[info.key] = info
 
     @staticmethod
@@ -303,10 +310,13 @@ class DeskAwareness:
         if not isinstance(data, Mapping) or not data.get("ticketId"):
             return None
         return WaitingTicket(
-            str(data["ticketId"]), str(data.get("number") or data["ticketId"]),
-            str(data.get("conversationId") or ""), str(data.get("priority") or "MEDIUM"),
-            str(data.get("title") or ""), _parse_time(data.get("createdAt")) or utc_now(),
-        )  # fmt: skip
+            str(data["ticketId"]),
+            str(data.get("number") or data["ticketId"]),
+            str(data.get("conversationId") or ""),
+            str(data.get("priority") or "MEDIUM"),
+            str(data.get("title") or ""),
+            _parse_time(data.get("createdAt")) or utc_now(),
+        )
 
     def close(self) -> None:
         for task in (self._heartbeat, self._refreshing):

@@ -281,10 +281,12 @@ class Cache:
     async def has_gap(self, conversation_id: str) -> bool:
         """True if the thread's cached messages may miss some (it came from a snapshot)."""
         return await self._read(
-            lambda conn: conn.execute(
-                "SELECT 1 FROM thread_gaps WHERE conversation_id = ?", (conversation_id,)
-            ).fetchone()
-            is not None
+            lambda conn: (
+                conn.execute(
+                    "SELECT 1 FROM thread_gaps WHERE conversation_id = ?", (conversation_id,)
+                ).fetchone()
+                is not None
+            )
         )
 
     async def oldest_key(self, conversation_id: str) -> tuple[str, str] | None:
@@ -384,10 +386,17 @@ class Cache:
         history is on the server only, and the thread is filled when it is first opened.
         """
         rows = [
-            (c.id, c.title, c.phone, int(c.is_group), c.last_activity, c.last_preview,
-             c.last_direction.value if c.last_direction else None)
+            (
+                c.id,
+                c.title,
+                c.phone,
+                int(c.is_group),
+                c.last_activity,
+                c.last_preview,
+                c.last_direction.value if c.last_direction else None,
+            )
             for c in conversations
-        ]  # fmt: skip
+        ]
         last_ids = {m.conversation_id: m.id for m in messages}
         unread = [(mid,) for mid in unread_ids]
         ticket_rows = [_ticket_row(t) for t in tickets]
@@ -413,8 +422,9 @@ class Cache:
                 (DeliveryStatus.READ.rank,),
             )
             conn.execute("DELETE FROM snapshot_unread")
-            conn.executemany("INSERT OR REPLACE INTO tickets VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                             ticket_rows)  # fmt: skip
+            conn.executemany(
+                "INSERT OR REPLACE INTO tickets VALUES (?,?,?,?,?,?,?,?,?,?,?)", ticket_rows
+            )
             conn.executemany(
                 "INSERT OR IGNORE INTO thread_gaps VALUES (?)", [(r[0],) for r in rows]
             )
@@ -446,9 +456,16 @@ class Cache:
         def op(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "INSERT INTO outbox VALUES (?,?,?,?,?,?,?)",
-                (entry.client_id, entry.conversation_id, entry.to, entry.body,
-                 entry.created_at, entry.state, entry.error),
-            )  # fmt: skip
+                (
+                    entry.client_id,
+                    entry.conversation_id,
+                    entry.to,
+                    entry.body,
+                    entry.created_at,
+                    entry.state,
+                    entry.error,
+                ),
+            )
             upsert_messages(conn, [placeholder])
 
         await self.commit(op)
@@ -538,9 +555,7 @@ def _upgrade(conn: sqlite3.Connection) -> None:
             "AND conversations.last_preview = '[' || m.type || ']'",
             (KIND_MARK,),
         )
-    conn.execute(
-        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-    )
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
 
 def _message_row(m: Message) -> tuple[Any, ...]:
@@ -548,18 +563,36 @@ def _message_row(m: Message) -> tuple[Any, ...]:
     if m.media is not None:
         media = json.dumps({"type": m.media.type, "url": m.media.url, "caption": m.media.caption})
     return (
-        m.id, m.conversation_id, m.timestamp, m.direction.value, m.status.value, m.body,
-        str(m.type), m.sender_name, m.phone, m.ticket_id, media, m.client_id, m.error,
-        int(m.is_group), m.status.rank,
-    )  # fmt: skip
+        m.id,
+        m.conversation_id,
+        m.timestamp,
+        m.direction.value,
+        m.status.value,
+        m.body,
+        str(m.type),
+        m.sender_name,
+        m.phone,
+        m.ticket_id,
+        media,
+        m.client_id,
+        m.error,
+        int(m.is_group),
+        m.status.rank,
+    )
 
 
 def _conversation_row(m: Message) -> tuple[Any, ...]:
     title = (m.sender_name if m.direction is Direction.INCOMING else None) or ""
     return (
-        m.conversation_id, title or m.phone or m.conversation_id, m.phone, int(m.is_group),
-        m.timestamp, m.id, conversation_preview(m), m.direction.value,
-    )  # fmt: skip
+        m.conversation_id,
+        title or m.phone or m.conversation_id,
+        m.phone,
+        int(m.is_group),
+        m.timestamp,
+        m.id,
+        conversation_preview(m),
+        m.direction.value,
+    )
 
 
 def _message(row: Sequence[Any]) -> Message:
@@ -574,30 +607,62 @@ def _message(row: Sequence[Any]) -> Message:
     except ValueError:
         msg_type = row[6]
     return Message(
-        id=row[0], conversation_id=row[1], timestamp=row[2], direction=Direction(row[3]),
-        status=DeliveryStatus(row[4]), body=row[5], type=msg_type, sender_name=row[7],
-        phone=row[8], ticket_id=row[9], media=media, client_id=row[11], error=row[12],
+        id=row[0],
+        conversation_id=row[1],
+        timestamp=row[2],
+        direction=Direction(row[3]),
+        status=DeliveryStatus(row[4]),
+        body=row[5],
+        type=msg_type,
+        sender_name=row[7],
+        phone=row[8],
+        ticket_id=row[9],
+        media=media,
+        client_id=row[11],
+        error=row[12],
         is_group=bool(row[13]),
-    )  # fmt: skip
+    )
 
 
 def _conversation(row: Sequence[Any]) -> Conversation:
     return Conversation(
-        id=row[0], title=row[1], phone=row[2], is_group=bool(row[3]), last_activity=row[4],
-        last_preview=row[5], last_direction=Direction(row[6]) if row[6] else None,
-    )  # fmt: skip
+        id=row[0],
+        title=row[1],
+        phone=row[2],
+        is_group=bool(row[3]),
+        last_activity=row[4],
+        last_preview=row[5],
+        last_direction=Direction(row[6]) if row[6] else None,
+    )
 
 
 def _ticket_row(t: Ticket) -> tuple[Any, ...]:
     return (
-        t.id, t.number, t.conversation_id, t.title, t.status.value, t.priority.value,
-        t.description, t.contact_id, t.assignee_id, t.created_at, t.updated_at,
-    )  # fmt: skip
+        t.id,
+        t.number,
+        t.conversation_id,
+        t.title,
+        t.status.value,
+        t.priority.value,
+        t.description,
+        t.contact_id,
+        t.assignee_id,
+        t.created_at,
+        t.updated_at,
+    )
 
 
 def _ticket(row: Sequence[Any]) -> Ticket:
     return Ticket(
-        id=row[0], number=row[1], conversation_id=row[2], title=row[3],
-        status=TicketStatus(row[4]), priority=Priority(row[5]), description=row[6],
-        contact_id=row[7], assignee_id=row[8], created_at=row[9], updated_at=row[10],
-    )  # fmt: skip
+        id=row[0],
+        number=row[1],
+        conversation_id=row[2],
+        title=row[3],
+        status=TicketStatus(row[4]),
+        priority=Priority(row[5]),
+        description=row[6],
+        contact_id=row[7],
+        assignee_id=row[8],
+        created_at=row[9],
+        updated_at=row[10],
+    )

@@ -159,8 +159,9 @@ class Connection:
         await self._emit_on(sio, event, data, on_ack)
         dropped = loop.create_task(self._disconnected.wait())
         try:
-            done, _ = await asyncio.wait({answer, dropped}, timeout=timeout,
-                                         return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            done, _ = await asyncio.wait(
+                {answer, dropped}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             dropped.cancel()
         if answer in done:
@@ -331,8 +332,9 @@ class Connection:
             reason = refused[-1] if refused else str(exc)
             return _Outcome(ok=False, unauthorized=_is_unauthorized(reason), detail=reason)
         try:
-            await sio.emit("authenticate", {"userId": self.user_id, "token": self.token},
-                           namespace=NAMESPACE)  # fmt: skip
+            await sio.emit(
+                "authenticate", {"userId": self.user_id, "token": self.token}, namespace=NAMESPACE
+            )
             payload = await asyncio.wait_for(authenticated, self.auth_timeout)
         except (TimeoutError, ConnectionError, socketio.exceptions.SocketIOError) as exc:
             await self._close_socket()

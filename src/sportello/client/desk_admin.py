@@ -21,8 +21,9 @@ class DeskAdmin:
 
     async def operators(self) -> list[Operator]:
         """Every operator, deactivated ones included (GET /api/operators?all=true)."""
-        body = await self._rest.call("GET", "/api/operators", params={"all": "true"},
-                                     what="loading the operators")  # fmt: skip
+        body = await self._rest.call(
+            "GET", "/api/operators", params={"all": "true"}, what="loading the operators"
+        )
         found = parse_operators(body)
         if isinstance(found, WireError):
             raise ServerRejected(f"loading the operators: {found.reason}")
@@ -32,12 +33,16 @@ class DeskAdmin:
         self, name: str, password: str, *, admin: bool, display_name: str = ""
     ) -> Operator:
         """POST /api/operators; the new operator signs in with `name` and `password`."""
-        payload = {"name": name, "password": password,
-                   "role": (Role.ADMIN if admin else Role.OPERATOR).value}  # fmt: skip
+        payload = {
+            "name": name,
+            "password": password,
+            "role": (Role.ADMIN if admin else Role.OPERATOR).value,
+        }
         if display_name:
             payload["displayName"] = display_name
-        body = await self._rest.call("POST", "/api/operators", json=payload,
-                                     what="creating the operator")  # fmt: skip
+        body = await self._rest.call(
+            "POST", "/api/operators", json=payload, what="creating the operator"
+        )
         operator = body.get("operator") if isinstance(body, dict) else None
         made = parse_operators({"operators": [operator]})
         if isinstance(made, WireError) or not made:
@@ -46,12 +51,16 @@ class DeskAdmin:
 
     async def deactivate(self, operator_id: str) -> None:
         """POST /api/operators/{id}/deactivate: the operator can no longer sign in."""
-        await self._rest.call("POST", f"/api/operators/{operator_id}/deactivate",
-                              what="deactivating the operator")  # fmt: skip
+        await self._rest.call(
+            "POST", f"/api/operators/{operator_id}/deactivate", what="deactivating the operator"
+        )
 
     async def revoke_access(self, operator_id: str) -> int:
         """POST /api/operators/{id}/revoke-tokens: signed out everywhere; how many tokens."""
-        body = await self._rest.call("POST", f"/api/operators/{operator_id}/revoke-tokens",
-                                     what="revoking the operator's access")  # fmt: skip
+        body = await self._rest.call(
+            "POST",
+            f"/api/operators/{operator_id}/revoke-tokens",
+            what="revoking the operator's access",
+        )
         revoked = body.get("revoked") if isinstance(body, dict) else None
         return revoked if isinstance(revoked, int) else 0

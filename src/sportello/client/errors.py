@@ -76,7 +76,6 @@ class UnexpectedFailure(ClientError):
 
     default_code = "unexpected_failure"
 
-
     default_code = "not_connected"
 
 

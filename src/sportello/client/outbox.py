@@ -112,8 +112,11 @@ class Outbox:
                 try:
                     ack = await self._send(payload)
                 except (NotConnected, TimeoutError) as exc:
-                    log.info("outbox: %s; %d message(s) wait for the next connection",
-                             exc, len(self.pending))  # fmt: skip
+                    log.info(
+                        "outbox: %s; %d message(s) wait for the next connection",
+                        exc,
+                        len(self.pending),
+                    )
                     break
                 if self._settle(entry, ack):
                     sent += 1
@@ -122,8 +125,9 @@ class Outbox:
     def _settle(self, entry: OutboxEntry, ack: Any) -> bool:
         if not isinstance(ack, Mapping) or ack.get("ok") is not True:
             error, detail = _ack_error(ack)
-            log.warning("outbox: the server refused message %s (%s): %s",
-                        entry.client_id, error, detail)  # fmt: skip
+            log.warning(
+                "outbox: the server refused message %s (%s): %s", entry.client_id, error, detail
+            )
             self._entries[entry.client_id] = replace(entry, state="failed", error=error)
             self._cache.outbox_failed(entry.client_id, error)
             self._state.apply_status(entry.placeholder_id, DeliveryStatus.FAILED, error)

@@ -47,9 +47,18 @@ DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=8)
 
 
 # The code an error answer without one gets (a seed back end, a proxy), from its status.
-_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 413: "body_too_large", 429: "too_many_requests", 500: "internal_error",
-                 502: "unavailable", 503: "unavailable", 504: "unavailable"}  # fmt: skip
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    413: "body_too_large",
+    429: "too_many_requests",
+    500: "internal_error",
+    502: "unavailable",
+    503: "unavailable",
+    504: "unavailable",
+}
 
 
 def _server_error(status: int, body: object) -> tuple[str, str]:
@@ -130,14 +139,24 @@ class RestApi:
             self._session = None
 
     async def call(
-        self, method: str, path: str, *, what: str, json: object = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        json: object = None,
         params: Mapping[str, str] | None = None,
     ) -> Any:
         """One authenticated call to `path` (client/desk_admin.py); see `request_json`."""
         return await request_json(
-            self._http(), method, f"{self.url}{path}", token=self.token, json=json,
-            params=params, what=what,
-        )  # fmt: skip
+            self._http(),
+            method,
+            f"{self.url}{path}",
+            token=self.token,
+            json=json,
+            params=params,
+            what=what,
+        )
 
     async def messages_page(
         self, conversation_id: str, limit: int, before: str | None
@@ -150,9 +169,13 @@ class RestApi:
         if before:
             params["before"] = before
         body = await request_json(
-            self._http(), "GET", f"{self.url}/api/conversations/{conversation_id}/messages",
-            token=self.token, params=params, what="loading older messages",
-        )  # fmt: skip
+            self._http(),
+            "GET",
+            f"{self.url}/api/conversations/{conversation_id}/messages",
+            token=self.token,
+            params=params,
+            what="loading older messages",
+        )
         items = body.get("messages", body.get("items")) if isinstance(body, Mapping) else body
         if not isinstance(items, list):
             raise ServerRejected("loading older messages: the answer holds no message list")
@@ -177,9 +200,13 @@ class RestApi:
             params["before"] = before
         try:
             body = await request_json(
-                self._http(), "GET", f"{self.url}{path}", token=self.token, params=params,
+                self._http(),
+                "GET",
+                f"{self.url}{path}",
+                token=self.token,
+                params=params,
                 what=what,
-            )  # fmt: skip
+            )
         except ServerRejected as exc:
             if exc.code != "not_found":
                 raise
@@ -221,21 +248,27 @@ class RestApi:
 
     async def search(self, q: str) -> list[SearchHit]:
         body = await request_json(
-            self._http(), "GET", f"{self.url}/api/search", token=self.token,
-            params={"q": q}, what="search",
-        )  # fmt: skip
+            self._http(),
+            "GET",
+            f"{self.url}/api/search",
+            token=self.token,
+            params={"q": q},
+            what="search",
+        )
         hits = parse_search_hits(body)
         if isinstance(hits, WireError):
             raise ServerRejected(f"search: {hits.reason}")
         return hits
 
-
     async def operators(self) -> list[Operator]:
         """GET /api/operators (FeatureUnavailable from a server without it)."""
         body = await request_json(
-            self._http(), "GET", f"{self.url}/api/operators", token=self.token,
+            self._http(),
+            "GET",
+            f"{self.url}/api/operators",
+            token=self.token,
             what="loading the operator list",
-        )  # fmt: skip
+        )
         found = parse_operators(body)
         if isinstance(found, WireError):
             raise ServerRejected(f"loading the operator list: {found.reason}")
@@ -244,9 +277,12 @@ class RestApi:
     async def ticket_history(self, ticket_id: str) -> list[TicketEvent]:
         """GET /api/tickets/{id}/history, oldest first."""
         body = await request_json(
-            self._http(), "GET", f"{self.url}/api/tickets/{ticket_id}/history",
-            token=self.token, what="loading the ticket history",
-        )  # fmt: skip
+            self._http(),
+            "GET",
+            f"{self.url}/api/tickets/{ticket_id}/history",
+            token=self.token,
+            what="loading the ticket history",
+        )
         events = parse_ticket_history(body)
         if isinstance(events, WireError):
             raise ServerRejected(f"loading the ticket history: {events.reason}")

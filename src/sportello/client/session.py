@@ -179,8 +179,11 @@ class Session:
         self.cache.set_last_seq(cursor)  # queued after the snapshot's write
         log.info(
             "first start from a snapshot at seq %d: %d conversations, %d unread, %d tickets",
-            cursor, len(snapshot.conversations), len(unread_ids), len(snapshot.tickets),
-        )  # fmt: skip
+            cursor,
+            len(snapshot.conversations),
+            len(unread_ids),
+            len(snapshot.tickets),
+        )
 
     async def _catch_up(self, first: bool) -> None:
         """`sync` until `more` is false, then release the buffered live events."""

@@ -33,7 +33,10 @@ async def end_session_on_server(url: str, token: str) -> bool:
         async with aiohttp.ClientSession() as session:
             await asyncio.wait_for(
                 request_json(
-                    session, "POST", f"{base}/api/auth/logout", token=token,
+                    session,
+                    "POST",
+                    f"{base}/api/auth/logout",
+                    token=token,
                     what="signing out on the server",
                 ),
                 SIGN_OUT_TIMEOUT,
@@ -43,14 +46,17 @@ async def end_session_on_server(url: str, token: str) -> bool:
     except FeatureUnavailable:
         log.warning(
             "signing out: %s has no logout endpoint (an older server); the token stays "
-            "valid there until an administrator revokes it", base,
-        )  # fmt: skip
+            "valid there until an administrator revokes it",
+            base,
+        )
         return False
     except (ClientError, TimeoutError) as exc:
         log.warning(
             "signing out: could not tell %s (%s); the token stays valid there until an "
-            "administrator revokes it", base, exc or type(exc).__name__,
-        )  # fmt: skip
+            "administrator revokes it",
+            base,
+            exc or type(exc).__name__,
+        )
         return False
     log.info("signed out on %s", base)
     return True

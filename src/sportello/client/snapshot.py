@@ -64,6 +64,7 @@ async def read_snapshot(
     `first_rows` gets the newest conversations as soon as their page arrives, with the
     server's unread counts and open tickets, so the window paints before the rest is read.
     """
+
     def first_page(page: list[tuple[Conversation, Message | None]]) -> None:
         if first_rows is not None:
             first_rows([conv for conv, _ in page])

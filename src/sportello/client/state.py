@@ -60,9 +60,16 @@ _MESSAGE_FIELDS = (
     "sender_name",
 )
 _CONVERSATION_FIELDS = (
-    "title", "phone", "is_group", "last_activity", "last_preview", "last_direction",
-    "unread_count", "ticket", "typing",
-)  # fmt: skip
+    "title",
+    "phone",
+    "is_group",
+    "last_activity",
+    "last_preview",
+    "last_direction",
+    "unread_count",
+    "ticket",
+    "typing",
+)
 
 
 def merged_status(old: DeliveryStatus, new: DeliveryStatus) -> DeliveryStatus:
@@ -278,9 +285,7 @@ class ClientState:
         for message in now_unread.values():
             if self._unread_owner.get(message.id) != message.conversation_id:
                 self._drop_unread(message.id)
-                self._unread.setdefault(message.conversation_id, {})[message.id] = (
-                    message.timestamp
-                )
+                self._unread.setdefault(message.conversation_id, {})[message.id] = message.timestamp
                 self._unread_owner[message.id] = message.conversation_id
                 touched.add(message.conversation_id)
         fresh: list[Conversation] = []
@@ -304,8 +309,9 @@ class ClientState:
         them (live events wait in the sequencer meanwhile, so nothing else moves them)."""
         fresh = sorted(
             (c for c in conversations if c.id not in self._by_id),
-            key=lambda c: c.sort_key, reverse=True,
-        )  # fmt: skip
+            key=lambda c: c.sort_key,
+            reverse=True,
+        )
         for conv in fresh:
             self._insert_row(conv)
 
@@ -548,10 +554,13 @@ class ClientState:
             return 0
         oldest = self._thread[0].sort_key if self._thread else None
         page = sorted(
-            (m for m in messages if m.id not in self._thread_ids
-             and (oldest is None or m.sort_key < oldest)),
+            (
+                m
+                for m in messages
+                if m.id not in self._thread_ids and (oldest is None or m.sort_key < oldest)
+            ),
             key=lambda m: m.sort_key,
-        )  # fmt: skip
+        )
         self._thread[:0] = page
         self._thread_ids.update((m.id, m) for m in page)
         self._thread_has_older = has_older

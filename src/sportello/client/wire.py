@@ -183,9 +183,11 @@ def _notification_hint(data: object) -> NotificationHint | None:
         legacy = data.get("sound")
         name = legacy if isinstance(legacy, str) else None
     hint = NotificationHint(
-        title=_text(data, "title"), body=_text(data, "body"),
-        icon=_text(data, "icon"), sound=name or None,
-    )  # fmt: skip
+        title=_text(data, "title"),
+        body=_text(data, "body"),
+        icon=_text(data, "icon"),
+        sound=name or None,
+    )
     return hint if any((hint.title, hint.body, hint.icon, hint.sound)) else None
 
 
@@ -261,8 +263,11 @@ def parse_user(data: object) -> User | WireError:
     user_id = _text(data, "id", "userId")
     if user_id is None:
         return WireError("user", "missing id")
-    return User(id=user_id, name=_text(data, "name", "fullName", "username") or user_id,
-                role=_text(data, "role") or "operator")  # fmt: skip
+    return User(
+        id=user_id,
+        name=_text(data, "name", "fullName", "username") or user_id,
+        role=_text(data, "role") or "operator",
+    )
 
 
 def parse_operators(body: object) -> list[Operator] | WireError:
@@ -275,10 +280,15 @@ def parse_operators(body: object) -> list[Operator] | WireError:
         if not isinstance(item, Mapping) or _text(item, "id") is None:
             continue
         name = _text(item, "name") or str(item["id"])
-        found.append(Operator(id=str(item["id"]), name=name,
-                              display_name=_text(item, "displayName") or name,
-                              role=_text(item, "role") or "operator",
-                              active=item.get("active") is not False))  # fmt: skip
+        found.append(
+            Operator(
+                id=str(item["id"]),
+                name=name,
+                display_name=_text(item, "displayName") or name,
+                role=_text(item, "role") or "operator",
+                active=item.get("active") is not False,
+            )
+        )
     return found
 
 
@@ -291,11 +301,16 @@ def parse_ticket_history(body: object) -> list[TicketEvent] | WireError:
     for item in items:
         if not isinstance(item, Mapping) or _text(item, "field") is None:
             continue
-        events.append(TicketEvent(
-            field=str(item["field"]), old=_text(item, "old"), new=_text(item, "new"),
-            actor_id=_text(item, "actorId"), at=_text(item, "at") or "",
-            reason=_text(item, "reason"),
-        ))  # fmt: skip
+        events.append(
+            TicketEvent(
+                field=str(item["field"]),
+                old=_text(item, "old"),
+                new=_text(item, "new"),
+                actor_id=_text(item, "actorId"),
+                at=_text(item, "at") or "",
+                reason=_text(item, "reason"),
+            )
+        )
     return events
 
 

@@ -56,10 +56,20 @@ def _run_cli(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[st
 def _create_operator(db_url: str, username: str, password: str) -> bool:
     """True when created; False when the name is taken. Other failures raise."""
     done = _run_cli(
-        ["operator", "add", username, "--role", "admin", "--password-stdin",
-         "--display-name", "Operatore", "--db", db_url],
+        [
+            "operator",
+            "add",
+            username,
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--display-name",
+            "Operatore",
+            "--db",
+            db_url,
+        ],
         stdin=password + "\n",
-    )  # fmt: skip
+    )
     if done.returncode == 0:
         return True
     error = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]

@@ -349,12 +349,17 @@ class LocalServerSupervisor:
     def command(self) -> list[str]:
         args = [
             "server",
-            "--host", self.config.host,
-            "--port", str(self.config.port),
-            "--db", self.config.database_url,
-            "--log-format", "text",
-            "--drain-timeout", str(self.config.drain_timeout),
-        ]  # fmt: skip
+            "--host",
+            self.config.host,
+            "--port",
+            str(self.config.port),
+            "--db",
+            self.config.database_url,
+            "--log-format",
+            "text",
+            "--drain-timeout",
+            str(self.config.drain_timeout),
+        ]
         if self.config.rules_file is not None:
             args += ["--rules", str(self.config.rules_file)]
         return sportello_command(*args)
@@ -400,9 +405,14 @@ class LocalServerSupervisor:
                 kwargs["start_new_session"] = True  # no terminal signals from the UI's session
             env = child_env({**self.config.extra_env, "SPORTELLO_WEBHOOK_SECRET": self._secret})
             proc = subprocess.Popen(
-                self.command(), stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
-                cwd=str(self.config.data_dir), **kwargs,
-            )  # fmt: skip
+                self.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                env=env,
+                cwd=str(self.config.data_dir),
+                **kwargs,
+            )
         log.info("started the local server (pid %s, port %s)", proc.pid, self.config.port)
         return proc
 
@@ -484,8 +494,11 @@ class LocalServerSupervisor:
             self.restarts += 1
             log.warning(
                 "local server: restart %d of %d in %g s (%s)",
-                self.restarts, self.max_restarts, delay, why,
-            )  # fmt: skip
+                self.restarts,
+                self.max_restarts,
+                delay,
+                why,
+            )
             self._set(LocalServerState.RESTARTING, why)
             await asyncio.sleep(delay)
             if self._stopping:

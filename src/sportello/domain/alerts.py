@@ -280,13 +280,18 @@ class AlertPolicy:
             self._serial += 1
             key = f"{fact.conversation_id}#{self._serial}"
             alert = Alert(
-                key=key, conversation_id=fact.conversation_id, message_id=fact.message_id,
-                sender=fact.sender, count=1,
+                key=key,
+                conversation_id=fact.conversation_id,
+                message_id=fact.message_id,
+                sender=fact.sender,
+                count=1,
                 body=(fact.hint.body if fact.hint and fact.hint.body else fact.body),
                 server_title=fact.hint.title if fact.hint else None,
-                ticket=ticket, new_ticket=new_ticket, urgency=urgency,
+                ticket=ticket,
+                new_ticket=new_ticket,
+                urgency=urgency,
                 icon=fact.hint.icon if fact.hint else None,
-            )  # fmt: skip
+            )
             self._groups[fact.conversation_id] = _Group(key, alert)
             return alert
         previous = group.alert

@@ -33,16 +33,18 @@ class DeskAction(StrEnum):
 
 # Every action named above is for administrators today; the table is the place to say
 # otherwise for a new one.
-ADMIN_ONLY: frozenset[DeskAction] = frozenset({
-    DeskAction.LIST_ALL_OPERATORS,
-    DeskAction.CREATE_OPERATOR,
-    DeskAction.DEACTIVATE_OPERATOR,
-    DeskAction.REVOKE_OTHERS_ACCESS,
-    DeskAction.CHANGE_RULES,
-    DeskAction.VIEW_GATEWAY_SETTINGS,
-    DeskAction.REASSIGN_TICKETS,
-    DeskAction.CONFIGURE_LOCAL_SERVER,
-})  # fmt: skip
+ADMIN_ONLY: frozenset[DeskAction] = frozenset(
+    {
+        DeskAction.LIST_ALL_OPERATORS,
+        DeskAction.CREATE_OPERATOR,
+        DeskAction.DEACTIVATE_OPERATOR,
+        DeskAction.REVOKE_OTHERS_ACCESS,
+        DeskAction.CHANGE_RULES,
+        DeskAction.VIEW_GATEWAY_SETTINGS,
+        DeskAction.REASSIGN_TICKETS,
+        DeskAction.CONFIGURE_LOCAL_SERVER,
+    }
+)
 
 _WHAT = {
     DeskAction.LIST_ALL_OPERATORS: "list deactivated operators",

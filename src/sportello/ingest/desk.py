@@ -144,8 +144,11 @@ class DeskService:
             ticket = lock_ticket(session, ticket_id)
             if ticket is None:
                 raise DeskError("not_found", f"no ticket with id {ticket_id}")
-            if (reassign_refusal is not None and actor_id is not None
-                    and is_reassignment(actor_id, ticket.assignee_id, assignee_id, unassign)):
+            if (
+                reassign_refusal is not None
+                and actor_id is not None
+                and is_reassignment(actor_id, ticket.assignee_id, assignee_id, unassign)
+            ):
                 raise DeskError("forbidden", reassign_refusal)
             if assignee_id is not None and session.get(Operator, assignee_id) is None:
                 raise DeskError("invalid_assignee", f"no operator with id {assignee_id}")

@@ -58,9 +58,15 @@ STATUS_BROADCAST = "status@broadcast"
 _MEDIA_TYPES = {
     word: mtype
     for word, mtype in WPPCONNECT_TYPE_WORDS.items()
-    if mtype in {MessageType.IMAGE, MessageType.VIDEO, MessageType.AUDIO,
-                 MessageType.DOCUMENT, MessageType.STICKER}
-}  # fmt: skip
+    if mtype
+    in {
+        MessageType.IMAGE,
+        MessageType.VIDEO,
+        MessageType.AUDIO,
+        MessageType.DOCUMENT,
+        MessageType.STICKER,
+    }
+}
 # Replies to buttons/lists carry the chosen option's text in `body`.
 _TEXT_TYPES = frozenset(
     word for word, mtype in WPPCONNECT_TYPE_WORDS.items() if mtype is MessageType.TEXT

@@ -27,11 +27,22 @@ def onmessage_body(
     jid = f"{phone}@c.us"
     t = t or int(time.time())
     return {
-        "event": "onmessage", "session": SESSION,
-        "id": message_id or f"false_{jid}_3EB0{secrets.token_hex(8).upper()}", "body": body,
-        "type": "chat", "t": t, "notifyName": name, "from": jid, "to": BUSINESS,
-        "self": "in", "ack": 1, "isNewMsg": True, "chatId": jid, "fromMe": False,
-        "isGroupMsg": False, "timestamp": t,
+        "event": "onmessage",
+        "session": SESSION,
+        "id": message_id or f"false_{jid}_3EB0{secrets.token_hex(8).upper()}",
+        "body": body,
+        "type": "chat",
+        "t": t,
+        "notifyName": name,
+        "from": jid,
+        "to": BUSINESS,
+        "self": "in",
+        "ack": 1,
+        "isNewMsg": True,
+        "chatId": jid,
+        "fromMe": False,
+        "isGroupMsg": False,
+        "timestamp": t,
         "sender": {"id": jid, "pushname": name, "isMe": False, "isUser": True},
         **extra,
-    }  # fmt: skip
+    }

@@ -24,8 +24,12 @@ async def caller(request: web.Request) -> OperatorInfo:
     token = bearer_token(request.headers.get("Authorization"))
     operator = await ctx.auth.operator_for_token(token) if token else None
     if operator is None:
-        raise ApiError(401, "unauthorized", "missing or invalid bearer token",
-                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        raise ApiError(
+            401,
+            "unauthorized",
+            "missing or invalid bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return operator
 
 

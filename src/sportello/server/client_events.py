@@ -17,18 +17,20 @@ from typing import Any, Protocol
 
 # Every event a client may send; each is the hub's `on_<name>` method. A command added
 # to the hub must be added here too (tests/server/test_reserved_events.py checks both).
-CLIENT_COMMANDS = frozenset({
-    "authenticate",
-    "markAsRead",
-    "sendMessage",
-    "updateTicket",
-    "createTicket",
-    "sync",
-    "typing",
-    "stopTyping",
-    "viewConversation",
-    "deskState",
-})  # fmt: skip
+CLIENT_COMMANDS = frozenset(
+    {
+        "authenticate",
+        "markAsRead",
+        "sendMessage",
+        "updateTicket",
+        "createTicket",
+        "sync",
+        "typing",
+        "stopTyping",
+        "viewConversation",
+        "deskState",
+    }
+)
 
 
 class SocketManager(Protocol):

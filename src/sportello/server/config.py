@@ -89,20 +89,34 @@ def build_server_parser() -> argparse.ArgumentParser:
     add("--db", help="SQLAlchemy database URL (default: SQLite in the user data dir)")
     add("--redis", help="Redis URL; enables fan-out of events between several server nodes")
     add("--redis-channel", help="Redis pub/sub channel shared by the nodes (default sportello)")
-    add("--cors-origin", action="append", dest="cors_origin",
+    add(
+        "--cors-origin",
+        action="append",
+        dest="cors_origin",
         help=f"allowed browser origin, repeatable (default {DEFAULT_CORS_ORIGIN}); "
-        "env: comma-separated; '*' allows any")
+        "env: comma-separated; '*' allows any",
+    )
     add("--webhook-secret", help="shared secret of /webhooks/wppconnect and /webhooks/generic")
     add("--meta-app-secret", help="Meta app secret, verifies X-Hub-Signature-256")
     add("--meta-verify-token", help="token Meta sends when verifying /webhooks/meta")
     add("--rules", help="TOML file of ticket rules (default: built-in Italian rules)")
-    add("--allow-legacy-auth", action="store_true", default=None,
-        help="accept a bare authenticate {userId} of an existing operator from loopback")
+    add(
+        "--allow-legacy-auth",
+        action="store_true",
+        default=None,
+        help="accept a bare authenticate {userId} of an existing operator from loopback",
+    )
     add("--auth-timeout", type=float, help="seconds a socket has to authenticate (default 10)")
-    add("--typing-timeout", type=float,
-        help="seconds of silence after which typing is auto-stopped (default 5)")
-    add("--drain-timeout", type=float,
-        help="seconds to finish in-flight work at shutdown (default 15)")
+    add(
+        "--typing-timeout",
+        type=float,
+        help="seconds of silence after which typing is auto-stopped (default 5)",
+    )
+    add(
+        "--drain-timeout",
+        type=float,
+        help="seconds to finish in-flight work at shutdown (default 15)",
+    )
     add("--login-attempts", type=int, help="login attempts per IP+username per window (10)")
     add("--login-window", type=float, help="login rate-limit window in seconds (60)")
     add("--log-format", choices=["json", "text"], help="log lines as JSON or key=value (json)")
@@ -117,17 +131,30 @@ def build_server_parser() -> argparse.ArgumentParser:
     add("--send-retry-base", type=float, help="first retry delay in seconds (1)")
     add("--send-retry-max", type=float, help="longest retry delay in seconds (300)")
     add("--node-name", help="name of this node in logs (default host:port)")
-    add("--assignee-only-replies", action="store_true", default=None,
-        help="refuse replies to a conversation whose open ticket is assigned to someone else")
-    add("--presence-timeout", type=float,
-        help="seconds a silent console still counts as viewing a conversation (default 90)")
-    add("--gateway-poll-interval", type=float,
+    add(
+        "--assignee-only-replies",
+        action="store_true",
+        default=None,
+        help="refuse replies to a conversation whose open ticket is assigned to someone else",
+    )
+    add(
+        "--presence-timeout",
+        type=float,
+        help="seconds a silent console still counts as viewing a conversation (default 90)",
+    )
+    add(
+        "--gateway-poll-interval",
+        type=float,
         help="seconds between polls of WPPConnect Server's session status "
-        "(GET /api/{session}/status-session); 0 turns polling off (default 30)")
-    add("--token-recheck-interval", type=float,
+        "(GET /api/{session}/status-session); 0 turns polling off (default 30)",
+    )
+    add(
+        "--token-recheck-interval",
+        type=float,
         help="seconds between re-checks of the tokens of connected sockets: a socket whose "
         "token was revoked or whose operator was deactivated (by the CLI, another node) gets "
-        "sessionEnded and is disconnected (default 30)")
+        "sessionEnded and is disconnected (default 30)",
+    )
     return parser
 
 
@@ -181,9 +208,16 @@ def _to_config(parser: argparse.ArgumentParser, values: dict[str, object]) -> Se
     assert isinstance(port, int)
     if not 0 <= port <= 65535:
         parser.error(f"--port {port}: must be between 0 and 65535")
-    for key in ("auth_timeout", "typing_timeout", "drain_timeout", "login_window",
-                "send_retry_base", "send_retry_max", "presence_timeout",
-                "token_recheck_interval"):
+    for key in (
+        "auth_timeout",
+        "typing_timeout",
+        "drain_timeout",
+        "login_window",
+        "send_retry_base",
+        "send_retry_max",
+        "presence_timeout",
+        "token_recheck_interval",
+    ):
         value = values.get(key)
         if isinstance(value, float) and not value > 0:
             parser.error(f"--{key.replace('_', '-')} {value}: must be a positive number")

@@ -46,6 +46,7 @@ class DbExecutor:
         The events are handed to the loop from the writer thread right after the commit,
         before the next write starts, so they reach the sink in commit (= seq) order.
         """
+
         def run() -> T:
             result, events = work()
             if events:

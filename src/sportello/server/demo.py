@@ -48,52 +48,103 @@ def _message(who: Customer, body: str, **extra: Any) -> dict[str, Any]:
 
 def _photo(who: Customer, caption: str) -> dict[str, Any]:
     return _message(
-        who, "", type="image", isMedia=True, caption=caption, mimetype="image/jpeg",
+        who,
+        "",
+        type="image",
+        isMedia=True,
+        caption=caption,
+        mimetype="image/jpeg",
         deprecatedMms3Url="https://mmg.whatsapp.net/v/t62.7118-24/demo-photo.enc",
-        size=159051, width=900, height=1600,
+        size=159051,
+        width=900,
+        height=1600,
     )
 
 
 def _typing(who: Customer, typing: bool) -> dict[str, Any]:
     return {
-        "event": "onpresencechanged", "session": SESSION, "id": who.jid, "isOnline": True,
-        "isGroup": False, "isUser": True, "state": "composing" if typing else "available",
-        "t": int(time.time()), "isContact": True,
-    }  # fmt: skip
+        "event": "onpresencechanged",
+        "session": SESSION,
+        "id": who.jid,
+        "isOnline": True,
+        "isGroup": False,
+        "isUser": True,
+        "state": "composing" if typing else "available",
+        "t": int(time.time()),
+        "isContact": True,
+    }
 
 
 def _ack(message_id: str, level: int) -> dict[str, Any]:
     return {
-        "event": "onack", "session": SESSION,
-        "id": {"fromMe": True, "remote": MARIO.jid, "id": message_id.rsplit("_", 1)[-1],
-               "_serialized": message_id},
-        "body": "", "type": "chat", "t": int(time.time()), "from": BUSINESS,
-        "to": MARIO.jid, "ack": level,
-    }  # fmt: skip
+        "event": "onack",
+        "session": SESSION,
+        "id": {
+            "fromMe": True,
+            "remote": MARIO.jid,
+            "id": message_id.rsplit("_", 1)[-1],
+            "_serialized": message_id,
+        },
+        "body": "",
+        "type": "chat",
+        "t": int(time.time()),
+        "from": BUSINESS,
+        "to": MARIO.jid,
+        "ack": level,
+    }
 
 
 def script() -> list[tuple[float, str, dict[str, Any]]]:
     """(pause before, what it is, webhook body) in order."""
     return [
         (0.0, "Mario is typing", _typing(MARIO, True)),
-        (2.0, "Mario: boiler in lockout", _message(
-            MARIO, "Buongiorno, la caldaia è in blocco da stamattina e non c'è acqua calda")),
+        (
+            2.0,
+            "Mario: boiler in lockout",
+            _message(
+                MARIO, "Buongiorno, la caldaia è in blocco da stamattina e non c'è acqua calda"
+            ),
+        ),
         (0.5, "Mario stopped typing", _typing(MARIO, False)),
-        (3.0, "Lucia: URGENT leak", _message(
-            LUCIA, "URGENTE!! Perdita d'acqua sotto il lavello, sta allagando la cucina 😱")),
-        (3.0, "Giovanni: a quote, no hurry", _message(
-            GIOVANNI, "Salve, vorrei un preventivo per la manutenzione del condizionatore, "
-            "con comodo")),
+        (
+            3.0,
+            "Lucia: URGENT leak",
+            _message(
+                LUCIA, "URGENTE!! Perdita d'acqua sotto il lavello, sta allagando la cucina 😱"
+            ),
+        ),
+        (
+            3.0,
+            "Giovanni: a quote, no hurry",
+            _message(
+                GIOVANNI,
+                "Salve, vorrei un preventivo per la manutenzione del condizionatore, con comodo",
+            ),
+        ),
         (2.0, "Lucia: photo of the fault", _photo(LUCIA, "Ecco la foto, l'acqua esce da qui")),
         (2.5, "Mario is typing again", _typing(MARIO, True)),
-        (2.0, "Mario: follow-up on his ticket", _message(
-            MARIO, "Ho provato a riavviarla come dice il manuale ma non si accende")),
-        (3.0, "Anna: a thank-you (no ticket)", _message(
-            ANNA, "Grazie mille per ieri, il tecnico è stato gentilissimo!")),
-        (2.0, "Giovanni: important follow-up", _message(
-            GIOVANNI, "Anzi, se possibile al più presto: con questo caldo in ufficio non si sta")),
-        (1.5, "a delivery ack from the gateway", _ack(
-            f"true_{MARIO.jid}_3EB0{secrets.token_hex(8).upper()}", 3)),
+        (
+            2.0,
+            "Mario: follow-up on his ticket",
+            _message(MARIO, "Ho provato a riavviarla come dice il manuale ma non si accende"),
+        ),
+        (
+            3.0,
+            "Anna: a thank-you (no ticket)",
+            _message(ANNA, "Grazie mille per ieri, il tecnico è stato gentilissimo!"),
+        ),
+        (
+            2.0,
+            "Giovanni: important follow-up",
+            _message(
+                GIOVANNI, "Anzi, se possibile al più presto: con questo caldo in ufficio non si sta"
+            ),
+        ),
+        (
+            1.5,
+            "a delivery ack from the gateway",
+            _ack(f"true_{MARIO.jid}_3EB0{secrets.token_hex(8).upper()}", 3),
+        ),
     ]
 
 

@@ -41,6 +41,7 @@ class DeskAwareness:
     ctx: ServerContext
 
     if TYPE_CHECKING:
+
         def _operator(self, sid: str) -> OperatorInfo | None: ...
         async def emit(self, event: str, data: Any = None, **kwargs: Any) -> None: ...
 
@@ -137,12 +138,15 @@ class DeskAwareness:
         config = self.ctx.config
         await self.ctx.executor.read(
             lambda: service_window.check_send(
-                self.ctx.db, request, operator_id,
+                self.ctx.db,
+                request,
+                operator_id,
                 assignee_only=config.assignee_only_replies,
-                default_gateway=_default_gateway(config.wppconnect_url,
-                                                 config.meta_phone_number_id),
+                default_gateway=_default_gateway(
+                    config.wppconnect_url, config.meta_phone_number_id
+                ),
             )
-        )  # fmt: skip
+        )
 
     async def awareness_left(self, sid: str, operator_id: int, last_socket: bool) -> None:
         await self.presence.leave(sid, operator_id, last_socket)

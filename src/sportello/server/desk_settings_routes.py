@@ -31,8 +31,12 @@ _RULES_LOCK = web.AppKey("rules_lock", asyncio.Lock)
 
 
 def _rules_json(ctx: ServerContext) -> dict[str, Any]:
-    return {"source": ctx.rules.source, "editable": ctx.config.rules is not None,
-            "text": ctx.rules.text, "summary": ctx.rules.describe()}  # fmt: skip
+    return {
+        "source": ctx.rules.source,
+        "editable": ctx.config.rules is not None,
+        "text": ctx.rules.text,
+        "summary": ctx.rules.describe(),
+    }
 
 
 async def get_rules(request: web.Request) -> web.Response:
@@ -51,8 +55,11 @@ async def put_rules(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid_body", "expected {text: <TOML rules>}")
     path = ctx.config.rules
     if path is None:
-        raise ApiError(409, "rules_not_editable", "this server runs the built-in rules: "
-                       "start it with --rules FILE to change them here")  # fmt: skip
+        raise ApiError(
+            409,
+            "rules_not_editable",
+            "this server runs the built-in rules: start it with --rules FILE to change them here",
+        )
     try:
         rules = TicketRules.from_toml(text, source=path)
     except RulesError as exc:
@@ -61,8 +68,11 @@ async def put_rules(request: web.Request) -> web.Response:
         try:
             await asyncio.to_thread(_replace_file, Path(path), text)
         except OSError as exc:
-            raise ApiError(500, "rules_not_saved",
-                           f"{path}: cannot write the rules file: {exc.strerror or exc}") from None
+            raise ApiError(
+                500,
+                "rules_not_saved",
+                f"{path}: cannot write the rules file: {exc.strerror or exc}",
+            ) from None
         ctx.rules = rules
         ctx.ingest.replace_rules(rules)
     return json_response(_rules_json(ctx))
@@ -91,24 +101,32 @@ async def gateway_settings(request: web.Request) -> web.Response:
     config = request.app[CONTEXT].config
     wppconnect = None
     if config.wppconnect_url is not None:
-        wppconnect = {"url": config.wppconnect_url,
-                      "session": config.wppconnect_session or "default",
-                      "tokenSet": bool(config.wppconnect_token),
-                      "pollIntervalSeconds": config.gateway_poll_interval}  # fmt: skip
+        wppconnect = {
+            "url": config.wppconnect_url,
+            "session": config.wppconnect_session or "default",
+            "tokenSet": bool(config.wppconnect_token),
+            "pollIntervalSeconds": config.gateway_poll_interval,
+        }
     meta = None
     if config.meta_phone_number_id is not None or config.meta_access_token:
-        meta = {"phoneNumberId": config.meta_phone_number_id,
-                "graphUrl": config.meta_graph_url,
-                "accessTokenSet": bool(config.meta_access_token)}  # fmt: skip
-    return json_response({
-        "webhooks": {"secretSet": bool(config.webhook_secret),
-                     "metaAppSecretSet": bool(config.meta_app_secret),
-                     "metaVerifyTokenSet": bool(config.meta_verify_token)},
-        "wppconnect": wppconnect,
-        "meta": meta,
-        "assigneeOnlyReplies": config.assignee_only_replies,
-        "sendMaxAttempts": config.send_max_attempts,
-    })  # fmt: skip
+        meta = {
+            "phoneNumberId": config.meta_phone_number_id,
+            "graphUrl": config.meta_graph_url,
+            "accessTokenSet": bool(config.meta_access_token),
+        }
+    return json_response(
+        {
+            "webhooks": {
+                "secretSet": bool(config.webhook_secret),
+                "metaAppSecretSet": bool(config.meta_app_secret),
+                "metaVerifyTokenSet": bool(config.meta_verify_token),
+            },
+            "wppconnect": wppconnect,
+            "meta": meta,
+            "assigneeOnlyReplies": config.assignee_only_replies,
+            "sendMaxAttempts": config.send_max_attempts,
+        }
+    )
 
 
 def add_desk_settings_routes(app: web.Application) -> None:

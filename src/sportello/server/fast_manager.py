@@ -31,8 +31,9 @@ class SequentialEmitManager(socketio.AsyncManager):  # type: ignore[misc]
     ) -> None:
         room = to or room
         if callback is not None or namespace not in self.rooms:
-            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
-                               callback=callback, **kwargs)
+            await super().emit(
+                event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
+            )
             return
         if isinstance(data, tuple):
             args = list(data)
@@ -53,10 +54,7 @@ class SequentialEmitManager(socketio.AsyncManager):  # type: ignore[misc]
             for eio_pkt in eio_packets:
                 await self.server._send_eio_packet(eio_sid, eio_pkt)
 
-
-    async def emit_group(
-        self, events: list[tuple[str, Any]], namespace: str, room: str
-    ) -> None:
+    async def emit_group(self, events: list[tuple[str, Any]], namespace: str, room: str) -> None:
         """Several events to one room as ONE engine.io queue item per socket.
 
         An event and its `messageUpdate` companion always go together; framing both once

@@ -137,9 +137,12 @@ class WppSessionPoller:
         if known is not None and known.state == seen.state:
             return  # keep the moment it changed: consoles show "down since 11:46"
         state = GatewayState(
-            Gateway.WPPCONNECT, self.session, seen.state, utc_now(),
+            Gateway.WPPCONNECT,
+            self.session,
+            seen.state,
+            utc_now(),
             raw={"status": seen.raw_word, "source": "status-session"} if seen.raw_word else {},
-        )  # fmt: skip
+        )
         await self._health.record(state, detail=seen.detail)
 
     def _problem(self, message: str) -> None:
@@ -155,8 +158,9 @@ class WppSessionPoller:
         try:
             status, body = await self._get("status-session")
             if status in (401, 403):
-                return Observation(ConnectionState.UNAUTHORIZED, None,
-                                   f"WPPConnect refused the token ({status})")  # fmt: skip
+                return Observation(
+                    ConnectionState.UNAUTHORIZED, None, f"WPPConnect refused the token ({status})"
+                )
             word = _status_word(status, body, "status-session")
             state = _SESSION_STATUS.get(word.upper().replace("_", ""), ConnectionState.UNKNOWN)
             if state is ConnectionState.UNKNOWN:
@@ -166,8 +170,11 @@ class WppSessionPoller:
             status, body = await self._get("check-connection-session")
             if _connected(status, body):
                 return Observation(ConnectionState.CONNECTED, word)
-            return Observation(ConnectionState.DISCONNECTED, "Disconnected",
-                               "check-connection-session: Disconnected")  # fmt: skip
+            return Observation(
+                ConnectionState.DISCONNECTED,
+                "Disconnected",
+                "check-connection-session: Disconnected",
+            )
         except TimeoutError:
             why = f"WPPConnect did not answer within {self.timeout_s:g} s"
             return Observation(UNREACHABLE, None, why)
@@ -217,6 +224,9 @@ def poller_from_config(config: ServerConfig, health: GatewayHealth) -> WppSessio
     if not config.wppconnect_url or config.gateway_poll_interval <= 0:
         return None
     return WppSessionPoller(
-        config.wppconnect_url, config.wppconnect_session or "default",
-        config.wppconnect_token or "", health, interval=config.gateway_poll_interval,
-    )  # fmt: skip
+        config.wppconnect_url,
+        config.wppconnect_session or "default",
+        config.wppconnect_token or "",
+        health,
+        interval=config.gateway_poll_interval,
+    )

@@ -63,8 +63,12 @@ async def login(request: web.Request) -> web.Response:
     ip = request.remote or "?"
     wait = ctx.login_limiter.retry_after(ip, username)
     if wait > 0:
-        raise ApiError(429, "too_many_attempts", f"too many failed logins, retry in {wait:.0f} s",
-                       headers={"Retry-After": str(max(1, round(wait)))})
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"too many failed logins, retry in {wait:.0f} s",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
     result = await ctx.auth.login(username, password)
     if result is None:
         ctx.login_limiter.failed(ip, username)
@@ -158,20 +162,23 @@ async def conversations(request: web.Request) -> web.Response:
             items = []
             for item in page.items:
                 conv = item.conversation
-                items.append({
-                    "id": str(conv.id),
-                    "contact": _contact_json(item.contact),
-                    "gateway": conv.gateway.value,
-                    "lastMessageAt": (
-                        iso_utc(conv.last_message_at) if conv.last_message_at else None
-                    ),
-                    "unreadCount": item.unread_count,
-                    "lastMessage": (
-                        message_json(item.last_message, item.contact)
-                        if item.last_message is not None else None
-                    ),
-                    "ticket": wire.ticket_dict(item.open_ticket) if item.open_ticket else None,
-                })
+                items.append(
+                    {
+                        "id": str(conv.id),
+                        "contact": _contact_json(item.contact),
+                        "gateway": conv.gateway.value,
+                        "lastMessageAt": (
+                            iso_utc(conv.last_message_at) if conv.last_message_at else None
+                        ),
+                        "unreadCount": item.unread_count,
+                        "lastMessage": (
+                            message_json(item.last_message, item.contact)
+                            if item.last_message is not None
+                            else None
+                        ),
+                        "ticket": wire.ticket_dict(item.open_ticket) if item.open_ticket else None,
+                    }
+                )
             nxt = encode_cursor(*page.next_cursor) if page.next_cursor else None
             return {"conversations": items, "next": nxt}
 
@@ -235,8 +242,9 @@ def _enum_list(raw: str | None, enum: type[TicketStatus] | type[Priority], name:
     try:
         return [enum(part.strip().upper()) for part in raw.split(",") if part.strip()]
     except ValueError:
-        raise ApiError(400, f"invalid_{name}",
-                       f"{name} must be among {', '.join(m.value for m in enum)}") from None
+        raise ApiError(
+            400, f"invalid_{name}", f"{name} must be among {', '.join(m.value for m in enum)}"
+        ) from None
 
 
 async def tickets(request: web.Request) -> web.Response:
@@ -253,8 +261,14 @@ async def tickets(request: web.Request) -> web.Response:
 
     def query() -> dict[str, Any]:
         with ctx.db.read_session() as session:
-            rows = list_tickets(session, statuses=statuses, priorities=priorities, query=q,
-                                limit=limit + 1, before_number=before)
+            rows = list_tickets(
+                session,
+                statuses=statuses,
+                priorities=priorities,
+                query=q,
+                limit=limit + 1,
+                before_number=before,
+            )
         more = len(rows) > limit
         rows = rows[:limit]
         return {
@@ -295,12 +309,17 @@ async def ticket_history_route(request: web.Request) -> web.Response:
             return {
                 "ticketId": str(ticket_id),
                 "history": [
-                    {"field": row.field, "old": row.old_value, "new": row.new_value,
-                     "actorId": str(row.actor_id) if row.actor_id is not None else None,
-                     "at": iso_utc(row.at), "reason": row.reason}
+                    {
+                        "field": row.field,
+                        "old": row.old_value,
+                        "new": row.new_value,
+                        "actorId": str(row.actor_id) if row.actor_id is not None else None,
+                        "at": iso_utc(row.at),
+                        "reason": row.reason,
+                    }
                     for row in ticket_history(session, ticket_id)
                 ],
-            }  # fmt: skip
+            }
 
     body = await ctx.executor.read(query)
     if body is None:

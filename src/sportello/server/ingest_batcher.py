@@ -110,8 +110,11 @@ class IngestBatcher:
                 return
             # One message the database refused takes the whole transaction down with it:
             # find it by committing each message alone, so only that one fails.
-            log.warning("storing %d webhook messages failed; storing them one by one",
-                        len(messages), extra=fields(error=_first_line(exc)))
+            log.warning(
+                "storing %d webhook messages failed; storing them one by one",
+                len(messages),
+                extra=fields(error=_first_line(exc)),
+            )
             for request in batch:
                 await self._store_alone(request)
             return
@@ -134,13 +137,15 @@ class IngestBatcher:
         # Not a transient failure (those are OperationalError): this message's content is
         # what the store refused, so the gateway gets a 4xx for it, and the traceback is
         # logged because the edge should have made it storable.
-        log.error("message %s from %s could not be stored", message.gateway_message_id,
-                  message.gateway.value, exc_info=exc)
+        log.error(
+            "message %s from %s could not be stored",
+            message.gateway_message_id,
+            message.gateway.value,
+            exc_info=exc,
+        )
         return IngestFailure(message.gateway_message_id, _first_line(exc))
 
-    async def _commit(
-        self, messages: list[InboundMessage]
-    ) -> list[IngestResult | IngestFailure]:
+    async def _commit(self, messages: list[InboundMessage]) -> list[IngestResult | IngestFailure]:
         def work() -> tuple[list[IngestResult | IngestFailure], list[StoredEvent]]:
             outcomes = self._service.ingest_many(messages)
             events = [
@@ -153,9 +158,7 @@ class IngestBatcher:
 
         return await self._executor.write_events(work)
 
-    def _deliver(
-        self, batch: list[_Request], outcomes: list[IngestResult | IngestFailure]
-    ) -> None:
+    def _deliver(self, batch: list[_Request], outcomes: list[IngestResult | IngestFailure]) -> None:
         self.batches += 1
         self.messages += len(outcomes)
         offset = 0
@@ -166,9 +169,11 @@ class IngestBatcher:
                 request.done.set_result(mine)
 
     def _fail_all(self, batch: list[_Request], exc: Exception) -> None:
-        log.error("storing %d webhook messages failed",
-                  sum(len(request.messages) for request in batch),
-                  extra=fields(error=_first_line(exc)))
+        log.error(
+            "storing %d webhook messages failed",
+            sum(len(request.messages) for request in batch),
+            extra=fields(error=_first_line(exc)),
+        )
         for request in batch:
             if not request.done.done():
                 request.done.set_exception(exc)

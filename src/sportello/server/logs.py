@@ -20,9 +20,7 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
     fields = getattr(record, "fields", None)
     if not isinstance(fields, dict):
         return {}
-    return {
-        key: ("***" if key.lower() in _SECRET_KEYS else value) for key, value in fields.items()
-    }
+    return {key: ("***" if key.lower() in _SECRET_KEYS else value) for key, value in fields.items()}
 
 
 def _timestamp(record: logging.LogRecord) -> str:
@@ -52,8 +50,10 @@ class KeyValueFormatter(logging.Formatter):
             f"msg={json.dumps(record.getMessage(), ensure_ascii=False)}",
         ]
         for key, value in _fields(record).items():
-            text = value if isinstance(value, int | float) else json.dumps(
-                value if isinstance(value, str) else str(value), ensure_ascii=False
+            text = (
+                value
+                if isinstance(value, int | float)
+                else json.dumps(value if isinstance(value, str) else str(value), ensure_ascii=False)
             )
             parts.append(f"{key}={text}")
         line = " ".join(parts)

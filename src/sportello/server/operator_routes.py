@@ -34,9 +34,13 @@ from sportello.store.operators import (
 
 
 def operator_json(operator: Operator) -> dict[str, Any]:
-    return {"id": str(operator.id), "name": operator.name,
-            "displayName": operator.display_name, "role": operator.role.value,
-            "active": operator.active}  # fmt: skip
+    return {
+        "id": str(operator.id),
+        "name": operator.name,
+        "displayName": operator.display_name,
+        "role": operator.role.value,
+        "active": operator.active,
+    }
 
 
 async def operators(request: web.Request) -> web.Response:
@@ -58,9 +62,14 @@ async def operators(request: web.Request) -> web.Response:
 async def me(request: web.Request) -> web.Response:
     """GET /api/operators/me: the caller, with the role that decides what it may do."""
     operator = await caller(request)
-    return json_response({"id": str(operator.id), "name": operator.name,
-                          "displayName": operator.display_name,
-                          "role": operator.role.value})  # fmt: skip
+    return json_response(
+        {
+            "id": str(operator.id),
+            "name": operator.name,
+            "displayName": operator.display_name,
+            "role": operator.role.value,
+        }
+    )
 
 
 async def create(request: web.Request) -> web.Response:
@@ -107,8 +116,11 @@ async def deactivate(request: web.Request) -> web.Response:
     if target.id == admin.id:
         # The console's own admin locking themselves out leaves the desk without one;
         # `sportello operator deactivate` on the server's machine can still do it.
-        raise ApiError(409, "cannot_deactivate_self", "an administrator cannot deactivate "
-                       "their own account here")  # fmt: skip
+        raise ApiError(
+            409,
+            "cannot_deactivate_self",
+            "an administrator cannot deactivate their own account here",
+        )
 
     def write() -> tuple[bool, dict[str, Any]]:
         with ctx.db.session() as session:
@@ -122,8 +134,7 @@ async def deactivate(request: web.Request) -> web.Response:
     ended = await request.app[WORKERS].revocations.end_operator(
         target.id, Withdrawn.OPERATOR_DEACTIVATED
     )
-    return json_response({"ok": True, "changed": changed, "operator": body,
-                          "endedSockets": ended})  # fmt: skip
+    return json_response({"ok": True, "changed": changed, "operator": body, "endedSockets": ended})
 
 
 async def revoke_tokens(request: web.Request) -> web.Response:

@@ -91,8 +91,10 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
         if event == "disconnect" and library_disconnect(manager, sid, self.namespace):
             return await self._socket_left(*args)
         if not is_client_command(event):
-            log.info("client event ignored: not a command", extra=fields(
-                sid=sid, event=event_label(event)))  # fmt: skip
+            log.info(
+                "client event ignored: not a command",
+                extra=fields(sid=sid, event=event_label(event)),
+            )
             return _fail("unknown_event", f"{event_label(event)} is not a command of this server")
         try:
             return await getattr(self, f"on_{event}")(sid, *args[1:])
@@ -102,9 +104,7 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
 
     # -- connection and authentication -------------------------------------------------
 
-    async def _socket_connected(
-        self, sid: str, environ: dict[str, Any], auth: Any = None
-    ) -> None:
+    async def _socket_connected(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         request = environ.get("aiohttp.request")
         address = getattr(request, "remote", None)
         state = SocketState(address=address)
@@ -128,8 +128,10 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
     async def _auth_expired(self, sid: str) -> None:
         state = self.sockets.get(sid)
         if state is not None and state.operator is None:
-            log.info("socket dropped: not authenticated in time",
-                     extra=fields(sid=sid, address=state.address))
+            log.info(
+                "socket dropped: not authenticated in time",
+                extra=fields(sid=sid, address=state.address),
+            )
             await self.disconnect(sid)
 
     async def _admit(self, sid: str, state: SocketState, operator: OperatorInfo) -> None:
@@ -177,10 +179,12 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
             operator = await self.ctx.auth.operator_by_id(data.get("userId"))
         if operator is None or (state.operator is not None and operator.id != state.operator.id):
             reason = "invalid token" if token is not None else "authentication required"
-            log.info("authenticate refused",
-                     extra=fields(sid=sid, address=state.address, reason=reason))
-            await self.emit("authenticated", {"success": False, "error": reason}, to=sid,
-                            ignore_queue=True)
+            log.info(
+                "authenticate refused", extra=fields(sid=sid, address=state.address, reason=reason)
+            )
+            await self.emit(
+                "authenticated", {"success": False, "error": reason}, to=sid, ignore_queue=True
+            )
             await self.disconnect(sid)
             return
         if token is not None:
@@ -246,8 +250,9 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
         # tickets between colleagues is then for admins (domain/permissions.py).
         refusal = (
             permissions.refusal(operator.role, permissions.DeskAction.REASSIGN_TICKETS)
-            if self.ctx.config.assignee_only_replies else None
-        )  # fmt: skip
+            if self.ctx.config.assignee_only_replies
+            else None
+        )
         try:
             change = commands.parse_ticket_change(_payload(args))
             return await self.ctx.executor.write_events(
@@ -288,8 +293,11 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
         if self._operator_typing.typing(str(operator.id), conversation):
             await self.emit(
                 "userTyping",
-                {"from": str(operator.id), "timestamp": iso_utc(utc_now()),
-                 "conversationId": conversation},
+                {
+                    "from": str(operator.id),
+                    "timestamp": iso_utc(utc_now()),
+                    "conversationId": conversation,
+                },
                 room=OPERATORS_ROOM,
                 skip_sid=list(self._by_operator.get(operator.id, ())),
             )
@@ -323,8 +331,11 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
             if self._customer_typing.typing(who, conversation):
                 await self.emit(
                     "userTyping",
-                    {"from": who, "timestamp": iso_utc(presence.timestamp),
-                     "conversationId": conversation},
+                    {
+                        "from": who,
+                        "timestamp": iso_utc(presence.timestamp),
+                        "conversationId": conversation,
+                    },
                     room=OPERATORS_ROOM,
                 )
         elif self._customer_typing.stopped(who, conversation):
@@ -332,7 +343,8 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _customer_expired(self, who: str, conversation: str | None) -> None:
         await self.emit(
-            "userStoppedTyping", {"from": who, "conversationId": conversation},
+            "userStoppedTyping",
+            {"from": who, "conversationId": conversation},
             room=OPERATORS_ROOM,
         )
 

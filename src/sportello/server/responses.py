@@ -50,7 +50,9 @@ def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> web.Response:
     return web.json_response(
-        {"error": {"code": code, "message": message}}, status=status, dumps=dumps,
+        {"error": {"code": code, "message": message}},
+        status=status,
+        dumps=dumps,
         headers=headers,
     )
 

@@ -101,19 +101,24 @@ class RevocationWatch:
         ended = 0
         for sid, digest, operator_id in snapshot:
             reason = (
-                found.tokens.get(digest) if digest is not None
-                else found.operators.get(operator_id)
-            )  # fmt: skip
+                found.tokens.get(digest) if digest is not None else found.operators.get(operator_id)
+            )
             if reason is not None and await self.end(sid, reason, expect_digest=digest):
                 ended += 1
         self.checks += 1
         self.last_check_seconds = time.perf_counter() - started
         # bench/revocation_latency.py reads this line (debug: it comes every interval).
-        log.debug("tokens re-checked", extra=fields(
-            sockets=len(snapshot), tokens=len(digests), legacy=len(legacy), ended=ended,
-            total_ms=round(self.last_check_seconds * 1000, 3),
-            query_ms=round((answered - asked) * 1000, 3),
-        ))  # fmt: skip
+        log.debug(
+            "tokens re-checked",
+            extra=fields(
+                sockets=len(snapshot),
+                tokens=len(digests),
+                legacy=len(legacy),
+                ended=ended,
+                total_ms=round(self.last_check_seconds * 1000, 3),
+                query_ms=round((answered - asked) * 1000, 3),
+            ),
+        )
         return ended
 
     async def end_token(self, digest: str, reason: str) -> int:
@@ -151,8 +156,9 @@ class RevocationWatch:
         state.ended = True
         message = _MESSAGES.get(reason, "your session ended")
         # ignore_queue: only this node holds the socket; the event must precede the close.
-        await hub.emit(SESSION_ENDED, {"reason": str(reason), "message": message}, to=sid,
-                       ignore_queue=True)  # fmt: skip
+        await hub.emit(
+            SESSION_ENDED, {"reason": str(reason), "message": message}, to=sid, ignore_queue=True
+        )
         await hub.disconnect(sid)
         self.ended += 1
         log.info("session ended", extra=fields(sid=sid, operator=name, reason=str(reason)))

@@ -143,13 +143,18 @@ async def _serve(config: ServerConfig) -> int:
         except OSError as exc:
             await runner.cleanup()
             reason = exc.strerror or str(exc)
-            raise StartupError(
-                f"cannot listen on {config.host}:{config.port}: {reason}"
-            ) from None
+            raise StartupError(f"cannot listen on {config.host}:{config.port}: {reason}") from None
         port = _bound_port(site) or config.port
-        log.info("listening", extra=fields(
-            host=config.host, port=port, version=__version__,
-            redis=bool(config.redis), db=db.url.render_as_string(hide_password=True)))
+        log.info(
+            "listening",
+            extra=fields(
+                host=config.host,
+                port=port,
+                version=__version__,
+                redis=bool(config.redis),
+                db=db.url.render_as_string(hide_password=True),
+            ),
+        )
         stop, hurry = asyncio.Event(), asyncio.Event()
 
         def on_signal() -> None:
@@ -163,8 +168,9 @@ async def _serve(config: ServerConfig) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, on_signal)
         await stop.wait()
-        log.info("stopping: draining in-flight work",
-                 extra=fields(drain_timeout=config.drain_timeout))
+        log.info(
+            "stopping: draining in-flight work", extra=fields(drain_timeout=config.drain_timeout)
+        )
         await _drain(runner, app, config.drain_timeout, hurry)
         await runner.cleanup()
         log.info("stopped")
@@ -206,8 +212,10 @@ async def _drain(
         await _within(ctx, hurry, ctx.sio.eio.disconnect())
     await _within(ctx, hurry, ctx.requests.wait_idle())
     if ctx.requests.count:
-        log.warning("shutdown: requests still open when the drain ended; cutting them",
-                    extra=fields(count=ctx.requests.count, sockets=sockets))
+        log.warning(
+            "shutdown: requests still open when the drain ended; cutting them",
+            extra=fields(count=ctx.requests.count, sockets=sockets),
+        )
     else:
         log.info("drained the requests and sockets", extra=fields(sockets=sockets))
 
@@ -225,8 +233,9 @@ async def _within(ctx: ServerContext, hurry: asyncio.Event, work: Awaitable[None
             with contextlib.suppress(asyncio.CancelledError):
                 await pending
     if not task.cancelled() and task.exception() is not None:
-        log.warning("shutdown: a drain step failed",
-                    extra=fields(error=repr(task.exception())[:300]))
+        log.warning(
+            "shutdown: a drain step failed", extra=fields(error=repr(task.exception())[:300])
+        )
 
 
 def _bound_port(site: web.TCPSite) -> int | None:

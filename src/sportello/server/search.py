@@ -89,14 +89,24 @@ def run_search(db: Database, query: str, limit: int) -> dict[str, Any]:
         ).all()
         tickets = session.execute(select(Ticket).where(Ticket.id.in_(ticket_ids))).scalars().all()
         result["messages"] = [
-            {"id": str(m.id), "conversationId": str(m.conversation_id), "message": m.body,
-             "timestamp": iso_utc(m.timestamp), "phoneNumber": c.e164 or c.chat_id,
-             "senderName": m.sender_name, "direction": m.direction.value}
+            {
+                "id": str(m.id),
+                "conversationId": str(m.conversation_id),
+                "message": m.body,
+                "timestamp": iso_utc(m.timestamp),
+                "phoneNumber": c.e164 or c.chat_id,
+                "senderName": m.sender_name,
+                "direction": m.direction.value,
+            }
             for m, c in _ordered(list(messages), message_ids, lambda row: row[0].id)
         ]
         result["contacts"] = [
-            {"id": str(c.id), "phoneNumber": c.e164 or c.chat_id, "name": c.display_name,
-             "conversationId": str(conv) if conv is not None else None}
+            {
+                "id": str(c.id),
+                "phoneNumber": c.e164 or c.chat_id,
+                "name": c.display_name,
+                "conversationId": str(conv) if conv is not None else None,
+            }
             for c, conv in _ordered(list(contacts), contact_ids, lambda row: row[0].id)
         ]
         result["tickets"] = [

@@ -51,9 +51,11 @@ def ensure_search_indexes(db: Database) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
             for table in PG_DOCUMENTS:
                 _, vector = pg_vector(table)
-                connection.execute(text(
-                    f"CREATE INDEX IF NOT EXISTS ix_{table}_fts ON {table} USING gin ({vector})"
-                ))
+                connection.execute(
+                    text(
+                        f"CREATE INDEX IF NOT EXISTS ix_{table}_fts ON {table} USING gin ({vector})"
+                    )
+                )
 
 
 def _sqlite_fts(connection: Connection, fts: str, table: str, columns: tuple[str, ...]) -> None:

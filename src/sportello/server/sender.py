@@ -44,12 +44,16 @@ def build_senders(
     senders: dict[Gateway, GatewaySender] = {}
     if config.wppconnect_url:
         senders[Gateway.WPPCONNECT] = WppConnectSender(
-            config.wppconnect_url, config.wppconnect_session or "default",
-            config.wppconnect_token or "", http,
+            config.wppconnect_url,
+            config.wppconnect_session or "default",
+            config.wppconnect_token or "",
+            http,
         )
     if config.meta_access_token and config.meta_phone_number_id:
         senders[Gateway.META] = MetaCloudSender(
-            config.meta_phone_number_id, config.meta_access_token, http,
+            config.meta_phone_number_id,
+            config.meta_access_token,
+            http,
             base_url=config.meta_graph_url,
         )
     return senders
@@ -79,8 +83,10 @@ class OutboxWorker:
         self._senders = build_senders(self._ctx.config, self._http)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-worker")
         if not self._senders:
-            log.warning("no outbound gateway configured: replies stay queued "
-                        "(see --wppconnect-url / --meta-access-token)")
+            log.warning(
+                "no outbound gateway configured: replies stay queued "
+                "(see --wppconnect-url / --meta-access-token)"
+            )
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -93,8 +99,10 @@ class OutboxWorker:
             try:
                 await asyncio.wait_for(self._task, self._ctx.drain_time_left())
             except TimeoutError:
-                log.warning("outbox worker did not finish in time; leased replies are "
-                            "retried after the lease")
+                log.warning(
+                    "outbox worker did not finish in time; leased replies are "
+                    "retried after the lease"
+                )
             self._task = None
         if self._http is not None:
             await self._http.close()
@@ -112,8 +120,10 @@ class OutboxWorker:
                 try:
                     await self._send_all(jobs)
                 except Exception as exc:  # the worker must outlive any one reply
-                    log.exception("recording a send failed; the lease retries it",
-                                  extra=fields(error=str(exc)[:300]))
+                    log.exception(
+                        "recording a send failed; the lease retries it",
+                        extra=fields(error=str(exc)[:300]),
+                    )
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), POLL_SECONDS)
@@ -149,10 +159,13 @@ class OutboxWorker:
             return
         self.sent += 1
         await self._health.send_accepted(job.gateway, job.account)
-        log.info("reply sent", extra=fields(message_id=job.message_id,
-                                            gateway=job.gateway.value, attempt=job.attempt))
-        await self._write(lambda: self._ctx.desk.record_sent(
-            job.outbox_id, result.provider_message_id))
+        log.info(
+            "reply sent",
+            extra=fields(message_id=job.message_id, gateway=job.gateway.value, attempt=job.attempt),
+        )
+        await self._write(
+            lambda: self._ctx.desk.record_sent(job.outbox_id, result.provider_message_id)
+        )
 
     async def _record_failure(self, job: OutboxJob, exc: GatewaySendError) -> None:
         config = self._ctx.config
@@ -163,13 +176,25 @@ class OutboxWorker:
             retry_at = utc_now() + timedelta(seconds=delay)
         else:
             self.failed += 1
-        log.warning("reply not sent", extra=fields(
-            message_id=job.message_id, gateway=job.gateway.value, attempt=job.attempt,
-            status=exc.status, retry=not give_up, error=exc.message[:300]))
-        await self._write(lambda: self._ctx.desk.record_send_failure(
-            job.outbox_id, exc.message, retry_at=retry_at))
+        log.warning(
+            "reply not sent",
+            extra=fields(
+                message_id=job.message_id,
+                gateway=job.gateway.value,
+                attempt=job.attempt,
+                status=exc.status,
+                retry=not give_up,
+                error=exc.message[:300],
+            ),
+        )
+        await self._write(
+            lambda: self._ctx.desk.record_send_failure(
+                job.outbox_id, exc.message, retry_at=retry_at
+            )
+        )
         await self._health.send_refused(
-            job.gateway, job.account, exc.message, unauthorized=exc.unauthorized)
+            job.gateway, job.account, exc.message, unauthorized=exc.unauthorized
+        )
         if retry_at is not None:
             self._schedule_wake((retry_at - utc_now()).total_seconds())
 

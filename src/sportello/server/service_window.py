@@ -30,8 +30,9 @@ from sportello.store.models import Contact, Conversation, Operator, Ticket
 from sportello.store.tickets import open_ticket_for_contact
 
 
-def window_json(window: ServiceWindow, gateway: Gateway | str,
-                last_inbound_at: datetime | None) -> dict[str, Any]:
+def window_json(
+    window: ServiceWindow, gateway: Gateway | str, last_inbound_at: datetime | None
+) -> dict[str, Any]:
     """The `serviceWindow` object of docs/protocol.md."""
     return {
         "gateway": str(gateway),
@@ -45,8 +46,9 @@ def conversation_window(db: Database, conversation_id: int) -> dict[str, Any] | 
     """The serviceWindow of one conversation now; None when it does not exist."""
     with db.read_session() as session:
         row = session.execute(
-            select(Conversation.gateway, Conversation.last_inbound_at)
-            .where(Conversation.id == conversation_id)
+            select(Conversation.gateway, Conversation.last_inbound_at).where(
+                Conversation.id == conversation_id
+            )
         ).one_or_none()
     if row is None:
         return None
@@ -85,7 +87,8 @@ def check_send(
         if not window.allows_free_reply:
             since = (
                 f"the customer last wrote at {iso_utc(conversation.last_inbound_at)}"
-                if conversation.last_inbound_at else "the customer has never written"
+                if conversation.last_inbound_at
+                else "the customer has never written"
             )
             raise CommandError(
                 "window_closed",

@@ -29,6 +29,7 @@ from sportello.server.workers import WORKERS
 
 log = logging.getLogger(__name__)
 
+
 def _secret_matches(given: str | None, expected: str | None) -> bool:
     if not given or not expected:
         return False
@@ -38,8 +39,9 @@ def _secret_matches(given: str | None, expected: str | None) -> bool:
 def _check_token(request: web.Request, ctx: ServerContext, *, query_allowed: bool) -> None:
     expected = ctx.config.webhook_secret
     if not expected:
-        log.warning("webhook refused: the server has no --webhook-secret",
-                    extra=fields(path=request.path))
+        log.warning(
+            "webhook refused: the server has no --webhook-secret", extra=fields(path=request.path)
+        )
         raise ApiError(401, "unauthorized", "webhook secret not configured on the server")
     given = request.headers.get("X-Webhook-Token")
     if given is None and query_allowed:
@@ -50,8 +52,12 @@ def _check_token(request: web.Request, ctx: ServerContext, *, query_allowed: boo
 
 def _check_not_draining(ctx: ServerContext) -> None:
     if ctx.draining:
-        raise ApiError(503, "shutting_down", "server is shutting down, retry later",
-                       headers={"Retry-After": "5"})
+        raise ApiError(
+            503,
+            "shutting_down",
+            "server is shutting down, retry later",
+            headers={"Retry-After": "5"},
+        )
 
 
 async def wppconnect_webhook(request: web.Request) -> web.Response:
@@ -119,23 +125,27 @@ async def _apply(
         try:
             outcomes = await ctx.batcher.ingest(parsed.messages)
         except BatcherClosed:
-            raise ApiError(503, "shutting_down", "server is shutting down, retry later",
-                           headers={"Retry-After": "5"}) from None
+            raise ApiError(
+                503,
+                "shutting_down",
+                "server is shutting down, retry later",
+                headers={"Retry-After": "5"},
+            ) from None
         failures = [o for o in outcomes if isinstance(o, IngestFailure)]
         stored = [o for o in outcomes if isinstance(o, IngestResult)]
-        answer["messages"] = [
-            {"id": str(o.message_id), "created": o.created} for o in stored
-        ]
+        answer["messages"] = [{"id": str(o.message_id), "created": o.created} for o in stored]
         if failures:
             # The database refused these (the parser let something through it should not
             # have); the other messages are stored, so a retry is harmless.
             raise ApiError(
-                422, "message_refused",
+                422,
+                "message_refused",
                 "; ".join(f"{f.gateway_message_id}: {f.error}" for f in failures)[:500],
             )
     if parsed.statuses:
         applied = 0
         for update in parsed.statuses:
+
             def work(update: Any = update) -> tuple[StatusApplied | None, list[Any]]:
                 result = ctx.ingest.apply_status(update)
                 return result, (result.events if result is not None else [])
@@ -150,12 +160,16 @@ async def _apply(
         key = f"{state.gateway.value}:{state.account or ''}"
         ctx.gateway_states[key] = state
         await hub.gateway_state(state)
-        log.info("gateway state", extra=fields(gateway=state.gateway.value,
-                                               account=state.account, state=state.state))
+        log.info(
+            "gateway state",
+            extra=fields(gateway=state.gateway.value, account=state.account, state=state.state),
+        )
     if parsed.refused:
         # The rest of the body is stored; only these are refused (a retry is harmless).
-        log.warning("webhook items refused", extra=fields(gateway=gateway.value,
-                                                          refused=list(parsed.refused)))
+        log.warning(
+            "webhook items refused",
+            extra=fields(gateway=gateway.value, refused=list(parsed.refused)),
+        )
         raise ApiError(422, "invalid_text", "; ".join(parsed.refused)[:500])
     return json_response(answer)
 

@@ -140,9 +140,7 @@ class Database:
         try:
             prepare_private_sqlite(database)
         except OSError as exc:
-            raise DatabaseUnavailable(
-                f"cannot open {database}: {exc.strerror or exc}"
-            ) from exc
+            raise DatabaseUnavailable(f"cannot open {database}: {exc.strerror or exc}") from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:

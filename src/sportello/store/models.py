@@ -287,7 +287,5 @@ class TicketOpening(Base):
     ticket_id: Mapped[int] = mapped_column(
         ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
-    operator_id: Mapped[int | None] = mapped_column(
-        ForeignKey("operators.id", ondelete="SET NULL")
-    )
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)

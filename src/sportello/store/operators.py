@@ -278,7 +278,7 @@ def withdrawn_access(
     tokens: dict[str, Withdrawn] = {}
     wanted = sorted(set(token_digests))
     for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start:start + _IN_CHUNK]
+        chunk = wanted[start : start + _IN_CHUNK]
         seen: set[str] = set()
         rows = session.execute(
             select(ApiToken.token_hash, ApiToken.revoked_at, Operator.active)
@@ -297,7 +297,7 @@ def withdrawn_access(
     operators: dict[int, Withdrawn] = {}
     ids = sorted(set(operator_ids))
     for start in range(0, len(ids), _IN_CHUNK):
-        chunk_ids = ids[start:start + _IN_CHUNK]
+        chunk_ids = ids[start : start + _IN_CHUNK]
         active_ids = set(
             session.execute(
                 select(Operator.id).where(Operator.id.in_(chunk_ids), Operator.active)

@@ -69,9 +69,11 @@ def open_conversation_tickets(
     Returns the `ticketOpened` drafts to append (none when everything was opened already).
     Concurrent openers: the primary key keeps the first, the others insert nothing.
     """
-    tickets = session.execute(
-        _unopened().where(Ticket.conversation_id == conversation_id)
-    ).scalars().all()
+    tickets = (
+        session.execute(_unopened().where(Ticket.conversation_id == conversation_id))
+        .scalars()
+        .all()
+    )
     if not tickets:
         return []
     operator = session.get(Operator, operator_id)

@@ -110,9 +110,10 @@ class ConnectedProfiles(QObject):
 
     def background_unread(self) -> int:
         return sum(
-            t.client.state.total_unread for t in self._profiles.values()
+            t.client.state.total_unread
+            for t in self._profiles.values()
             if t.name != self.foreground
-        )  # fmt: skip
+        )
 
     def add(self, name: str, client: SportelloClient) -> None:
         """Follow a client (started or about to start) under a profile name."""
@@ -159,8 +160,10 @@ class ConnectedProfiles(QObject):
             return None
         current = tracked.client.profile
         same = (current.url, current.token, current.user_id) == (
-            profile.url, profile.token, profile.user_id,
-        )  # fmt: skip
+            profile.url,
+            profile.token,
+            profile.user_id,
+        )
         if same and not tracked.revoked:
             return tracked.client
         await self.stop(profile.name)

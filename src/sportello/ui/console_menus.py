@@ -33,9 +33,11 @@ class ConsoleMenus(QObject):
         bar = window.menuBar()
         self.app_menu = QMenu(self.tr("&Sportello"), bar)
         self.settings_action = self._action(
-            self.app_menu, self.tr("&Settings…"), self.settings_requested,
+            self.app_menu,
+            self.tr("&Settings…"),
+            self.settings_requested,
             QKeySequence.StandardKey.Preferences,
-        )  # fmt: skip
+        )
         # Hidden until the server says this operator is an admin (show_admin_actions).
         self.operators_action = self._action(
             self.app_menu, self.tr("&Operators…"), self.operators_requested
@@ -58,9 +60,10 @@ class ConsoleMenus(QObject):
         self.restart_server_action: QAction | None = None
         if local:
             self.local_info_action = self._action(
-                self.server_menu, self.tr("&Webhook address and secret…"),
+                self.server_menu,
+                self.tr("&Webhook address and secret…"),
                 self.local_server_requested,
-            )  # fmt: skip
+            )
             self.restart_server_action = self._action(
                 self.server_menu, self.tr("&Restart the server"), self.restart_server_requested
             )

@@ -162,9 +162,13 @@ class ConversationDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _paint_presence(
-        painter: QPainter, font: QFont, presence: tuple[tuple[str, ...], tuple[str, ...]],
-        line: QRect, right: int, left: int,
-    ) -> QRect:  # fmt: skip
+        painter: QPainter,
+        font: QFont,
+        presence: tuple[tuple[str, ...], tuple[str, ...]],
+        line: QRect,
+        right: int,
+        left: int,
+    ) -> QRect:
         """Who else is in the conversation, as a chip ending at `right`; returns the chip.
 
         "✎ Marco" for colleagues writing a reply (amber, like the collision warning), an eye
@@ -196,8 +200,11 @@ class ConversationDelegate(QStyledItemDelegate):
         if viewing:
             _paint_eye(painter, QPointF(x + 5, chip.center().y() + 0.5), fg)
             painter.setPen(fg)
-            painter.drawText(QRect(x + eye_w, chip.top(), chip.right() - x - eye_w, chip.height()),
-                             align, viewing)  # fmt: skip
+            painter.drawText(
+                QRect(x + eye_w, chip.top(), chip.right() - x - eye_w, chip.height()),
+                align,
+                viewing,
+            )
         return chip
 
     def _paint_avatar(

@@ -56,10 +56,12 @@ class DeskAwarenessView(QObject):
 
         self.presence_label = self._label(thread_pane, "presenceLabel", self.tr("Colleagues here"))
         self.presence_label.setStyleSheet("color: #5a3e8a; padding: 0px 14px 6px 14px;")
-        self.window_label = self._label(thread_pane, "serviceWindowLabel",
-                                        self.tr("WhatsApp 24-hour window"))  # fmt: skip
-        self.collision = self._label(thread_pane, "collisionWarning",
-                                     self.tr("A colleague is replying"))  # fmt: skip
+        self.window_label = self._label(
+            thread_pane, "serviceWindowLabel", self.tr("WhatsApp 24-hour window")
+        )
+        self.collision = self._label(
+            thread_pane, "collisionWarning", self.tr("A colleague is replying")
+        )
         self.collision.setStyleSheet(f"QLabel {{ background: #fff1c2; color: #7a4b00; {_BANNER} }}")
         self.gateway_label = self._label(status_bar, "gatewayHealth", self.tr("WhatsApp gateway"))
         self.gateway_label.setStyleSheet(
@@ -125,8 +127,13 @@ class DeskAwarenessView(QObject):
         conv = self._state.conversation(self._open_id)
         ticket = conv.ticket if conv is not None else None
         own = self._state.own_user_id
-        if (self._awareness.assignee_only_replies and ticket is not None and ticket.is_open
-                and ticket.assignee_id and ticket.assignee_id != own):  # fmt: skip
+        if (
+            self._awareness.assignee_only_replies
+            and ticket is not None
+            and ticket.is_open
+            and ticket.assignee_id
+            and ticket.assignee_id != own
+        ):
             return self.tr(
                 "Only the colleague assigned to ticket #%1 can reply: this server allows"
                 " replies from the assignee only. Ask them, or have the ticket assigned to you."
@@ -146,8 +153,9 @@ class DeskAwarenessView(QObject):
             return True
         self._armed_at = now
         self.collision.setText(
-            self.tr("%1 is replying to this customer right now. Press Enter again to send"
-                    " yours anyway.").replace("%1", ", ".join(typing))
+            self.tr(
+                "%1 is replying to this customer right now. Press Enter again to send yours anyway."
+            ).replace("%1", ", ".join(typing))
         )
         self.collision.show()
         return False
@@ -188,8 +196,9 @@ class DeskAwarenessView(QObject):
         if typing:
             if self._armed_at is None:
                 self.collision.setText(
-                    self.tr("%1 is replying to this customer: check before you send.")
-                    .replace("%1", ", ".join(typing))
+                    self.tr("%1 is replying to this customer: check before you send.").replace(
+                        "%1", ", ".join(typing)
+                    )
                 )
             self.collision.show()
         else:
@@ -213,11 +222,13 @@ class DeskAwarenessView(QObject):
             style = "background: #fde2e1; color: #9b1c1c;"
         elif shown.state is WindowState.CLOSING:
             text = self.tr("24-hour window closes in %1: reply now").replace(
-                "%1", format_left(shown.seconds_left or 0))
+                "%1", format_left(shown.seconds_left or 0)
+            )
             style = "background: #fff1c2; color: #7a4b00;"
         else:
             text = self.tr("24-hour window: %1 left to reply").replace(
-                "%1", format_left(shown.seconds_left or 0))
+                "%1", format_left(shown.seconds_left or 0)
+            )
             style = "background: #e3f2ec; color: #1f5c45;"
         self.window_label.setText(text)
         self.window_label.setStyleSheet(f"QLabel {{ {style} {_BANNER} }}")
@@ -241,8 +252,9 @@ class DeskAwarenessView(QObject):
         self.gateway_label.setText(text)
         # Key, raw state and time for whoever fixes it; the server's English detail is not
         # for the operator (the gateway advice says what to do, in their language).
-        self.gateway_label.setToolTip("\n".join(
-            f"{g.key}: {g.state} {_since(g.at)}".strip() for g in down))
+        self.gateway_label.setToolTip(
+            "\n".join(f"{g.key}: {g.state} {_since(g.at)}".strip() for g in down)
+        )
         self.gateway_label.show()
 
 

@@ -60,8 +60,6 @@ log = logging.getLogger(__name__)
 TRAY_REFRESH_MS = 50  # fold a burst of changes into one repaint of the tray icon
 
 
-
-
 class DesktopAlerts(QObject):
     """Owns the tray, the notifier and the sound for one main window; shows what the
     profile on screen (`profile`) and the background ones attached to it hand over."""
@@ -109,8 +107,9 @@ class DesktopAlerts(QObject):
         else:
             log.warning(
                 "no system tray on this desktop (%s): Sportello runs as a normal window and "
-                "closing it quits", self._platform_name(),
-            )  # fmt: skip
+                "closing it quits",
+                self._platform_name(),
+            )
         self.tray.open_requested.connect(self.show_window)
         self.tray.quit_requested.connect(self.quit)
         self.tray.pause_hour_requested.connect(lambda: self.pause(pause_for_an_hour(local_now())))
@@ -387,11 +386,19 @@ class DesktopAlerts(QObject):
         outage, like a gateway that stops, since nothing receives messages meanwhile."""
         if not self.settings().notifications:
             return
-        self.show(NotificationView(
-            key=LOCAL_SERVER_KEY, title=self.tr("The local server is down"), body=text,
-            critical=True, icon=notification_icon(True), open_label=self.tr("Open"),
-            mark_read_label="", mark_read=False, category="network.disconnected",
-        ))  # fmt: skip
+        self.show(
+            NotificationView(
+                key=LOCAL_SERVER_KEY,
+                title=self.tr("The local server is down"),
+                body=text,
+                critical=True,
+                icon=notification_icon(True),
+                open_label=self.tr("Open"),
+                mark_read_label="",
+                mark_read=False,
+                category="network.disconnected",
+            )
+        )
         log.warning("local server down: told the operator")
 
     def local_server_back(self) -> None:
@@ -412,9 +419,10 @@ class DesktopAlerts(QObject):
             if newest is not None and newest.id != ticket.id:
                 continue
             rows.append(
-                ConversationFacts(conv.unread_count, ticket.priority,
-                                  conv.last_direction is Direction.INCOMING)
-            )  # fmt: skip
+                ConversationFacts(
+                    conv.unread_count, ticket.priority, conv.last_direction is Direction.INCOMING
+                )
+            )
         urgent = summarize(rows).urgent_unanswered
         unopened = self.escalation is not None and self.escalation.urgent_waiting
         self.tray.set_summary(self.state.total_unread + self.other_unread(), urgent > 0 or unopened)

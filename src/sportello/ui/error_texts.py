@@ -59,9 +59,7 @@ def _texts() -> dict[str, Callable[[], str]]:
         "invalid_2fa_code": lambda: tr("the two-factor code is wrong or has expired"),
         "email_required": lambda: tr("this server signs in with an email address"),
         "validation_error": lambda: tr("the server did not accept what was entered"),
-        "too_many_attempts": lambda: tr(
-            "too many failed sign-ins: wait a minute, then try again"
-        ),
+        "too_many_attempts": lambda: tr("too many failed sign-ins: wait a minute, then try again"),
         "too_many_requests": lambda: tr("too many requests: wait a moment, then try again"),
         # sending a reply
         "empty_body": lambda: tr("the message is empty"),

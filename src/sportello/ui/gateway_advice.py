@@ -22,13 +22,11 @@ def gateway_problem(info: GatewayInfo) -> str:
     problem = {
         "DISCONNECTED": translate("GatewayAdvice", "WhatsApp gateway disconnected"),
         "UNPAIRED": translate("GatewayAdvice", "WhatsApp gateway logged out"),
-        "CONFLICT": translate("GatewayAdvice",
-                              "WhatsApp is open elsewhere (another WhatsApp Web)"),
+        "CONFLICT": translate("GatewayAdvice", "WhatsApp is open elsewhere (another WhatsApp Web)"),
         "BLOCKED": translate("GatewayAdvice", "The WhatsApp number is blocked"),
-        "UNAUTHORIZED": translate("GatewayAdvice",
-                                  "The WhatsApp gateway refused the access token"),
+        "UNAUTHORIZED": translate("GatewayAdvice", "The WhatsApp gateway refused the access token"),
         "UNREACHABLE": translate("GatewayAdvice", "The server cannot reach WPPConnect Server"),
-    }  # fmt: skip
+    }
     return problem.get(info.state) or translate(
         "GatewayAdvice", "WhatsApp gateway down (%1)"
     ).replace("%1", info.state)
@@ -38,17 +36,23 @@ def gateway_advice(info: GatewayInfo) -> str:
     """What to do about it, as the end of a sentence: "check that the business phone ..."."""
     translate = QCoreApplication.translate
     advice = {
-        "DISCONNECTED": translate("GatewayAdvice", "check that the business phone is online"
-                                  " and that WPPConnect Server is running."),
-        "UNPAIRED": translate("GatewayAdvice", "scan the QR code again in WPPConnect Server"
-                              " with the business phone."),
+        "DISCONNECTED": translate(
+            "GatewayAdvice",
+            "check that the business phone is online and that WPPConnect Server is running.",
+        ),
+        "UNPAIRED": translate(
+            "GatewayAdvice", "scan the QR code again in WPPConnect Server with the business phone."
+        ),
         "CONFLICT": translate("GatewayAdvice", "close it there to receive messages here."),
         "BLOCKED": translate("GatewayAdvice", "check the business phone."),
-        "UNAUTHORIZED": translate("GatewayAdvice", "an administrator must renew it. Replies"
-                                  " are not sent."),
-        "UNREACHABLE": translate("GatewayAdvice", "check that it is running and that the"
-                                 " server's --wppconnect-url is right."),
-    }  # fmt: skip
+        "UNAUTHORIZED": translate(
+            "GatewayAdvice", "an administrator must renew it. Replies are not sent."
+        ),
+        "UNREACHABLE": translate(
+            "GatewayAdvice",
+            "check that it is running and that the server's --wppconnect-url is right.",
+        ),
+    }
     return (
         advice.get(info.state)
         or (info.action if current_language() == "en" else "")

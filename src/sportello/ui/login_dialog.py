@@ -289,9 +289,16 @@ class LoginDialog(QDialog):
         self._task.add_done_callback(lambda task: self._finished(task, url, username))
 
     def _set_busy(self, busy: bool) -> None:
-        for widget in (self.connect_button, self.local_button, self.url, self.username,
-                       self.password, self.two_factor, self.profile_name,
-                       self.local_port):  # fmt: skip
+        for widget in (
+            self.connect_button,
+            self.local_button,
+            self.url,
+            self.username,
+            self.password,
+            self.two_factor,
+            self.profile_name,
+            self.local_port,
+        ):
             widget.setEnabled(not busy)
         self.connect_button.setText(self.tr("Connecting…") if busy else self.tr("Connect"))
 
@@ -442,6 +449,10 @@ def sign_in_again(
         log.warning("could not delete the refused token of %s: %s", profile_name, exc)
     record = preferences.profile(profile_name)
     return LoginDialog(
-        preferences, login=login, record=record, notice=session_ended_notice(),
-        allow_local=record is None or record.kind is not ProfileKind.LOCAL, parent=parent,
-    )  # fmt: skip
+        preferences,
+        login=login,
+        record=record,
+        notice=session_ended_notice(),
+        allow_local=record is None or record.kind is not ProfileKind.LOCAL,
+        parent=parent,
+    )

@@ -70,9 +70,12 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         # Presence, the 24-hour window and gateway health, beside the messages.
         self.awareness_view = DeskAwarenessView(
-            self.state, client.awareness, self.thread_pane, self.status,
+            self.state,
+            client.awareness,
+            self.thread_pane,
+            self.status,
             on_block_changed=lambda: self._update_composer(),
-        )  # fmt: skip
+        )
         self.thread_pane.composer.send_guard = self.awareness_view.confirm_send
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -320,11 +323,14 @@ class MainWindow(QMainWindow):
             contact = ticket.contact_id if ticket is not None else None
             conv_id = conv.id if conv is not None else None
             others = [
-                t for t in self.state.tickets.values()
+                t
+                for t in self.state.tickets.values()
                 if (ticket is None or t.id != ticket.id)
-                and ((contact and t.contact_id == contact)
-                     or (conv_id and t.conversation_id == conv_id))
-            ]  # fmt: skip
+                and (
+                    (contact and t.contact_id == contact)
+                    or (conv_id and t.conversation_id == conv_id)
+                )
+            ]
             others.sort(key=lambda t: t.created_at, reverse=True)
         history = self.history.lines(ticket) if ticket is not None else []
         self.ticket_pane.show_ticket(ticket, history, others)

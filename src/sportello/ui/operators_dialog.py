@@ -100,12 +100,13 @@ def refusal_text(error: ClientError) -> str:
     texts = {
         "forbidden": tr("Only an administrator can do this."),
         "operator_exists": tr("An operator with this login name already exists."),
-        "invalid_name": tr("The login name must have 1 to 64 characters, without spaces "
-                            "at the start or the end."),
+        "invalid_name": tr(
+            "The login name must have 1 to 64 characters, without spaces at the start or the end."
+        ),
         "invalid_password": tr("The password must have at least 8 characters."),
         "cannot_deactivate_self": tr("You cannot deactivate your own account."),
         "not_found": tr("This operator no longer exists: the list is reloaded."),
-    }  # fmt: skip
+    }
     if code in texts:
         return texts[code]
     return tr("The server did not accept the change (%1).").replace("%1", code or "?")
@@ -117,9 +118,12 @@ class OperatorsDialog(QDialog):
     changed = Signal()
 
     def __init__(
-        self, admin: DeskAdmin, own_id: str, runner: TaskRunner | None = None,
+        self,
+        admin: DeskAdmin,
+        own_id: str,
+        runner: TaskRunner | None = None,
         parent: QWidget | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(parent)
         self._admin = admin
         self._own_id = own_id
@@ -202,8 +206,9 @@ class OperatorsDialog(QDialog):
             for field in (self.new_name, self.new_display, self.new_password):
                 field.clear()
             self.new_admin.setChecked(False)
-            self._say(self.tr("Operator %1 created: they can sign in now.").replace(
-                "%1", made.name))  # fmt: skip
+            self._say(
+                self.tr("Operator %1 created: they can sign in now.").replace("%1", made.name)
+            )
             self._after_change()
 
         def failed(error: ClientError) -> None:
@@ -211,20 +216,27 @@ class OperatorsDialog(QDialog):
             self._failed(error)
 
         self._runner.run(
-            self._admin.create_operator(name, password, admin=self.new_admin.isChecked(),
-                                        display_name=self.new_display.text().strip()),
-            on_done=done, on_error=failed,
-        )  # fmt: skip
+            self._admin.create_operator(
+                name,
+                password,
+                admin=self.new_admin.isChecked(),
+                display_name=self.new_display.text().strip(),
+            ),
+            on_done=done,
+            on_error=failed,
+        )
 
     def _deactivate_selected(self) -> None:
         operator = self.selected()
         if operator is None or not operator.active or operator.id == self._own_id:
             return
         answer = QMessageBox.question(
-            self, self.tr("Deactivate operator"),
-            self.tr("Deactivate %1? They are signed out at once and can no longer sign in.")
-            .replace("%1", operator.display_name or operator.name),
-        )  # fmt: skip
+            self,
+            self.tr("Deactivate operator"),
+            self.tr(
+                "Deactivate %1? They are signed out at once and can no longer sign in."
+            ).replace("%1", operator.display_name or operator.name),
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return
 
@@ -232,8 +244,7 @@ class OperatorsDialog(QDialog):
             self._say(self.tr("%1 is deactivated.").replace("%1", operator.name))
             self._after_change()
 
-        self._runner.run(self._admin.deactivate(operator.id), on_done=done,
-                         on_error=self._failed)  # fmt: skip
+        self._runner.run(self._admin.deactivate(operator.id), on_done=done, on_error=self._failed)
 
     def _revoke_selected(self) -> None:
         operator = self.selected()
@@ -241,12 +252,16 @@ class OperatorsDialog(QDialog):
             return
 
         def done(count: int) -> None:
-            self._say(self.tr("%1 is signed out everywhere (%2 access tokens revoked).")
-                      .replace("%1", operator.name).replace("%2", str(count)))  # fmt: skip
+            self._say(
+                self.tr("%1 is signed out everywhere (%2 access tokens revoked).")
+                .replace("%1", operator.name)
+                .replace("%2", str(count))
+            )
             self._after_change()
 
-        self._runner.run(self._admin.revoke_access(operator.id), on_done=done,
-                         on_error=self._failed)  # fmt: skip
+        self._runner.run(
+            self._admin.revoke_access(operator.id), on_done=done, on_error=self._failed
+        )
 
     # ---- results ------------------------------------------------------------------------
 

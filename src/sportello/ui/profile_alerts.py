@@ -338,8 +338,12 @@ class ProfileAlerts(QObject):
         for key in went_down:
             info = by_key[key]
             if self._show(GATEWAY_KEY + key, "", gateway_view(info, self.space)):
-                log.warning("%s: gateway %s down (%s): told the operator",
-                            self.name or "console", key, info.state)  # fmt: skip
+                log.warning(
+                    "%s: gateway %s down (%s): told the operator",
+                    self.name or "console",
+                    key,
+                    info.state,
+                )
                 self.gateway_warned.emit(key)
 
 

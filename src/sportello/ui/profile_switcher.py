@@ -266,8 +266,10 @@ class ProfileSwitcher(QToolBar):
             return ""
         if button.unread == 0:
             return button.text()
-        return self.tr("%1 (%2)").replace("%1", button.text()).replace(
-            "%2", badge_label(button.unread)
+        return (
+            self.tr("%1 (%2)")
+            .replace("%1", button.text())
+            .replace("%2", badge_label(button.unread))
         )
 
     def _clicked(self, name: str) -> None:

@@ -163,11 +163,13 @@ class SettingsDialog(QDialog):
             )
         parts = [self.tr("Passwords are never stored.")]
         if local_file is not None:
-            parts.append(self.tr(
-                "The sign-in to the server on this computer is kept in the file %1, readable "
-                "only by you, beside the local database (which holds all its messages anyway), "
-                "because no system keyring could keep it."
-            ).replace("%1", str(local_file)))
+            parts.append(
+                self.tr(
+                    "The sign-in to the server on this computer is kept in the file %1, readable "
+                    "only by you, beside the local database (which holds all its messages anyway), "
+                    "because no system keyring could keep it."
+                ).replace("%1", str(local_file))
+            )
         if credentials.keyring_available():
             parts.append(self.tr("Access tokens of other servers are kept in the system keyring."))
         else:
@@ -284,9 +286,12 @@ class SettingsDialog(QDialog):
         self.local_panel = LocalServerPanel(webhook_url, secret, page)
         self.local_panel.setVisible(bool(webhook_url))
         self.local_restricted = QLabel(
-            self.tr("Only an administrator can change the ticket rules, the port and the "
-                    "webhook secret of the local server."), page,
-        )  # fmt: skip
+            self.tr(
+                "Only an administrator can change the ticket rules, the port and the "
+                "webhook secret of the local server."
+            ),
+            page,
+        )
         self.local_restricted.setWordWrap(True)
         layout = QVBoxLayout(page)
         layout.addWidget(self.local_restricted)
@@ -416,9 +421,11 @@ class SettingsDialog(QDialog):
 
     def _browse_rules(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Ticket rules file"), self.rules_path.text(),
+            self,
+            self.tr("Ticket rules file"),
+            self.rules_path.text(),
             self.tr("TOML files (*.toml);;All files (*)"),
-        )  # fmt: skip
+        )
         if path:
             self.rules_path.setText(path)
             self._check_rules()
@@ -450,9 +457,10 @@ class SettingsDialog(QDialog):
             problem = interval_problem(box.value())
             if problem is not None:
                 self._show_error(
-                    self.tr("Reminder interval (%1): %2").replace("%1", box.accessibleName())
+                    self.tr("Reminder interval (%1): %2")
+                    .replace("%1", box.accessibleName())
                     .replace("%2", problem)
-                )  # fmt: skip
+                )
                 self.tabs.setCurrentIndex(1)
                 box.setFocus()
                 return

@@ -36,9 +36,15 @@ PRIORITY_COLORS: dict[Priority, tuple[QColor, QColor]] = {
 }
 
 AVATAR_COLORS = (
-    QColor("#5c7cfa"), QColor("#20a4a4"), QColor("#e8590c"), QColor("#7950f2"),
-    QColor("#2f9e44"), QColor("#c2255c"), QColor("#1c7ed6"), QColor("#a0782a"),
-)  # fmt: skip
+    QColor("#5c7cfa"),
+    QColor("#20a4a4"),
+    QColor("#e8590c"),
+    QColor("#7950f2"),
+    QColor("#2f9e44"),
+    QColor("#c2255c"),
+    QColor("#1c7ed6"),
+    QColor("#a0782a"),
+)
 
 
 def avatar_color(key: str) -> QColor:

@@ -260,9 +260,14 @@ class MessageDelegate(QStyledItemDelegate):
         )
 
     def _paint_bubble(
-        self, painter: QPainter, bubble: QRect, message: Message, layout: BubbleLayout,
-        outgoing: bool, selected: bool,
-    ) -> None:  # fmt: skip
+        self,
+        painter: QPainter,
+        bubble: QRect,
+        message: Message,
+        layout: BubbleLayout,
+        outgoing: bool,
+        selected: bool,
+    ) -> None:
         failed = message.status is DeliveryStatus.FAILED
         fill = (
             theme.FAILED_BACKGROUND if failed else theme.BUBBLE_OUT if outgoing else theme.BUBBLE_IN

@@ -42,12 +42,16 @@ def format_events(events: list[TicketEvent], name_of: Callable[[str | None], str
                 else tr("Ticket created by hand")
             )
         elif event.field == "status":
-            what = tr("Status: %1 → %2").replace("%1", _status(event.old)).replace(
-                "%2", _status(event.new)
+            what = (
+                tr("Status: %1 → %2")
+                .replace("%1", _status(event.old))
+                .replace("%2", _status(event.new))
             )
         elif event.field == "priority":
-            what = tr("Priority: %1 → %2").replace("%1", _priority(event.old)).replace(
-                "%2", _priority(event.new)
+            what = (
+                tr("Priority: %1 → %2")
+                .replace("%1", _priority(event.old))
+                .replace("%2", _priority(event.new))
             )
         elif event.field == "assignee":
             what = (

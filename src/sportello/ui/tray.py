@@ -40,9 +40,11 @@ def _base_pixmap(size: int, alert: bool) -> QPixmap:
         pixmap.fill(QColor("#c62828" if alert else "#2f6db5"))
     if pixmap.width() != size:
         pixmap = pixmap.scaled(
-            size, size, Qt.AspectRatioMode.KeepAspectRatio,
+            size,
+            size,
+            Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.SmoothTransformation,
-        )  # fmt: skip
+        )
     return pixmap
 
 
@@ -51,8 +53,9 @@ def _draw_gateway_warning(image: QImage, size: int) -> None:
     side = max(7.0, size * 0.55)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    triangle = QPolygonF([QPointF(side / 2, 0.5), QPointF(side, side - 0.5),
-                          QPointF(0.5, side - 0.5)])  # fmt: skip
+    triangle = QPolygonF(
+        [QPointF(side / 2, 0.5), QPointF(side, side - 0.5), QPointF(0.5, side - 0.5)]
+    )
     painter.setPen(QColor("#000000"))
     painter.setBrush(GATEWAY_WARNING)
     painter.drawPolygon(triangle)
@@ -60,8 +63,9 @@ def _draw_gateway_warning(image: QImage, size: int) -> None:
     font.setBold(True)
     font.setPixelSize(max(6, int(side * 0.7)))
     painter.setFont(font)
-    painter.drawText(QRect(0, int(side * 0.2), int(side), int(side * 0.8)),
-                     Qt.AlignmentFlag.AlignCenter, "!")  # fmt: skip
+    painter.drawText(
+        QRect(0, int(side * 0.2), int(side), int(side * 0.8)), Qt.AlignmentFlag.AlignCenter, "!"
+    )
     painter.end()
 
 
@@ -249,10 +253,11 @@ class TrayIcon(QObject):
     def status_line(self) -> str:
         if self.paused_until is not None:
             return self.tr("Notifications paused until %1").replace(
-                "%1", self.paused_until.strftime("%H:%M")
+                "%1",
+                self.paused_until.strftime("%H:%M")
                 if self.paused_until.date() == datetime.now(self.paused_until.tzinfo).date()
                 else self.paused_until.strftime("%d/%m %H:%M"),
-            )  # fmt: skip
+            )
         if self.unread == 0:
             return self.tr("No unread messages")
         return self.tr("%n unread message(s)", "", self.unread)

@@ -165,10 +165,10 @@ class FreedesktopNotifier(Notifier):
             hints["image-path"] = ("s", icon)
         replaces = self._ids.get(view.key, 0)
         (new_id,) = await self._call(
-            "Notify", "susssasa{sv}i",
-            (self.app_name, replaces, icon, view.title, view.body, actions, hints,
-             EXPIRE_DEFAULT),
-        )  # fmt: skip
+            "Notify",
+            "susssasa{sv}i",
+            (self.app_name, replaces, icon, view.title, view.body, actions, hints, EXPIRE_DEFAULT),
+        )
         if replaces and replaces != new_id:
             self._keys.pop(replaces, None)
         self._ids[view.key] = new_id
