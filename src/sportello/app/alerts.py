@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject
 from sportello.app.desktop import Desktop
 from sportello.client.api import SportelloClient
 from sportello.ui.desktop_alerts import DesktopAlerts, install_desktop_alerts
+from sportello.ui.main_window import MainWindow
 from sportello.ui.profile_alerts import ProfileAlerts
 
 
@@ -61,7 +62,7 @@ class AlertsAttachment(QObject):
             self.alerts.forget(profile)
         profile.deleteLater()
 
-    def _opened(self, window: object, client: SportelloClient) -> None:
+    def _opened(self, window: MainWindow, client: SportelloClient) -> None:
         self._closed()
         on_screen = self.profiles.get(client.profile.name)
         if on_screen is not None and on_screen.client is not client:

@@ -47,6 +47,7 @@ from sportello.ui.alert_texts import LOCAL_SERVER_KEY
 from sportello.ui.error_texts import reason
 from sportello.ui.escalation import EscalationController
 from sportello.ui.gateway_advice import gateway_line
+from sportello.ui.main_window import MainWindow
 from sportello.ui.notifications.balloon import TrayBalloonNotifier
 from sportello.ui.notifications.base import NotificationView, Notifier
 from sportello.ui.notifications.toast import ToastNotifier
@@ -73,7 +74,7 @@ class DesktopAlerts(QObject):
     def __init__(
         self,
         app: QApplication,
-        window: object,
+        window: MainWindow,
         client: SportelloClient,
         preferences: Preferences | None = None,
         *,
@@ -81,9 +82,6 @@ class DesktopAlerts(QObject):
         profile: ProfileAlerts | None = None,
     ) -> None:
         super().__init__(app)
-        from sportello.ui.main_window import MainWindow
-
-        assert isinstance(window, MainWindow)
         self.app = app
         self.window = window
         self.client = client
@@ -137,7 +135,7 @@ class DesktopAlerts(QObject):
         self.refresh_tray()
 
     @property
-    def escalation(self) -> EscalationController | None:
+    def escalation(self) -> EscalationController:
         """The reminders of the profile on screen (the tray's "waiting" line follows them)."""
         return self.profile.escalation
 
@@ -149,8 +147,7 @@ class DesktopAlerts(QObject):
         if on_screen:
             for signal, slot in self._screen_links(profile):
                 signal.connect(slot)
-            if profile.escalation is not None:
-                self.tray.set_waiting(profile.escalation.summary_text())
+            self.tray.set_waiting(profile.escalation.summary_text())
         profile.attach(self, on_screen=on_screen)
 
     def _screen_links(self, profile: ProfileAlerts) -> list[tuple[SignalInstance, Any]]:
@@ -162,9 +159,8 @@ class DesktopAlerts(QObject):
             (profile.gateway_warned, self.gateway_warned),
             (profile.tray_stale, self._tray_timer.start),
             (profile.gateways_changed, self._gateways),
+            (profile.escalation.summary_changed, self.tray.set_waiting),
         ]
-        if profile.escalation is not None:
-            links.append((profile.escalation.summary_changed, self.tray.set_waiting))
         return links
 
     def forget(self, profile: ProfileAlerts) -> None:
@@ -424,7 +420,7 @@ class DesktopAlerts(QObject):
                 )
             )
         urgent = summarize(rows).urgent_unanswered
-        unopened = self.escalation is not None and self.escalation.urgent_waiting
+        unopened = self.escalation.urgent_waiting
         self.tray.set_summary(self.state.total_unread + self.other_unread(), urgent > 0 or unopened)
 
     @property
@@ -434,7 +430,7 @@ class DesktopAlerts(QObject):
 
 def install_desktop_alerts(
     app: QApplication,
-    window: object,
+    window: MainWindow,
     client: SportelloClient,
     preferences: Preferences | None = None,
     profile: ProfileAlerts | None = None,

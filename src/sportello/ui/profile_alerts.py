@@ -25,7 +25,6 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from sportello.client.api import SportelloClient
 from sportello.client.changes import (
     ConversationChanged,
     ConversationsInserted,
@@ -57,6 +56,7 @@ from sportello.ui.alert_texts import (
     reminder_view,
     ticket_fact,
 )
+from sportello.ui.client_port import ConsoleClient
 from sportello.ui.escalation import EscalationController
 from sportello.ui.notifications.base import NotificationView
 
@@ -102,7 +102,7 @@ class ProfileAlerts(QObject):
     gateways_changed = Signal(object)  # tuple[GatewayInfo, ...]
     open_requested = Signal(str)
 
-    def __init__(self, client: SportelloClient, name: str = "", parent: QObject | None = None):
+    def __init__(self, client: ConsoleClient, name: str = "", parent: QObject | None = None):
         super().__init__(parent)
         self.client = client
         self.state = client.state
@@ -116,13 +116,10 @@ class ProfileAlerts(QObject):
         # The tickets of the burst notification, most pressing first ("Open" goes to the
         # first one still waiting); withdrawn when none of them waits any more.
         self._burst: list[tuple[str, str]] = []  # (ticket id, conversation id)
-        self.escalation: EscalationController | None = None
-        awareness = getattr(client, "awareness", None)  # the test FakeClient has none
-        if awareness is not None:
-            self.escalation = EscalationController(
-                self.state, awareness, self._escalation_settings, self._settings, self
-            )
-            self.escalation.announced.connect(self._announce)
+        self.escalation = EscalationController(
+            self.state, client.awareness, self._escalation_settings, self._settings, self
+        )
+        self.escalation.announced.connect(self._announce)
         self._unsubscribe = self.state.subscribe(self._on_change)
 
     # ---- the desk -----------------------------------------------------------------------
@@ -136,9 +133,8 @@ class ProfileAlerts(QObject):
             self._reminder_keys.clear()
             self._burst = []
         self.desk, self.on_screen = desk, on_screen
-        awareness = getattr(self.client, "awareness", None)
-        if on_screen and awareness is not None:
-            self._gateways(tuple(awareness.gateways.values()))
+        if on_screen:
+            self._gateways(tuple(self.client.awareness.gateways.values()))
 
     def close(self) -> None:
         """The profile disconnected: its notifications are no longer true; stop following."""
@@ -146,8 +142,7 @@ class ProfileAlerts(QObject):
             self._withdraw(key)
         self.desk = None
         self._unsubscribe()
-        if self.escalation is not None:
-            self.escalation.detach()
+        self.escalation.detach()
 
     @property
     def space(self) -> str:
