@@ -23,7 +23,7 @@ def jpeg_photo(width: int = 320, height: int = 240, *, quality: int = 90, seed: 
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "JPG", quality):
+    if not image.save(buffer, b"JPG", quality):
         raise RuntimeError("Qt could not encode a JPEG (imageformats plugin missing?)")
     return bytes(data.data())
 
