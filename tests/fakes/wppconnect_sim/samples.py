@@ -15,7 +15,7 @@ from .media import png_gray
 def jpeg_photo(width: int = 320, height: int = 240, *, quality: int = 90, seed: int = 0) -> bytes:
     """A real JPEG of noisy pixels (noise keeps its size close to width*height*quality)."""
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-    from PySide6.QtGui import QImage
+    from PySide6.QtGui import QImage, QImageWriter
 
     rng = random.Random(seed)
     pixels = rng.randbytes(width * height * 3)
@@ -23,8 +23,10 @@ def jpeg_photo(width: int = 320, height: int = 240, *, quality: int = 90, seed: 
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, b"JPG", quality):
-        raise RuntimeError("Qt could not encode a JPEG (imageformats plugin missing?)")
+    writer = QImageWriter(buffer, QByteArray(b"jpeg"))
+    writer.setQuality(quality)
+    if not writer.write(image):
+        raise RuntimeError(f"Qt could not encode a JPEG: {writer.errorString()}")
     return bytes(data.data())
 
 
