@@ -4,7 +4,7 @@ it does, plus the timings a real WhatsApp Web would impose."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .webhooks import WebhookPost
@@ -35,4 +35,3 @@ class SimConfig:
     business_name: str = "Sportello"  # our own pushname
     on_webhook: Callable[[WebhookPost], None] | None = None  # hook: after each attempt
     on_request: Callable[[str, str, Any], None] | None = None  # hook: (method, path, json)
-    extra: dict[str, Any] = field(default_factory=dict)
