@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from sportello.client.cache import Cache
 from sportello.client.changes import ProtocolProfile
@@ -240,49 +240,57 @@ class Session:
             self.cache.set_last_seq(self.sequencer.last_applied)
 
     def _apply(self, event: WireEvent, replayed: bool) -> None:
-        name, data = event.name, event.data
+        apply = self._APPLIERS.get(event.name, Session._apply_other)
+        apply(self, event.name, event.data, replayed)
+
+    def _apply_new_message(self, name: str, data: Any, replayed: bool) -> None:
+        self._apply_message(parse_message(data, name), replayed)
+
+    def _apply_message_update(self, name: str, data: Any, replayed: bool) -> None:
+        """messageUpdate: a message read, its new status, or a new version of the message."""
+        if not isinstance(data, Mapping):
+            self._apply_other(name, data, replayed)
+            return
+        kind = data.get("type")
+        if kind == "read":
+            self._apply_read("messageRead", _read_payload(data), replayed)
+        elif kind == "status":
+            self._apply_status("messageStatusUpdate", _status_payload(data), replayed)
+        else:
+            self._apply_message(parse_message(data.get("message"), name), replayed)
+
+    def _apply_read(self, name: str, data: Any, replayed: bool) -> None:
+        read = parse_read(data)
+        if isinstance(read, WireError):
+            log.warning("%s", read)
+            return
         seed = self.profile is not ProtocolProfile.FULL
-        if name == "newMessage":
-            self._apply_message(parse_message(data, name), replayed)
-        elif name == "messageUpdate" and isinstance(data, Mapping):
-            kind = data.get("type")
-            if kind == "read":
-                self._apply(WireEvent("messageRead", _read_payload(data), None), replayed)
-            elif kind == "status":
-                self._apply(WireEvent("messageStatusUpdate", _status_payload(data), None), replayed)
-            else:
-                self._apply_message(parse_message(data.get("message"), name), replayed)
-        elif name == "messageRead":
-            read = parse_read(data)
-            if isinstance(read, WireError):
-                log.warning("%s", read)
-                return
-            self.state.apply_read(read.message_id, cascade=not seed)
-            self.cache.mark_read(read.message_id, cascade=not seed)
-            if seed and read.read_by:
-                self._met_colleague(read.read_by)
-        elif name == "messageStatusUpdate":
-            status = parse_status(data)
-            if isinstance(status, WireError):
-                log.warning("%s", status)
-                return
-            self.state.apply_status(status.message_id, status.status, status.error)
-            self.cache.set_status(status.message_id, status.status, status.error)
-        elif name in ("ticketCreated", "ticketUpdated"):
-            ticket = parse_ticket(data, name)
-            if isinstance(ticket, WireError):
-                log.warning("%s", ticket)
-                return
-            reason = data.get("reason") if isinstance(data, Mapping) else None
-            self.state.apply_ticket(ticket, str(reason) if reason else None)
-            self.cache.put_tickets([ticket])
-        elif name == "unreadMessages":
-            if seed:  # with a Sportello server, sync is the truth and this is a summary
-                self._apply_unread(data)
-        elif name in ("userTyping", "userStoppedTyping"):
-            self._apply_typing(name, data)
-        elif self.extra_events is not None and name in self.extra_events[0]:
-            self.extra_events[1](name, data, replayed)  # client/awareness.py
+        self.state.apply_read(read.message_id, cascade=not seed)
+        self.cache.mark_read(read.message_id, cascade=not seed)
+        if seed and read.read_by:
+            self._met_colleague(read.read_by)
+
+    def _apply_status(self, name: str, data: Any, replayed: bool) -> None:
+        status = parse_status(data)
+        if isinstance(status, WireError):
+            log.warning("%s", status)
+            return
+        self.state.apply_status(status.message_id, status.status, status.error)
+        self.cache.set_status(status.message_id, status.status, status.error)
+
+    def _apply_ticket(self, name: str, data: Any, replayed: bool) -> None:
+        ticket = parse_ticket(data, name)
+        if isinstance(ticket, WireError):
+            log.warning("%s", ticket)
+            return
+        reason = data.get("reason") if isinstance(data, Mapping) else None
+        self.state.apply_ticket(ticket, str(reason) if reason else None)
+        self.cache.put_tickets([ticket])
+
+    def _apply_other(self, name: str, data: Any, replayed: bool) -> None:
+        """An event the session does not read itself: client/awareness.py's, else ignored."""
+        if self.extra_events is not None and name in self.extra_events[0]:
+            self.extra_events[1](name, data, replayed)
         else:
             log.debug("ignoring event %s", name)
 
@@ -305,7 +313,9 @@ class Session:
             if parsed.phone:
                 self._stop_typing(parsed.conversation_id, parsed.phone)
 
-    def _apply_unread(self, data: Any) -> None:
+    def _apply_unread(self, name: str, data: Any, replayed: bool) -> None:
+        if self.profile is ProtocolProfile.FULL:
+            return  # with a Sportello server, sync is the truth and this is a summary
         items = data.get("messages") if isinstance(data, Mapping) else None
         if not isinstance(items, list):
             log.warning("bad unreadMessages payload: no messages list")
@@ -323,7 +333,7 @@ class Session:
             self.state.apply_message(message)
         self.cache.put_messages(batch)
 
-    def _apply_typing(self, name: str, data: Any) -> None:
+    def _apply_typing(self, name: str, data: Any, replayed: bool) -> None:
         typing = parse_typing(data, name)
         if isinstance(typing, WireError):
             log.warning("%s", typing)
@@ -341,6 +351,20 @@ class Session:
         self._typing_timers[key] = asyncio.get_running_loop().call_later(
             TYPING_TTL_S, self._stop_typing, *key
         )
+
+    # What each event does; any other goes to _apply_other. Every applier takes the event's
+    # name, data and whether it is replayed, whether it needs them or not.
+    _APPLIERS: ClassVar[Mapping[str, Callable[[Session, str, Any, bool], None]]] = {
+        "newMessage": _apply_new_message,
+        "messageUpdate": _apply_message_update,
+        "messageRead": _apply_read,
+        "messageStatusUpdate": _apply_status,
+        "ticketCreated": _apply_ticket,
+        "ticketUpdated": _apply_ticket,
+        "unreadMessages": _apply_unread,
+        "userTyping": _apply_typing,
+        "userStoppedTyping": _apply_typing,
+    }
 
     def _stop_typing(self, conversation_id: str, who: str) -> None:
         handle = self._typing_timers.pop((conversation_id, who), None)

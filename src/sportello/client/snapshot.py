@@ -33,6 +33,7 @@ from sportello.client.wire import (
     parse_ticket,
     phone_id,
 )
+from sportello.domain.values import Direction
 
 log = logging.getLogger(__name__)
 
@@ -158,30 +159,73 @@ def parse_conversation(item: object) -> tuple[Conversation, Message | None] | Wi
     contact: Mapping[str, Any] = item.get("contact") or {}
     if not isinstance(contact, Mapping):
         return WireError(what, f"conversation {conversation_id}: contact is not an object")
-    last: Message | None = None
-    if isinstance(item.get("lastMessage"), Mapping):
-        parsed = parse_message(item["lastMessage"], what)
-        if isinstance(parsed, WireError):
-            return parsed
-        last = replace(parsed, conversation_id=conversation_id, notification=None)
-    phone_raw = contact.get("phoneNumber") or contact.get("chatId")
-    phone = last.phone if last is not None and last.phone else None
-    if phone is None and isinstance(phone_raw, str) and phone_raw:
-        phone = phone_id(phone_raw).display
-    name = contact.get("name") if isinstance(contact.get("name"), str) else None
-    if not name and last is not None and last.sender_name:
-        name = last.sender_name
-    ticket = parse_ticket(item["ticket"]) if isinstance(item.get("ticket"), Mapping) else None
+    last = _last_message(item.get("lastMessage"), conversation_id, what)
+    if isinstance(last, WireError):
+        return last
+    phone = _contact_phone(contact, last)
+    name = _contact_name(contact, last)
+    ticket = _open_ticket(item.get("ticket"))
     unread = item.get("unreadCount")
+    is_group = bool(contact.get("isGroup", last.is_group if last else False))
+    last_activity, last_preview, last_direction = _last_activity(item, last)
     conv = Conversation(
         id=conversation_id,
         title=name or phone or conversation_id,
         phone=phone,
-        is_group=bool(contact.get("isGroup", last.is_group if last else False)),
-        last_activity=last.timestamp if last else normalize_timestamp(item.get("lastMessageAt")),
-        last_preview=conversation_preview(last) if last else "",
-        last_direction=last.direction if last else None,
+        is_group=is_group,
+        last_activity=last_activity,
+        last_preview=last_preview,
+        last_direction=last_direction,
         unread_count=unread if isinstance(unread, int) and unread > 0 else 0,
-        ticket=None if isinstance(ticket, WireError) else ticket,
+        ticket=ticket,
     )
     return conv, last
+
+
+def _last_message(data: object, conversation_id: str, what: str) -> Message | WireError | None:
+    """The item's `lastMessage`, filed under the item's conversation; None when it has none."""
+    if not isinstance(data, Mapping):
+        return None
+    parsed = parse_message(data, what)
+    if isinstance(parsed, WireError):
+        return parsed
+    return replace(parsed, conversation_id=conversation_id, notification=None)
+
+
+def _contact_phone(contact: Mapping[str, Any], last: Message | None) -> str | None:
+    """The last message's phone, else the contact's number (or chat id) for display."""
+    if last is not None and last.phone:
+        return last.phone
+    phone_raw = contact.get("phoneNumber") or contact.get("chatId")
+    if isinstance(phone_raw, str) and phone_raw:
+        return phone_id(phone_raw).display
+    return None
+
+
+def _contact_name(contact: Mapping[str, Any], last: Message | None) -> str | None:
+    """The contact's name, else the last message's sender (as applying it would have set)."""
+    name = contact.get("name")
+    if isinstance(name, str) and name:
+        return name
+    if last is not None and last.sender_name:
+        return last.sender_name
+    return None
+
+
+def _open_ticket(data: object) -> Ticket | None:
+    """The item's open ticket; None when it has none or a malformed one (all tickets are read
+    again from their own list)."""
+    if not isinstance(data, Mapping):
+        return None
+    ticket = parse_ticket(data)
+    return None if isinstance(ticket, WireError) else ticket
+
+
+def _last_activity(
+    item: Mapping[str, Any], last: Message | None
+) -> tuple[str, str, Direction | None]:
+    """When, what and which way the row last moved: from its last message, else from the
+    server's `lastMessageAt` alone."""
+    if last is None:
+        return normalize_timestamp(item.get("lastMessageAt")), "", None
+    return last.timestamp, conversation_preview(last), last.direction

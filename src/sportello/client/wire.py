@@ -119,53 +119,73 @@ def parse_message(data: object, what: str = "message") -> Message | WireError:
         if phone_raw is None:
             return WireError(what, f"message {message_id} has neither conversationId nor phone")
         conversation_id = conversation_key_for_phone(phone_raw)
-    try:
-        direction = Direction(_text(data, "direction") or Direction.INCOMING)
-    except ValueError:
+    direction = _message_direction(data)
+    if direction is None:
         return WireError(what, f"message {message_id} has unknown direction {data['direction']!r}")
-    default_status = (
-        DeliveryStatus.RECEIVED if direction is Direction.INCOMING else DeliveryStatus.SENT
-    )
-    status_text = _text(data, "status")
-    try:
-        status = DeliveryStatus(status_text) if status_text else default_status
-    except ValueError:
-        status = default_status  # the seed uses its own words; the direction's default is honest
-    if data.get("read") is True or data.get("isRead") is True:
-        status = DeliveryStatus.READ
-    type_text = _text(data, "type") or MessageType.TEXT
-    # The seed says WPPConnect's words (`chat` is text, `ptt` a voice note); a word neither
-    # knows stays as it came, and the thread shows it as unsupported.
-    msg_type: MessageType | str = message_type_for(type_text) or type_text
-    raw_type = _text(data, "unsupportedType")  # docs/protocol.md 4.5: the gateway's word
-    if msg_type is MessageType.UNSUPPORTED and raw_type and raw_type not in set(MessageType):
-        msg_type = raw_type  # a type this client does not know, shown as such
-    media = data.get("media")
-    media_info = None
-    if isinstance(media, Mapping):
-        media_word = _text(media, "type")
-        media_info = MediaInfo(
-            type=str((message_type_for(media_word) or media_word) if media_word else msg_type),
-            url=_text(media, "url"),
-            caption=_text(media, "caption"),
-        )
-    phone = phone_id(phone_raw).display if phone_raw else None
+    msg_type = _message_type(data)
     return Message(
         id=message_id,
         conversation_id=conversation_id,
         timestamp=normalize_timestamp(data.get("timestamp") or data.get("createdAt")),
         direction=direction,
-        status=status,
+        status=_message_status(data, direction),
         body=_text(data, "message", "body", "text") or "",
         type=msg_type,
         sender_name=_text(data, "senderName"),
-        phone=phone,
+        phone=phone_id(phone_raw).display if phone_raw else None,
         ticket_id=_text(data, "ticketId"),
-        media=media_info,
+        media=_media_info(data.get("media"), msg_type),
         client_id=_text(data, "clientId"),
         error=_text(data, "error"),
         is_group=bool(data.get("isGroup", False)),
         notification=_notification_hint(data.get("notification")),
+    )
+
+
+def _message_direction(data: Mapping[str, Any]) -> Direction | None:
+    """The message's direction (incoming when unsaid); None for a word we do not know."""
+    try:
+        return Direction(_text(data, "direction") or Direction.INCOMING)
+    except ValueError:
+        return None
+
+
+def _message_status(data: Mapping[str, Any], direction: Direction) -> DeliveryStatus:
+    if data.get("read") is True or data.get("isRead") is True:
+        return DeliveryStatus.READ
+    # Unsaid, or the seed's own words: the direction's default is honest.
+    default = DeliveryStatus.RECEIVED if direction is Direction.INCOMING else DeliveryStatus.SENT
+    status_text = _text(data, "status")
+    if not status_text:
+        return default
+    try:
+        return DeliveryStatus(status_text)
+    except ValueError:
+        return default
+
+
+def _message_type(data: Mapping[str, Any]) -> MessageType | str:
+    type_text = _text(data, "type") or MessageType.TEXT
+    # The seed says WPPConnect's words (`chat` is text, `ptt` a voice note); a word neither
+    # knows stays as it came, and the thread shows it as unsupported.
+    msg_type: MessageType | str = message_type_for(type_text) or type_text
+    if msg_type is not MessageType.UNSUPPORTED:
+        return msg_type
+    raw_type = _text(data, "unsupportedType")  # docs/protocol.md 4.5: the gateway's word
+    if raw_type and raw_type not in set(MessageType):
+        return raw_type  # a type this client does not know, shown as such
+    return msg_type
+
+
+def _media_info(media: object, msg_type: MessageType | str) -> MediaInfo | None:
+    """The `media` block; its type falls back to the message's own."""
+    if not isinstance(media, Mapping):
+        return None
+    media_word = _text(media, "type")
+    return MediaInfo(
+        type=str((message_type_for(media_word) or media_word) if media_word else msg_type),
+        url=_text(media, "url"),
+        caption=_text(media, "caption"),
     )
 
 

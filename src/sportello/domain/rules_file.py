@@ -149,74 +149,97 @@ def parse_term(raw: str) -> Term | str:
 _RULE_KEYS = ("name", "keywords", "phrases", "enabled")
 
 
+@dataclass(frozen=True, slots=True)
+class _RulePlace:
+    """Where the `index`th [[section]] table of a file is, so each error names its line."""
+
+    source: str
+    locate: _Locator
+    section: str
+    index: int
+
+    def line(self, key: str) -> int | None:
+        return self.locate.key(self.section, self.index, key)
+
+    def at_key(self, key: str, reason: str) -> RulesError:
+        return RulesError(self.source, self.line(key), reason)
+
+    def at_header(self, reason: str) -> RulesError:
+        return RulesError(self.source, self.locate.header(self.section, self.index), reason)
+
+
 def _rule(kind: RuleKind, index: int, table: dict[str, Any], source: str, locate: _Locator) -> Rule:
-    section = kind.value
-    allowed = (*_RULE_KEYS, "priority") if kind is RuleKind.PRIORITY else _RULE_KEYS
-    for key in table:
-        if key not in allowed:
-            raise RulesError(
-                source,
-                locate.key(section, index, key),
-                f"unknown key '{key}' in [[{section}]] (expected {', '.join(allowed)})",
-            )
-    name = table.get("name")
-    if name is None:
-        raise RulesError(source, locate.header(section, index), f"[[{section}]] has no 'name'")
-    if not isinstance(name, str) or not name.strip():
-        raise RulesError(
-            source,
-            locate.key(section, index, "name"),
-            f"'name' must be a non-empty string, not {_show(name)}",
-        )
+    place = _RulePlace(source, locate, kind.value, index)
+    _check_rule_keys(kind, table, place)
+    name = _rule_name(table, place)
     enabled = table.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise RulesError(
-            source,
-            locate.key(section, index, "enabled"),
-            f"'enabled' must be true or false, not {_show(enabled)}",
-        )
+        raise place.at_key("enabled", f"'enabled' must be true or false, not {_show(enabled)}")
     terms: list[Term] = []
     for key in ("keywords", "phrases"):
-        if key not in table:
-            continue
-        values = table[key]
-        line = locate.key(section, index, key)
-        if not isinstance(values, list):
-            raise RulesError(
-                source, line, f"'{key}' must be a list of strings, not {_show(values)}"
-            )
-        for value in values:
-            if not isinstance(value, str):
-                raise RulesError(
-                    source, line, f"'{key}' must contain only strings, found {_show(value)}"
-                )
-            term = parse_term(value)
-            if isinstance(term, str):
-                raise RulesError(source, locate.value(section, index, key, value) or line, term)
-            terms.append(term)
+        if key in table:
+            terms += _rule_terms(key, table[key], place)
     if not terms and enabled:
-        raise RulesError(
-            source,
-            locate.header(section, index),
-            f"rule '{name}' has no keywords or phrases (add some, or set enabled = false)",
+        raise place.at_header(
+            f"rule '{name}' has no keywords or phrases (add some, or set enabled = false)"
         )
-    priority: Priority | None = None
-    if kind is RuleKind.PRIORITY and ("priority" in table or terms):
-        if "priority" not in table:
-            raise RulesError(
-                source,
-                locate.header(section, index),
-                f"priority rule '{name}' has no 'priority' ({_PRIORITY_NAMES})",
-            )
-        priority = _priority(table["priority"], source, locate.key(section, index, "priority"))
     return Rule(
         kind=kind,
         name=name.strip(),
         terms=tuple(terms),
         enabled=enabled,
         origin=source,
-        priority=priority,
+        priority=_rule_priority(kind, table, name, bool(terms), place),
     )
+
+
+def _check_rule_keys(kind: RuleKind, table: dict[str, Any], place: _RulePlace) -> None:
+    allowed = (*_RULE_KEYS, "priority") if kind is RuleKind.PRIORITY else _RULE_KEYS
+    for key in table:
+        if key not in allowed:
+            raise place.at_key(
+                key,
+                f"unknown key '{key}' in [[{place.section}]] (expected {', '.join(allowed)})",
+            )
+
+
+def _rule_name(table: dict[str, Any], place: _RulePlace) -> str:
+    """The rule's name as written (errors quote it so); the Rule keeps it stripped."""
+    name = table.get("name")
+    if name is None:
+        raise place.at_header(f"[[{place.section}]] has no 'name'")
+    if not isinstance(name, str) or not name.strip():
+        raise place.at_key("name", f"'name' must be a non-empty string, not {_show(name)}")
+    return name
+
+
+def _rule_terms(key: str, values: object, place: _RulePlace) -> list[Term]:
+    """The terms of a rule's `keywords` or `phrases` list."""
+    if not isinstance(values, list):
+        raise place.at_key(key, f"'{key}' must be a list of strings, not {_show(values)}")
+    terms: list[Term] = []
+    for value in values:
+        if not isinstance(value, str):
+            raise place.at_key(key, f"'{key}' must contain only strings, found {_show(value)}")
+        term = parse_term(value)
+        if isinstance(term, str):
+            line = place.locate.value(place.section, place.index, key, value) or place.line(key)
+            raise RulesError(place.source, line, term)
+        terms.append(term)
+    return terms
+
+
+def _rule_priority(
+    kind: RuleKind, table: dict[str, Any], name: str, has_terms: bool, place: _RulePlace
+) -> Priority | None:
+    """A priority rule's priority: required as soon as the rule has keywords or phrases."""
+    if kind is not RuleKind.PRIORITY:
+        return None
+    if "priority" in table:
+        return _priority(table["priority"], place.source, place.line("priority"))
+    if has_terms:
+        raise place.at_header(f"priority rule '{name}' has no 'priority' ({_PRIORITY_NAMES})")
+    return None  # `enabled = false` alone: it switches a default rule off, by name only
 
 
 def _extend(

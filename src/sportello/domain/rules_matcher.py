@@ -84,10 +84,22 @@ class CompiledRules:
 
 
 def _decide(folded: str, hits: list[Hit]) -> Verdict:
-    breaks = [h.start for h in hits if any(r.kind is None for r in h.roles)]
-    terms = [h for h in hits if any(r.kind is not None for r in h.roles)]
-    # A term inside a longer matched term does not count on its own.
-    terms = [
+    """The module docstring's three steps, in order; the verdict is what is left of the hits."""
+    breaks = [h.start for h in hits if _has_role(h, None)]
+    terms = _outermost([h for h in hits if any(r.kind is not None for r in h.roles)])
+    terms = _not_ignored(terms)
+    cancel_limit = _cancel_limit(folded, terms, breaks)
+    kept = [h for h in terms if h.start >= cancel_limit]
+    return Verdict(_request_keywords(kept), _priority_rule(kept))
+
+
+def _has_role(hit: Hit, kind: RuleKind | None) -> bool:
+    return any(r.kind is kind for r in hit.roles)
+
+
+def _outermost(terms: list[Hit]) -> list[Hit]:
+    """A term inside a longer matched term does not count on its own."""
+    return [
         h
         for h in terms
         if not any(
@@ -95,31 +107,42 @@ def _decide(folded: str, hits: list[Hit]) -> Verdict:
             for o in terms
         )
     ]
-    ignored = [h for h in terms if any(r.kind is RuleKind.IGNORE for r in h.roles)]
-    if ignored:
-        terms = [h for h in terms if not any(i.start < h.end and h.start < i.end for i in ignored)]
-    cancel_limit = -1
+
+
+def _not_ignored(terms: list[Hit]) -> list[Hit]:
+    """An ignore phrase hides every term it overlaps."""
+    ignored = [h for h in terms if _has_role(h, RuleKind.IGNORE)]
+    return [h for h in terms if not any(i.start < h.end and h.start < i.end for i in ignored)]
+
+
+def _cancel_limit(folded: str, terms: list[Hit], breaks: list[int]) -> int:
+    """Where the last cancelled clause ends: terms starting before it are withdrawn."""
+    limit = -1
     for hit in terms:
-        if any(r.kind is RuleKind.CANCEL for r in hit.roles):
-            mark = folded.find(CLAUSE_MARK, hit.end)
-            clause_end = len(folded) if mark < 0 else mark
-            later_break = [b for b in breaks if b >= hit.end]
-            if later_break:
-                clause_end = min(clause_end, later_break[0])
-            cancel_limit = max(cancel_limit, clause_end)
-    keywords: list[str] = []
-    priority_rule: int | None = None
-    for hit in terms:
-        if hit.start < cancel_limit:
-            continue
-        for role in hit.roles:
-            if role.kind is RuleKind.REQUEST and role.text not in keywords:
-                keywords.append(role.text)
-            elif role.kind is RuleKind.PRIORITY and (
-                priority_rule is None or role.rule_index < priority_rule
-            ):
-                priority_rule = role.rule_index
-    return Verdict(tuple(keywords), priority_rule)
+        if _has_role(hit, RuleKind.CANCEL):
+            limit = max(limit, _clause_end(folded, hit.end, breaks))
+    return limit
+
+
+def _clause_end(folded: str, after: int, breaks: list[int]) -> int:
+    """The end of the clause going on at `after`: the next clause mark, or the first clause
+    word from there, or the end of the text."""
+    mark = folded.find(CLAUSE_MARK, after)
+    end = len(folded) if mark < 0 else mark
+    later_break = next((b for b in breaks if b >= after), None)
+    return end if later_break is None else min(end, later_break)
+
+
+def _request_keywords(hits: list[Hit]) -> tuple[str, ...]:
+    """The request terms found, as written, once each, in the order of the text."""
+    found = (r.text for h in hits for r in h.roles if r.kind is RuleKind.REQUEST)
+    return tuple(dict.fromkeys(found))
+
+
+def _priority_rule(hits: list[Hit]) -> int | None:
+    """The first (in rule order) priority rule found; None when there is none."""
+    found = (r.rule_index for h in hits for r in h.roles if r.kind is RuleKind.PRIORITY)
+    return min(found, default=None)
 
 
 def _with_equal_span_roles(
