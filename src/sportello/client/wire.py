@@ -88,17 +88,18 @@ def normalize_timestamp(value: object) -> str:
     """
     if isinstance(value, bool) or value is None or value == "":
         return iso_utc(utc_now())
-    if isinstance(value, int | float):
-        seconds = value / 1000 if value > 10**11 else value
-        return iso_utc(datetime.fromtimestamp(seconds, UTC))
-    text = str(value).strip()
-    if text.isdigit():
-        return normalize_timestamp(int(text))
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if isinstance(value, int | float):
+            seconds = value / 1000 if value > 10**11 else value
+            return iso_utc(datetime.fromtimestamp(seconds, UTC))
+        text = str(value).strip()
+        if text.isdigit():
+            return normalize_timestamp(int(text))
+        return iso_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except (ValueError, OverflowError, OSError):
+        # Not a time, or one no datetime holds (NaN, 1e300, year 0, a far offset): the
+        # parsers never raise on bad input, so it reads as "now" like a missing one.
         return iso_utc(utc_now())
-    return iso_utc(moment)
 
 
 def conversation_key_for_phone(raw: str) -> str:

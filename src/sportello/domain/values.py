@@ -163,5 +163,10 @@ def iso_utc(moment: datetime) -> str:
     """ISO 8601 UTC with a `Z`, millisecond precision, as the wire contract requires."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.")
-    return f"{stamp}{moment.microsecond // 1000:03d}Z"
+    m = moment.astimezone(UTC)
+    # Four-digit years whatever the platform's strftime does with year 1 ("1-01-01"):
+    # the cache and the thread order messages by this string.
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+        f".{m.microsecond // 1000:03d}Z"
+    )
