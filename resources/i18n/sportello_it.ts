@@ -1204,40 +1204,8 @@
         <translation>In Sportello le chat di gruppo sono in sola lettura. Rispondi dal telefono.</translation>
     </message>
     <message>
-        <source>This server does not allow editing tickets from here.</source>
-        <translation>Questo server non permette di modificare i ticket da qui.</translation>
-    </message>
-    <message>
-        <source>This server cannot create tickets from the console.</source>
-        <translation>Questo server non può creare ticket dalla console.</translation>
-    </message>
-    <message>
-        <source>Create a ticket from the selected message</source>
-        <translation>Crea un ticket dal messaggio selezionato</translation>
-    </message>
-    <message>
-        <source>The ticket was not changed: %1.</source>
-        <translation>Il ticket non è stato modificato: %1.</translation>
-    </message>
-    <message>
-        <source>No ticket was created: %1.</source>
-        <translation>Nessun ticket è stato creato: %1.</translation>
-    </message>
-    <message>
         <source>Search failed: %1.</source>
         <translation>Ricerca non riuscita: %1.</translation>
-    </message>
-    <message>
-        <source>This contact already has an open ticket: resolve or close it first.</source>
-        <translation>Questo contatto ha già un ticket aperto: prima risolvilo o chiudilo.</translation>
-    </message>
-    <message>
-        <source>Select a message of the customer first.</source>
-        <translation>Seleziona prima un messaggio del cliente.</translation>
-    </message>
-    <message>
-        <source>Ticket #%1 created</source>
-        <translation>Ticket n. %1 creato</translation>
     </message>
 </context>
 <context>
@@ -1675,6 +1643,41 @@ Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;
     <message>
         <source>Create a ticket from this message</source>
         <translation>Crea un ticket da questo messaggio</translation>
+    </message>
+</context>
+<context>
+    <name>TicketController</name>
+    <message>
+        <source>This server does not allow editing tickets from here.</source>
+        <translation>Questo server non permette di modificare i ticket da qui.</translation>
+    </message>
+    <message>
+        <source>This server cannot create tickets from the console.</source>
+        <translation>Questo server non può creare ticket dalla console.</translation>
+    </message>
+    <message>
+        <source>Create a ticket from the selected message</source>
+        <translation>Crea un ticket dal messaggio selezionato</translation>
+    </message>
+    <message>
+        <source>The ticket was not changed: %1.</source>
+        <translation>Il ticket non è stato modificato: %1.</translation>
+    </message>
+    <message>
+        <source>No ticket was created: %1.</source>
+        <translation>Nessun ticket è stato creato: %1.</translation>
+    </message>
+    <message>
+        <source>This contact already has an open ticket: resolve or close it first.</source>
+        <translation>Questo contatto ha già un ticket aperto: prima risolvilo o chiudilo.</translation>
+    </message>
+    <message>
+        <source>Select a message of the customer first.</source>
+        <translation>Seleziona prima un messaggio del cliente.</translation>
+    </message>
+    <message>
+        <source>Ticket #%1 created</source>
+        <translation>Ticket n. %1 creato</translation>
     </message>
 </context>
 <context>
