@@ -47,12 +47,8 @@ from sportello.app import Desktop, OpenStored  # noqa: E402
 from sportello.client.api import login  # noqa: E402
 from sportello.client.changes import ConnectionState  # noqa: E402
 from sportello.desktop import credentials  # noqa: E402
-from sportello.desktop.local_server import (  # noqa: E402
-    LocalServerConfig,
-    LocalServerSupervisor,
-    child_env,
-    sportello_command,
-)
+from sportello.desktop.child_command import child_env, sportello_command  # noqa: E402
+from sportello.desktop.local_server import LocalServerConfig, LocalServerSupervisor  # noqa: E402
 from sportello.ui.preferences import Preferences, ProfileRecord  # noqa: E402
 
 PASSWORD = "Bench-Password-2024"

@@ -1204,40 +1204,8 @@
         <translation>In Sportello le chat di gruppo sono in sola lettura. Rispondi dal telefono.</translation>
     </message>
     <message>
-        <source>This server does not allow editing tickets from here.</source>
-        <translation>Questo server non permette di modificare i ticket da qui.</translation>
-    </message>
-    <message>
-        <source>This server cannot create tickets from the console.</source>
-        <translation>Questo server non può creare ticket dalla console.</translation>
-    </message>
-    <message>
-        <source>Create a ticket from the selected message</source>
-        <translation>Crea un ticket dal messaggio selezionato</translation>
-    </message>
-    <message>
-        <source>The ticket was not changed: %1.</source>
-        <translation>Il ticket non è stato modificato: %1.</translation>
-    </message>
-    <message>
-        <source>No ticket was created: %1.</source>
-        <translation>Nessun ticket è stato creato: %1.</translation>
-    </message>
-    <message>
         <source>Search failed: %1.</source>
         <translation>Ricerca non riuscita: %1.</translation>
-    </message>
-    <message>
-        <source>This contact already has an open ticket: resolve or close it first.</source>
-        <translation>Questo contatto ha già un ticket aperto: prima risolvilo o chiudilo.</translation>
-    </message>
-    <message>
-        <source>Select a message of the customer first.</source>
-        <translation>Seleziona prima un messaggio del cliente.</translation>
-    </message>
-    <message>
-        <source>Ticket #%1 created</source>
-        <translation>Ticket n. %1 creato</translation>
     </message>
 </context>
 <context>
@@ -1378,6 +1346,69 @@
     </message>
 </context>
 <context>
+    <name>ServerProfilesTab</name>
+    <message>
+        <source>Server profiles</source>
+        <translation>Profili dei server</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Aggiungi…</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>Esci dall&apos;account</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Rimuovi</translation>
+    </message>
+    <message>
+        <source>Passwords are never stored; access tokens are kept in the system keyring.</source>
+        <translation>Le password non vengono mai salvate; i token di accesso sono custoditi nel portachiavi di sistema.</translation>
+    </message>
+    <message>
+        <source>Passwords are never stored.</source>
+        <translation>Le password non vengono mai salvate.</translation>
+    </message>
+    <message>
+        <source>The sign-in to the server on this computer is kept in the file %1, readable only by you, beside the local database (which holds all its messages anyway), because no system keyring could keep it.</source>
+        <translation>L&apos;accesso al server di questo computer è conservato nel file %1, leggibile solo da te, accanto al database locale (che contiene comunque tutti i suoi messaggi), perché nessun portachiavi di sistema poteva custodirlo.</translation>
+    </message>
+    <message>
+        <source>Access tokens of other servers are kept in the system keyring.</source>
+        <translation>I token di accesso degli altri server sono custoditi nel portachiavi di sistema.</translation>
+    </message>
+    <message>
+        <source>This computer (local server)</source>
+        <translation>Questo computer (server locale)</translation>
+    </message>
+    <message>
+        <source>%1 — %2 on %3</source>
+        <translation>%1 — %2 su %3</translation>
+    </message>
+    <message>
+        <source>(sign-in needed)</source>
+        <translation>(serve l&apos;accesso)</translation>
+    </message>
+    <message>
+        <source>Add a server</source>
+        <translation>Aggiungi un server</translation>
+    </message>
+    <message>
+        <source>Cannot log out: %1.</source>
+        <translation>Impossibile disconnettersi: %1.</translation>
+    </message>
+    <message>
+        <source>Remove server</source>
+        <translation>Rimuovi il server</translation>
+    </message>
+    <message>
+        <source>Remove the server profile %1 and log out of it?</source>
+        <translation>Rimuovere il profilo server %1 e uscire dal suo account?</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Sportello: settings</source>
@@ -1410,38 +1441,6 @@
     <message>
         <source>Cancel</source>
         <translation>Annulla</translation>
-    </message>
-    <message>
-        <source>Server profiles</source>
-        <translation>Profili dei server</translation>
-    </message>
-    <message>
-        <source>Add…</source>
-        <translation>Aggiungi…</translation>
-    </message>
-    <message>
-        <source>Log out</source>
-        <translation>Esci dall&apos;account</translation>
-    </message>
-    <message>
-        <source>Remove</source>
-        <translation>Rimuovi</translation>
-    </message>
-    <message>
-        <source>Passwords are never stored; access tokens are kept in the system keyring.</source>
-        <translation>Le password non vengono mai salvate; i token di accesso sono custoditi nel portachiavi di sistema.</translation>
-    </message>
-    <message>
-        <source>Passwords are never stored.</source>
-        <translation>Le password non vengono mai salvate.</translation>
-    </message>
-    <message>
-        <source>The sign-in to the server on this computer is kept in the file %1, readable only by you, beside the local database (which holds all its messages anyway), because no system keyring could keep it.</source>
-        <translation>L&apos;accesso al server di questo computer è conservato nel file %1, leggibile solo da te, accanto al database locale (che contiene comunque tutti i suoi messaggi), perché nessun portachiavi di sistema poteva custodirlo.</translation>
-    </message>
-    <message>
-        <source>Access tokens of other servers are kept in the system keyring.</source>
-        <translation>I token di accesso degli altri server sono custoditi nel portachiavi di sistema.</translation>
     </message>
     <message>
         <source>Show a desktop notification for new messages</source>
@@ -1552,34 +1551,6 @@
         <translation>Quando salvi, la finestra si riapre nella lingua scelta.</translation>
     </message>
     <message>
-        <source>This computer (local server)</source>
-        <translation>Questo computer (server locale)</translation>
-    </message>
-    <message>
-        <source>%1 — %2 on %3</source>
-        <translation>%1 — %2 su %3</translation>
-    </message>
-    <message>
-        <source>(sign-in needed)</source>
-        <translation>(serve l&apos;accesso)</translation>
-    </message>
-    <message>
-        <source>Add a server</source>
-        <translation>Aggiungi un server</translation>
-    </message>
-    <message>
-        <source>Cannot log out: %1.</source>
-        <translation>Impossibile disconnettersi: %1.</translation>
-    </message>
-    <message>
-        <source>Remove server</source>
-        <translation>Rimuovi il server</translation>
-    </message>
-    <message>
-        <source>Remove the server profile %1 and log out of it?</source>
-        <translation>Rimuovere il profilo server %1 e uscire dal suo account?</translation>
-    </message>
-    <message>
         <source>TOML files (*.toml);;All files (*)</source>
         <translation>File TOML (*.toml);;Tutti i file (*)</translation>
     </message>
@@ -1675,6 +1646,41 @@ Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;
     <message>
         <source>Create a ticket from this message</source>
         <translation>Crea un ticket da questo messaggio</translation>
+    </message>
+</context>
+<context>
+    <name>TicketController</name>
+    <message>
+        <source>This server does not allow editing tickets from here.</source>
+        <translation>Questo server non permette di modificare i ticket da qui.</translation>
+    </message>
+    <message>
+        <source>This server cannot create tickets from the console.</source>
+        <translation>Questo server non può creare ticket dalla console.</translation>
+    </message>
+    <message>
+        <source>Create a ticket from the selected message</source>
+        <translation>Crea un ticket dal messaggio selezionato</translation>
+    </message>
+    <message>
+        <source>The ticket was not changed: %1.</source>
+        <translation>Il ticket non è stato modificato: %1.</translation>
+    </message>
+    <message>
+        <source>No ticket was created: %1.</source>
+        <translation>Nessun ticket è stato creato: %1.</translation>
+    </message>
+    <message>
+        <source>This contact already has an open ticket: resolve or close it first.</source>
+        <translation>Questo contatto ha già un ticket aperto: prima risolvilo o chiudilo.</translation>
+    </message>
+    <message>
+        <source>Select a message of the customer first.</source>
+        <translation>Seleziona prima un messaggio del cliente.</translation>
+    </message>
+    <message>
+        <source>Ticket #%1 created</source>
+        <translation>Ticket n. %1 creato</translation>
     </message>
 </context>
 <context>

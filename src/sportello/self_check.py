@@ -26,12 +26,11 @@ from typing import Any
 
 import aiohttp
 
+from sportello.desktop.child_command import child_env, sportello_command
 from sportello.desktop.local_server import (
     LocalServerConfig,
     LocalServerError,
     LocalServerSupervisor,
-    child_env,
-    sportello_command,
 )
 from sportello.ingest.wppconnect_bodies import onmessage_body
 

@@ -6,7 +6,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sportello.client.cache import Cache, OutboxEntry, upsert_messages
+from sportello.client.cache import Cache, OutboxEntry
+from sportello.client.cache_tables import upsert_messages
 from sportello.client.records import Message
 from sportello.domain.values import DeliveryStatus, Direction, iso_utc
 

@@ -12,12 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from sportello.app import Desktop, Step
 from sportello.app.alerts import AlertsAttachment
-from sportello.desktop.local_server import (
-    LocalServerConfig,
-    LocalServerSupervisor,
-    child_env,
-    sportello_command,
-)
+from sportello.desktop.child_command import child_env, sportello_command
+from sportello.desktop.local_server import LocalServerConfig, LocalServerSupervisor
 from sportello.ui.notifications.toast import ToastNotifier
 from sportello.ui.preferences import Preferences
 

@@ -80,7 +80,7 @@ def test_local_mode_without_a_keyring_keeps_its_sign_in_in_a_private_file_beside
 
     # Settings say plainly where the sign-in is, in the operator's language.
     settings = SettingsDialog(Preferences())
-    hint = settings.secrets_hint.text()
+    hint = settings.servers_tab.secrets_hint.text()
     assert str(secrets) in hint
     assert "leggibile solo da te" in hint and "GNOME Keyring o KWallet" in hint
     settings.deleteLater()

@@ -114,9 +114,9 @@ def test_removing_a_profile_forgets_its_token(home, qtbot):
     prefs.save_profile(ProfileRecord("Magazzino", "http://10.0.0.5:3200", "luca", "7"))
     credentials.save_token("Magazzino", "tok-magazzino-123")
     dialog = _dialog(qtbot, home)
-    assert dialog.profiles_model.stringList() == ["Magazzino — luca on 10.0.0.5:3200"]
+    assert dialog.servers_tab.profiles_model.stringList() == ["Magazzino — luca on 10.0.0.5:3200"]
     with qtbot.waitSignal(dialog.profile_logged_out):
-        dialog.remove_profile_named("Magazzino")
+        dialog.servers_tab.remove_profile_named("Magazzino")
     assert credentials.load_token("Magazzino") is None
     assert Preferences().profiles() == []
 

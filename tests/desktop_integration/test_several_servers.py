@@ -196,8 +196,10 @@ def test_profiles_connected_at_quit_reconnect_and_one_can_log_out_from_settings(
         qtbot.waitUntil(lambda: again.desktop.window.findChild(SettingsDialog) is not None)
         dialog = again.desktop.window.findChild(SettingsDialog)
         row = [p.name for p in Preferences().profiles()].index("Milano")
-        dialog.profiles_view.setCurrentIndex(dialog.profiles_model.index(row))
-        qtbot.mouseClick(dialog.logout_button, Qt.MouseButton.LeftButton)
+        dialog.servers_tab.profiles_view.setCurrentIndex(
+            dialog.servers_tab.profiles_model.index(row)
+        )
+        qtbot.mouseClick(dialog.servers_tab.logout_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(
             lambda: milano_client.connection_state is ConnectionState.STOPPED, timeout=WAIT_MS
         )

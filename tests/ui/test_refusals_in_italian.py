@@ -174,7 +174,7 @@ def test_refused_ticket_changes_are_said_in_italian_and_their_detail_is_logged(
     assert ticket is not None
 
     # An assignee the server does not know (deleted meanwhile, say): refused.
-    window._update_ticket(ticket.id, "assignee_id", "999999")
+    window.tickets.update_ticket(ticket.id, "assignee_id", "999999")
     pane = window.ticket_pane
     qtbot.waitUntil(lambda: pane.error.isVisible(), timeout=WAIT_MS)
     assert pane.error.text() == (
@@ -184,7 +184,7 @@ def test_refused_ticket_changes_are_said_in_italian_and_their_detail_is_logged(
 
     # A second open ticket for the same contact: refused too.
     customer = next(m for m in client.state.thread if m.direction == "incoming")
-    window._create_ticket(customer)
+    window.tickets.create_ticket(customer)
     qtbot.waitUntil(lambda: "Nessun ticket" in pane.error.text(), timeout=WAIT_MS)
     assert pane.error.text() == (
         "Nessun ticket è stato creato: questo contatto ha già un ticket aperto."

@@ -97,7 +97,7 @@ def open_operators(window: MainWindow) -> None:
     """An admin's operator list; the assignee picker follows its changes."""
     client = window.client
     dialog = OperatorsDialog(client.admin, client.state.own_user_id, window.runner, window)
-    dialog.changed.connect(window.reload_operators)  # the assignee picker's names
+    dialog.changed.connect(window.tickets.reload_operators)  # the assignee picker's names
     dialog.finished.connect(lambda _code: dialog.deleteLater())
     dialog.open()
 

@@ -1,84 +1,35 @@
 """Local SQLite cache of one server profile: what the window shows before the network answers.
 
-Two worker threads, each with its own connection (WAL lets them run together):
-- the writer drains a queue and commits everything queued in one transaction, so a burst of
-  events costs one fsync, and the event loop never waits on the disk;
-- the reader answers page queries; every page is a keyset query on an index, so opening a
-  conversation of 100,000 messages reads 50 rows, not 100,000.
+`Cache` says what is stored and asked: pages of conversations and threads, tickets, a first
+start's snapshot, the outbox. Writes are queued to one writer thread that commits a burst
+of them in one transaction; reads go to one reader thread (both in cache_threads.py), so
+the event loop never waits on the disk. Every page is a keyset query on an index, so
+opening a conversation of 100,000 messages reads 50 rows, not 100,000. How records are
+laid out in the tables is cache_tables.py.
 The last applied `seq` is written in the same transaction as the events it covers: after a
 crash the cache and its seq agree, and `sync` resumes from there.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
-import queue
 import sqlite3
-import threading
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from sportello.client.records import (
-    KIND_MARK,
-    LOCAL_ID_PREFIX,
-    Conversation,
-    MediaInfo,
-    Message,
-    Ticket,
-    conversation_preview,
+from sportello.client.cache_tables import (
+    MESSAGE_COLUMNS,
+    conversation_from_row,
+    create_tables,
+    message_from_row,
+    ticket_from_row,
+    ticket_row,
+    upsert_messages,
 )
-from sportello.domain.values import DeliveryStatus, Direction, MessageType, Priority, TicketStatus
-from sportello.system.private_files import prepare_private_sqlite
-
-log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-Write = Callable[[sqlite3.Connection], object]
-
-
-def _close_marker(conn: sqlite3.Connection) -> object:
-    """Queued by close(): the writer commits what came before it, then stops."""
-
-
-_CLOSE: Write = _close_marker
-
-SCHEMA_VERSION = 2  # 2: a preview without text is KIND_MARK + type (1 wrote "[type]")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, phone TEXT, is_group INTEGER NOT NULL DEFAULT 0,
-    last_ts TEXT NOT NULL DEFAULT '', last_id TEXT NOT NULL DEFAULT '',
-    last_preview TEXT NOT NULL DEFAULT '', last_direction TEXT);
-CREATE INDEX IF NOT EXISTS conversations_recent ON conversations (last_ts DESC, id DESC);
-CREATE TABLE IF NOT EXISTS messages (
-    id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, ts TEXT NOT NULL,
-    direction TEXT NOT NULL, status TEXT NOT NULL, status_rank INTEGER NOT NULL,
-    body TEXT NOT NULL, type TEXT NOT NULL, sender_name TEXT, phone TEXT, ticket_id TEXT,
-    media TEXT, client_id TEXT, error TEXT, is_group INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS messages_thread ON messages (conversation_id, ts, id);
-CREATE INDEX IF NOT EXISTS messages_unread ON messages (conversation_id, ts)
-    WHERE direction = 'incoming' AND status != 'read';
-CREATE TABLE IF NOT EXISTS tickets (
-    id TEXT PRIMARY KEY, number TEXT NOT NULL, conversation_id TEXT, title TEXT NOT NULL,
-    status TEXT NOT NULL, priority TEXT NOT NULL, description TEXT NOT NULL,
-    contact_id TEXT, assignee_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS tickets_conversation ON tickets (conversation_id, created_at);
-CREATE TABLE IF NOT EXISTS thread_gaps (conversation_id TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS outbox (
-    client_id TEXT PRIMARY KEY, conversation_id TEXT, to_phone TEXT, body TEXT NOT NULL,
-    created_at TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', error TEXT);
-"""
-
-_MESSAGE_COLUMNS = (
-    "id, conversation_id, ts, direction, status, body, type, sender_name, phone, "
-    "ticket_id, media, client_id, error, is_group"
-)
+from sportello.client.cache_threads import CacheThreads, Write
+from sportello.client.records import LOCAL_ID_PREFIX, Conversation, Message, Ticket
+from sportello.domain.values import DeliveryStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,127 +49,37 @@ class OutboxEntry:
         return LOCAL_ID_PREFIX + self.client_id
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    # Customers' messages and the unsent replies: 0600, like the server's database.
-    prepare_private_sqlite(path)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
-    conn.execute("PRAGMA busy_timeout=5000")
-    return conn
-
-
 class Cache:
     """The cache file of one server profile. Open with `await open()`, close with `close()`."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self._writes: queue.SimpleQueue[tuple[Write | None, Future[None] | None]] = (
-            queue.SimpleQueue()
-        )
-        self._writer: threading.Thread | None = None
-        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-reader")
-        self._reader_local = threading.local()
-        self.write_errors = 0
+        self._threads = CacheThreads(self.path, create_tables)
 
-    # ---- lifecycle ----------------------------------------------------------------------
+    @property
+    def write_errors(self) -> int:
+        """Batches the writer rolled back (each logged once)."""
+        return self._threads.write_errors
 
     async def open(self) -> None:
-        ready: Future[None] = Future()
-        self._writer = threading.Thread(
-            target=self._write_loop, args=(ready,), name="cache-writer", daemon=True
-        )
-        self._writer.start()
-        await asyncio.wrap_future(ready)
+        await self._threads.open()
 
     async def close(self) -> None:
         """Commit what is queued, then stop both threads."""
-        if self._writer is None:
-            return
-        done: Future[None] = Future()
-        self._writes.put((_CLOSE, done))
-        await asyncio.wrap_future(done)
-        self._writer = None
-        await asyncio.get_running_loop().run_in_executor(self._reader, self._close_reader)
-        self._reader.shutdown(wait=True)
-
-    # ---- the writer ---------------------------------------------------------------------
-
-    def _write_loop(self, ready: Future[None]) -> None:
-        try:
-            conn = _connect(self.path)
-            conn.executescript(_SCHEMA)
-            _upgrade(conn)
-        except (sqlite3.Error, OSError) as exc:  # OSError: its folder or mode cannot be set
-            ready.set_exception(exc)
-            return
-        ready.set_result(None)
-        stopping = False
-        while not stopping:
-            batch = [self._writes.get()]
-            while len(batch) < 5000:  # bound one transaction; the rest goes in the next
-                try:
-                    batch.append(self._writes.get_nowait())
-                except queue.Empty:
-                    break
-            waiters: list[Future[None]] = []
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                for write, waiter in batch:
-                    if write is _CLOSE:
-                        stopping = True
-                    elif write is not None:
-                        write(conn)
-                    if waiter is not None:
-                        waiters.append(waiter)
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                # A write that fails is a bug or a broken disk: log it once with the batch size,
-                # roll back, and fail the waiters so callers (the outbox) know.
-                self.write_errors += 1
-                log.error("cache write of %d operations failed: %s", len(batch), exc)
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_exception(exc)
-                continue
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-        conn.close()
+        await self._threads.close()
 
     def write(self, op: Write) -> None:
         """Queue a write; it commits with the next batch (never blocks the caller)."""
-        self._writes.put((op, None))
+        self._threads.write(op)
 
     async def commit(self, op: Write | None = None) -> None:
         """Queue a write (or nothing) and wait until it, and all before it, are committed."""
-        done: Future[None] = Future()
-        self._writes.put((op, done))
-        await asyncio.wrap_future(done)
+        await self._threads.commit(op)
 
     async def flush(self) -> None:
         await self.commit(None)
 
-    # ---- the reader ---------------------------------------------------------------------
-
-    def _reader_conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._reader_local, "conn", None)
-        if conn is None:
-            conn = _connect(self.path)
-            self._reader_local.conn = conn
-        return conn
-
-    def _close_reader(self) -> None:
-        conn = getattr(self._reader_local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._reader_local.conn = None
-
-    async def _read(self, query: Callable[[sqlite3.Connection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reader, lambda: query(self._reader_conn()))
+    # ---- reads (on the reader thread) ---------------------------------------------------
 
     async def conversations_page(
         self, limit: int, before: tuple[str, str] | None = None
@@ -235,13 +96,13 @@ class Cache:
                 sql += "WHERE (last_ts, id) < (?, ?) "
                 args = before
             sql += "ORDER BY last_ts DESC, id DESC LIMIT ?"
-            return [_conversation(row) for row in conn.execute(sql, (*args, limit))]
+            return [conversation_from_row(row) for row in conn.execute(sql, (*args, limit))]
 
-        return await self._read(query)
+        return await self._threads.read(query)
 
     async def unread_index(self) -> list[tuple[str, str, str]]:
         """Every unread incoming message as (conversation id, message id, timestamp)."""
-        return await self._read(
+        return await self._threads.read(
             lambda conn: conn.execute(
                 "SELECT conversation_id, id, ts FROM messages "
                 "WHERE direction = 'incoming' AND status != 'read'"
@@ -249,8 +110,8 @@ class Cache:
         )
 
     async def tickets(self) -> list[Ticket]:
-        return await self._read(
-            lambda conn: [_ticket(row) for row in conn.execute("SELECT * FROM tickets")]
+        return await self._threads.read(
+            lambda conn: [ticket_from_row(row) for row in conn.execute("SELECT * FROM tickets")]
         )
 
     async def messages_page(
@@ -259,28 +120,28 @@ class Cache:
         """A page of a thread, newest first, strictly older than `before` (timestamp, id)."""
 
         def query(conn: sqlite3.Connection) -> list[Message]:
-            sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? "
+            sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? "
             args: tuple[Any, ...] = (conversation_id,)
             if before is not None:
                 sql += "AND (ts, id) < (?, ?) "
                 args = (*args, *before)
             sql += "ORDER BY ts DESC, id DESC LIMIT ?"
-            return [_message(row) for row in conn.execute(sql, (*args, limit))]
+            return [message_from_row(row) for row in conn.execute(sql, (*args, limit))]
 
-        return await self._read(query)
+        return await self._threads.read(query)
 
     async def message(self, message_id: str) -> Message | None:
         def query(conn: sqlite3.Connection) -> Message | None:
             row = conn.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
             ).fetchone()
-            return _message(row) if row else None
+            return message_from_row(row) if row else None
 
-        return await self._read(query)
+        return await self._threads.read(query)
 
     async def has_gap(self, conversation_id: str) -> bool:
         """True if the thread's cached messages may miss some (it came from a snapshot)."""
-        return await self._read(
+        return await self._threads.read(
             lambda conn: (
                 conn.execute(
                     "SELECT 1 FROM thread_gaps WHERE conversation_id = ?", (conversation_id,)
@@ -299,14 +160,14 @@ class Cache:
             ).fetchone()
             return (row[0], row[1]) if row else None
 
-        return await self._read(query)
+        return await self._threads.read(query)
 
     async def meta(self, key: str) -> str | None:
         def query(conn: sqlite3.Connection) -> str | None:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
             return str(row[0]) if row else None
 
-        return await self._read(query)
+        return await self._threads.read(query)
 
     async def last_seq(self) -> int:
         value = await self.meta("last_seq")
@@ -314,7 +175,7 @@ class Cache:
 
     async def outbox_entries(self) -> list[OutboxEntry]:
         """Every message composed here and not yet acknowledged, oldest first."""
-        return await self._read(
+        return await self._threads.read(
             lambda conn: [
                 OutboxEntry(*row)
                 for row in conn.execute(
@@ -363,7 +224,7 @@ class Cache:
         self.write(op)
 
     def put_tickets(self, tickets: Iterable[Ticket]) -> None:
-        rows = [_ticket_row(t) for t in tickets]
+        rows = [ticket_row(t) for t in tickets]
         if rows:
             self.write(
                 lambda conn: conn.executemany(
@@ -399,7 +260,7 @@ class Cache:
         ]
         last_ids = {m.conversation_id: m.id for m in messages}
         unread = [(mid,) for mid in unread_ids]
-        ticket_rows = [_ticket_row(t) for t in tickets]
+        ticket_rows = [ticket_row(t) for t in tickets]
 
         def op(conn: sqlite3.Connection) -> None:
             upsert_messages(conn, messages)
@@ -497,172 +358,3 @@ class Cache:
     def outbox_discard(self, client_id: str) -> None:
         """A failed local message replaced by its retry."""
         self.outbox_done(client_id, None)
-
-
-def upsert_messages(conn: sqlite3.Connection, messages: Sequence[Message]) -> None:
-    """Insert or update messages and their conversations' summary rows.
-
-    A status never moves back to a lower rank; a conversation's summary follows its newest
-    message by (timestamp, id).
-    """
-    conn.executemany(
-        f"INSERT INTO messages ({_MESSAGE_COLUMNS}, status_rank) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-        "conversation_id = excluded.conversation_id, ts = excluded.ts, body = excluded.body, "
-        "type = excluded.type, sender_name = coalesce(excluded.sender_name, sender_name), "
-        "phone = coalesce(excluded.phone, phone), "
-        "ticket_id = coalesce(excluded.ticket_id, ticket_id), media = excluded.media, "
-        "client_id = coalesce(excluded.client_id, client_id), "
-        "error = coalesce(excluded.error, error), "
-        "status = CASE WHEN excluded.status_rank >= status_rank "
-        "THEN excluded.status ELSE status END, "
-        "status_rank = max(excluded.status_rank, status_rank)",
-        [_message_row(m) for m in messages],
-    )
-    acked = [(m.client_id,) for m in messages if m.client_id and not m.is_local]
-    if acked:
-        # The server's copy of a message composed here arrived: its placeholder is redundant.
-        conn.executemany(
-            "DELETE FROM messages WHERE id = ? || ?", [(LOCAL_ID_PREFIX, *a) for a in acked]
-        )
-        conn.executemany("DELETE FROM outbox WHERE client_id = ?", acked)
-    conn.executemany(
-        "INSERT INTO conversations (id, title, phone, is_group, last_ts, last_id, last_preview,"
-        " last_direction) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-        "title = CASE WHEN excluded.last_direction = 'incoming' AND NOT is_group "
-        "AND excluded.title != '' THEN excluded.title ELSE title END, "
-        "phone = coalesce(phone, excluded.phone), "
-        "last_ts = excluded.last_ts, last_id = excluded.last_id, "
-        "last_preview = excluded.last_preview, last_direction = excluded.last_direction "
-        "WHERE (excluded.last_ts, excluded.last_id) >= (last_ts, last_id)",
-        [_conversation_row(m) for m in messages],
-    )
-
-
-def _upgrade(conn: sqlite3.Connection) -> None:
-    """Bring a cache written by an older version up to `SCHEMA_VERSION`, in place."""
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    version = int(row[0]) if row is not None else 0  # 0: a new file, nothing to rewrite
-    if version >= SCHEMA_VERSION:
-        return
-    if 0 < version < 2:
-        # Version 1 wrote "[image]" for a message without text, which a customer can type
-        # too: rewrite only the previews whose cached last message really has no text.
-        conn.execute(
-            "UPDATE conversations SET last_preview = ? || m.type FROM messages AS m "
-            "WHERE m.id = conversations.last_id AND m.type != 'text' AND m.body = '' "
-            "AND coalesce(json_extract(m.media, '$.caption'), '') = '' "
-            "AND conversations.last_preview = '[' || m.type || ']'",
-            (KIND_MARK,),
-        )
-    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-
-
-def _message_row(m: Message) -> tuple[Any, ...]:
-    media = None
-    if m.media is not None:
-        media = json.dumps({"type": m.media.type, "url": m.media.url, "caption": m.media.caption})
-    return (
-        m.id,
-        m.conversation_id,
-        m.timestamp,
-        m.direction.value,
-        m.status.value,
-        m.body,
-        str(m.type),
-        m.sender_name,
-        m.phone,
-        m.ticket_id,
-        media,
-        m.client_id,
-        m.error,
-        int(m.is_group),
-        m.status.rank,
-    )
-
-
-def _conversation_row(m: Message) -> tuple[Any, ...]:
-    title = (m.sender_name if m.direction is Direction.INCOMING else None) or ""
-    return (
-        m.conversation_id,
-        title or m.phone or m.conversation_id,
-        m.phone,
-        int(m.is_group),
-        m.timestamp,
-        m.id,
-        conversation_preview(m),
-        m.direction.value,
-    )
-
-
-def _message(row: Sequence[Any]) -> Message:
-    media = None
-    if row[10]:
-        raw = json.loads(row[10])
-        media = MediaInfo(
-            type=raw.get("type") or "", url=raw.get("url"), caption=raw.get("caption")
-        )
-    try:
-        msg_type: MessageType | str = MessageType(row[6])
-    except ValueError:
-        msg_type = row[6]
-    return Message(
-        id=row[0],
-        conversation_id=row[1],
-        timestamp=row[2],
-        direction=Direction(row[3]),
-        status=DeliveryStatus(row[4]),
-        body=row[5],
-        type=msg_type,
-        sender_name=row[7],
-        phone=row[8],
-        ticket_id=row[9],
-        media=media,
-        client_id=row[11],
-        error=row[12],
-        is_group=bool(row[13]),
-    )
-
-
-def _conversation(row: Sequence[Any]) -> Conversation:
-    return Conversation(
-        id=row[0],
-        title=row[1],
-        phone=row[2],
-        is_group=bool(row[3]),
-        last_activity=row[4],
-        last_preview=row[5],
-        last_direction=Direction(row[6]) if row[6] else None,
-    )
-
-
-def _ticket_row(t: Ticket) -> tuple[Any, ...]:
-    return (
-        t.id,
-        t.number,
-        t.conversation_id,
-        t.title,
-        t.status.value,
-        t.priority.value,
-        t.description,
-        t.contact_id,
-        t.assignee_id,
-        t.created_at,
-        t.updated_at,
-    )
-
-
-def _ticket(row: Sequence[Any]) -> Ticket:
-    return Ticket(
-        id=row[0],
-        number=row[1],
-        conversation_id=row[2],
-        title=row[3],
-        status=TicketStatus(row[4]),
-        priority=Priority(row[5]),
-        description=row[6],
-        contact_id=row[7],
-        assignee_id=row[8],
-        created_at=row[9],
-        updated_at=row[10],
-    )

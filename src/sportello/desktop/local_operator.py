@@ -21,7 +21,8 @@ from sportello.client.api import login
 from sportello.client.errors import BadCredentials
 from sportello.client.records import ServerProfile
 from sportello.desktop import credentials
-from sportello.desktop.local_server import LocalServerError, child_env, sportello_command
+from sportello.desktop.child_command import child_env, sportello_command
+from sportello.desktop.local_server import LocalServerError
 
 # Keyring calls and the `operator add` child block: they run here, in a plain Python
 # thread (qasync's default executor uses QThreads that abort the process if alive at exit).

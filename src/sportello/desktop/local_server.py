@@ -19,6 +19,9 @@ A child that dies is started again after a backoff (1, 2, 4 ... 30 s); a restart
 fails (port taken meanwhile, database unreachable) is retried the same way, up to
 `max_restarts` attempts in a row, then the supervisor gives up: state DOWN, an ERROR line
 in the log, and the server stays down until `revive()` (the operator's "Restart").
+
+This module decides when; how a child is spawned, signalled and waited for is
+`server_process.py`, how it is asked whether it serves is `server_probes.py`.
 """
 
 from __future__ import annotations
@@ -27,10 +30,7 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,22 +38,23 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from sportello.system.listen_check import cannot_listen_reason
-from sportello.system.private_files import (
-    make_private_dir,
-    open_private,
-    tighten_private_file,
-    write_private_text,
+from sportello.desktop.child_command import child_env, sportello_command
+from sportello.desktop.server_probes import secret_accepted, wait_ready
+from sportello.desktop.server_process import (
+    last_error_line,
+    pid_alive,
+    signal_kill,
+    signal_stop,
+    spawn_logged,
+    wait_exit,
 )
+from sportello.system.listen_check import cannot_listen_reason
+from sportello.system.private_files import make_private_dir, write_private_text
 
 log = logging.getLogger(__name__)
 
 STATE_FILE = "local-server.json"
 LOG_FILE = "local-server.log"
-LOG_ROTATE_BYTES = 5 * 1024 * 1024
-ERROR_PREFIX = "sportello server: error:"
 
 
 class LocalServerState(StrEnum):
@@ -108,59 +109,9 @@ class LocalServerConfig:
         return f"{self.base_url}/webhooks/wppconnect"
 
 
-def sportello_command(*args: str) -> list[str]:
-    """argv running the `sportello` command: the frozen app itself, or `python -m sportello`."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, *args]
-    return [sys.executable, "-m", "sportello", *args]
-
-
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment of child commands: ours, plus `src/` on the path when run from a checkout."""
-    env = dict(os.environ)
-    if not getattr(sys, "frozen", False):
-        package_root = str(Path(__file__).resolve().parents[1])
-        paths = [package_root, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
-        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
-    env.update(extra or {})
-    return env
-
-
 def port_is_free(host: str, port: int) -> bool:
     """True when nothing listens on host:port (probed as the server's own listener binds)."""
     return cannot_listen_reason(host, port) is None
-
-
-def _pid_alive(pid: int) -> bool:
-    if os.name == "nt":
-        return True  # os.kill(pid, 0) terminates on Windows; the health check decides there
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return False  # someone else's process: not ours to adopt
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists():  # guard against pid reuse by an unrelated program
-        with contextlib.suppress(OSError):
-            return b"server" in cmdline.read_bytes()
-    return True
-
-
-def _signal_stop(pid: int, proc: subprocess.Popen[bytes] | None) -> None:
-    if proc is not None:
-        proc.terminate()  # SIGTERM on POSIX; TerminateProcess on Windows (no drain there)
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGTERM)
-
-
-def _signal_kill(pid: int, proc: subprocess.Popen[bytes] | None) -> None:
-    if proc is not None:
-        proc.kill()
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 StateListener = Callable[[LocalServerState, str], None]
@@ -278,11 +229,11 @@ class LocalServerSupervisor:
         pid, proc = self.pid, self._proc
         if pid is not None:
             log.info("stopping the local server (pid %s)", pid)
-            _signal_stop(pid, proc)
-            if not await self._wait_exit(pid, proc, self.config.drain_timeout + 5.0):
+            signal_stop(pid, proc)
+            if not await wait_exit(pid, proc, self.config.drain_timeout + 5.0):
                 log.warning("local server did not stop after SIGTERM; killing it (pid %s)", pid)
-                _signal_kill(pid, proc)
-                await self._wait_exit(pid, proc, 5.0)
+                signal_kill(pid, proc)
+                await wait_exit(pid, proc, 5.0)
         self._forget()
         self._set(LocalServerState.STOPPED, "")
 
@@ -307,42 +258,27 @@ class LocalServerSupervisor:
             return False
         pid = int(info.get("pid", 0))
         same_place = info.get("port") == self.config.port and info.get("host") == self.config.host
-        if pid <= 0 or not _pid_alive(pid):
+        if pid <= 0 or not pid_alive(pid):
             self._remove_state_file()
             return False
         if not same_place or info.get("db") != self.config.database_url:
             # Ours, but started with another port or database: replace it.
             log.info("stopping the previous local server (pid %s): settings changed", pid)
-            _signal_stop(pid, None)
-            await self._wait_exit(pid, None, self.config.drain_timeout + 5.0)
+            signal_stop(pid, None)
+            await wait_exit(pid, None, self.config.drain_timeout + 5.0)
             self._remove_state_file()
             return False
         ready = await self._wait_ready(pid, None, timeout=min(self.ready_timeout, 30.0))
-        if ready and await self._secret_accepted():
+        if ready and await secret_accepted(self.config.base_url, self._secret):
             self.pid, self._proc, self.adopted = pid, None, True
             log.info("adopted the running local server (pid %s, port %s)", pid, self.config.port)
             self._set(LocalServerState.RUNNING, "")
             return True
         log.info("replacing the previous local server (pid %s): not healthy or other secret", pid)
-        _signal_stop(pid, None)
-        await self._wait_exit(pid, None, self.config.drain_timeout + 5.0)
+        signal_stop(pid, None)
+        await wait_exit(pid, None, self.config.drain_timeout + 5.0)
         self._remove_state_file()
         return False
-
-    async def _secret_accepted(self) -> bool:
-        """A wrong secret gets 401; ours gets past auth (400 for an empty body)."""
-        url = f"{self.config.base_url}/webhooks/generic"
-        try:
-            async with (
-                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http,
-                http.post(url, data=b"{", headers=self._auth_headers()) as response,
-            ):
-                return response.status != 401
-        except (aiohttp.ClientError, TimeoutError):
-            return False
-
-    def _auth_headers(self) -> dict[str, str]:
-        return {"X-Webhook-Token": self._secret, "Content-Type": "application/json"}
 
     # ---- spawning -----------------------------------------------------------------------
 
@@ -375,8 +311,8 @@ class LocalServerSupervisor:
             self.pid, self._proc = None, None
             code = proc.poll()
             if code is None:
-                _signal_kill(proc.pid, proc)
-                await self._wait_exit(proc.pid, proc, 5.0)
+                signal_kill(proc.pid, proc)
+                await wait_exit(proc.pid, proc, 5.0)
                 raise LocalServerError(
                     f"the local server did not answer within {self.ready_timeout:.0f} s "
                     f"(log: {self.log_path})"
@@ -386,53 +322,17 @@ class LocalServerSupervisor:
         self._set(LocalServerState.RUNNING, "")
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        log_path = self.log_path
-        make_private_dir(log_path.parent)  # server logs quote customers' names and numbers
-        rotated = log_path.with_suffix(".log.1")
-        if log_path.exists() and log_path.stat().st_size > LOG_ROTATE_BYTES:
-            log_path.replace(rotated)
-        tighten_private_file(rotated)  # one an older version left readable
-        # The child's output goes to a file, not a pipe: a pipe would break (and could
-        # block the server) once the UI that reads it is gone.
-        with open_private(log_path, "ab") as out:
-            self._log_offset = out.tell()
-            kwargs: dict[str, Any] = {}
-            if os.name == "nt":
-                kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0) | (
-                    getattr(subprocess, "CREATE_NO_WINDOW", 0)
-                )
-            else:
-                kwargs["start_new_session"] = True  # no terminal signals from the UI's session
-            env = child_env({**self.config.extra_env, "SPORTELLO_WEBHOOK_SECRET": self._secret})
-            proc = subprocess.Popen(
-                self.command(),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=out,
-                env=env,
-                cwd=str(self.config.data_dir),
-                **kwargs,
-            )
+        env = child_env({**self.config.extra_env, "SPORTELLO_WEBHOOK_SECRET": self._secret})
+        proc, self._log_offset = spawn_logged(
+            self.command(), env, self.config.data_dir, self.log_path
+        )
         log.info("started the local server (pid %s, port %s)", proc.pid, self.config.port)
         return proc
 
     async def _wait_ready(
         self, pid: int, proc: subprocess.Popen[bytes] | None, timeout: float
     ) -> bool:
-        deadline = time.monotonic() + timeout
-        url = f"{self.config.base_url}/health"
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
-            while time.monotonic() < deadline:
-                if (proc.poll() is not None) if proc is not None else not _pid_alive(pid):
-                    return False
-                try:
-                    async with http.get(url) as response:
-                        if response.status == 200:
-                            return True
-                except (aiohttp.ClientError, TimeoutError):
-                    pass
-                await asyncio.sleep(self.poll_interval)
-        return False
+        return await wait_ready(self.config.base_url, pid, proc, timeout, self.poll_interval)
 
     def _exit_error(self, code: int) -> LocalServerError:
         line = self._last_error_line()
@@ -443,16 +343,7 @@ class LocalServerSupervisor:
         return LocalServerError(f"the local server exited with code {code} (log: {self.log_path})")
 
     def _last_error_line(self) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                f.seek(self._log_offset)
-                text = f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-        for line in reversed(text.splitlines()):
-            if line.startswith(ERROR_PREFIX):
-                return line[len(ERROR_PREFIX) :].strip()
-        return ""
+        return last_error_line(self.log_path, self._log_offset)
 
     # ---- watching -----------------------------------------------------------------------
 
@@ -479,7 +370,7 @@ class LocalServerSupervisor:
             pid, proc = self.pid, self._proc
             if pid is None:
                 return None
-            code = proc.poll() if proc is not None else (None if _pid_alive(pid) else -1)
+            code = proc.poll() if proc is not None else (None if pid_alive(pid) else -1)
             if code is not None:
                 return None if self._stopping else code
             if self.restarts and time.monotonic() - started > self.stable_after:
@@ -519,19 +410,6 @@ class LocalServerSupervisor:
         )
         log.error("%s", text)
         self._set(LocalServerState.DOWN, text)
-        return False
-
-    async def _wait_exit(
-        self, pid: int, proc: subprocess.Popen[bytes] | None, timeout: float
-    ) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc is not None:
-                if proc.poll() is not None:
-                    return True
-            elif not _pid_alive(pid):
-                return True
-            await asyncio.sleep(0.1)
         return False
 
     # ---- state file and listeners -------------------------------------------------------

@@ -2,6 +2,8 @@
 
 It owns no facts: everything shown comes from `client.state` and its changes; every
 action is a client coroutine started through the TaskRunner, so the UI thread never waits.
+The ticket pane's side (which ticket it shows, the ticket commands) is `TicketController`
+(ticket_controller.py); this window follows the open conversation and tells it.
 """
 
 from __future__ import annotations
@@ -27,17 +29,9 @@ from sportello.client.changes import (
     TicketChanged,
 )
 from sportello.client.errors import ClientError
-from sportello.client.features import SENDING, TICKET_EDITS
-from sportello.client.records import (
-    Conversation,
-    Message,
-    Operator,
-    SearchHit,
-    Ticket,
-    TicketEvent,
-)
+from sportello.client.features import SENDING
+from sportello.client.records import Conversation, Message, SearchHit, Ticket
 from sportello.domain.permissions import DeskAction, allowed
-from sportello.domain.values import Priority, TicketStatus
 from sportello.ui import labels
 from sportello.ui.client_port import ConsoleClient
 from sportello.ui.conversation_pane import ConversationPane
@@ -46,7 +40,7 @@ from sportello.ui.error_texts import reason, sentence
 from sportello.ui.status_bar import ConsoleStatusBar
 from sportello.ui.tasks import TaskRunner
 from sportello.ui.thread_pane import ThreadPane
-from sportello.ui.ticket_history import TicketHistory, format_events
+from sportello.ui.ticket_controller import TicketController
 from sportello.ui.ticket_pane import TicketPane
 
 log = logging.getLogger(__name__)
@@ -65,9 +59,18 @@ class MainWindow(QMainWindow):
         self.conversations = ConversationPane(self.state, self)
         self.thread_pane = ThreadPane(self.state, self)
         self.ticket_pane = TicketPane(self.state.own_user_id, self)
-        self.history = TicketHistory()
         self.status = ConsoleStatusBar(client.profile.url, self)
         self.setStatusBar(self.status)
+        self.tickets = TicketController(
+            client,
+            self.ticket_pane,
+            self.thread_pane.view,
+            self.conversations,
+            self.status,
+            self.runner,
+            lambda: self._open_id,
+            self,
+        )
         # Presence, the 24-hour window and gateway health, beside the messages.
         self.awareness_view = DeskAwarenessView(
             self.state,
@@ -98,23 +101,21 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._open_id: str | None = None
-        self._pane_ticket_id: str | None = None
         self._drafts: dict[str, str] = {}
         self._marking = False
-        self._operators_loaded = False
 
         self.conversations.conversation_chosen.connect(self.open_conversation)
         self.conversations.conversation_activated.connect(lambda _id: self.focus_composer())
         self.conversations.search_requested.connect(self._search)
         self.thread_pane.view.older_wanted.connect(self._load_older)
         self.thread_pane.view.retry_requested.connect(self.retry)
-        self.thread_pane.view.create_ticket_requested.connect(self._create_ticket)
+        self.thread_pane.view.create_ticket_requested.connect(self.tickets.create_ticket)
         self.thread_pane.composer.send_requested.connect(self.send)
         self.thread_pane.composer.typing_started.connect(self._typing_started)
         self.thread_pane.composer.typing_stopped.connect(self._typing_stopped)
-        self.ticket_pane.update_requested.connect(self._update_ticket)
-        self.ticket_pane.create_requested.connect(self._create_ticket_from_selection)
-        self.ticket_pane.ticket_selected.connect(self._show_other_ticket)
+        self.ticket_pane.update_requested.connect(self.tickets.update_ticket)
+        self.ticket_pane.create_requested.connect(self.tickets.create_from_selection)
+        self.ticket_pane.ticket_selected.connect(self.tickets.show_other_ticket)
         self.runner.failed.connect(lambda text: self.status.showMessage(text, 10_000))
 
         self._install_shortcuts()
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
         if self.state.connection_state is ConnectionState.ONLINE:
             # A client already connected (a profile brought back from the background)
             # sends no "online" change: load what that change would have loaded.
-            QTimer.singleShot(0, self._load_operators)
+            QTimer.singleShot(0, self.tickets.load_operators)
 
     def add_bar(self, bar: QWidget) -> None:
         """Put a full-width bar above the panes (it shows and hides itself)."""
@@ -174,14 +175,13 @@ class MainWindow(QMainWindow):
             self._drafts[self._open_id] = self.thread_pane.composer.text()
             self._typing_stopped()
         self._open_id = conversation_id
-        self._pane_ticket_id = None
         unread = self.state.unread_ids(conversation_id)
         self._first_unread = unread[0] if unread else None
         conv = self.state.conversation(conversation_id)
         self.thread_pane.show_conversation(conv)
         self.thread_pane.composer.set_text(self._drafts.pop(conversation_id, ""))
         self._update_composer()
-        self._show_ticket_of(conv)
+        self.tickets.show_conversation(conv)
         if self.conversations.current_id != conversation_id:
             self.conversations.select_conversation(conversation_id, emit=False)
         self.runner.run(self.client.open_thread(conversation_id))
@@ -293,168 +293,7 @@ class MainWindow(QMainWindow):
 
     def _update_composer(self) -> None:
         self.thread_pane.composer.set_blocked(self.composer_block_reason())
-        edits_missing = any(f.key == TICKET_EDITS.key for f in self.state.missing_features)
-        self.ticket_pane.set_editable(
-            not edits_missing, self.tr("This server does not allow editing tickets from here.")
-        )
-        if edits_missing:
-            self.ticket_pane.set_create_available(
-                False, self.tr("This server cannot create tickets from the console.")
-            )
-        else:
-            self._update_create_button(self.ticket_pane.ticket)
-
-    # ---- tickets ------------------------------------------------------------------------
-
-    def _show_ticket_of(self, conv: Conversation | None) -> None:
-        ticket = None
-        if self._pane_ticket_id is not None:
-            ticket = self.state.tickets.get(self._pane_ticket_id)
-        if ticket is None and conv is not None:
-            ticket = conv.ticket
-            if ticket is not None:
-                ticket = self.state.tickets.get(ticket.id, ticket)
-        self._render_ticket(ticket, conv)
-
-    def _render_ticket(self, ticket: Ticket | None, conv: Conversation | None) -> None:
-        self.ticket_pane.note_assignees({t.assignee_id or "" for t in self.state.tickets.values()})
-        others: list[Ticket] = []
-        if ticket is not None or conv is not None:
-            contact = ticket.contact_id if ticket is not None else None
-            conv_id = conv.id if conv is not None else None
-            others = [
-                t
-                for t in self.state.tickets.values()
-                if (ticket is None or t.id != ticket.id)
-                and (
-                    (contact and t.contact_id == contact)
-                    or (conv_id and t.conversation_id == conv_id)
-                )
-            ]
-            others.sort(key=lambda t: t.created_at, reverse=True)
-        history = self.history.lines(ticket) if ticket is not None else []
-        self.ticket_pane.show_ticket(ticket, history, others)
-        self._update_create_button(ticket)
-        if ticket is not None and self._server_has_ticket_edits():
-            self._load_history(ticket.id)
-
-    def _update_create_button(self, ticket: Ticket | None) -> None:
-        """One open ticket per contact: say so instead of offering a button that fails."""
-        if not self._server_has_ticket_edits():
-            return  # _update_composer already disabled it with the server's reason
-        if ticket is not None and ticket.is_open:
-            self.ticket_pane.set_create_available(
-                False,
-                self.tr("This contact already has an open ticket: resolve or close it first."),
-            )
-        else:
-            self.ticket_pane.set_create_available(
-                True, self.tr("Create a ticket from the selected message")
-            )
-
-    def _server_has_ticket_edits(self) -> bool:
-        return not any(f.key == TICKET_EDITS.key for f in self.state.missing_features)
-
-    def _load_history(self, ticket_id: str) -> None:
-        """The server's full history replaces the session-local lines when it answers."""
-
-        def done(events: list[TicketEvent]) -> None:
-            shown = self.ticket_pane.ticket
-            if shown is not None and shown.id == ticket_id and events:
-                self.ticket_pane.set_history(format_events(events, self.ticket_pane.operator_name))
-
-        def failed(error: ClientError) -> None:
-            log.info("ticket history not loaded: %s", error)  # the local lines stay
-
-        self.runner.run(self.client.ticket_history(ticket_id), on_done=done, on_error=failed)
-
-    def reload_operators(self) -> None:
-        """The operators changed (an admin's Operators window): ask the server again."""
-        self._operators_loaded = False
-        self._load_operators()
-
-    def _load_operators(self) -> None:
-        if self._operators_loaded or not self._server_has_ticket_edits():
-            return
-        self._operators_loaded = True
-
-        def done(operators: list[Operator]) -> None:
-            self.ticket_pane.set_operators(operators)
-            shown = self.ticket_pane.ticket
-            if shown is not None:
-                self._load_history(shown.id)  # names of who did what
-
-        def failed(error: ClientError) -> None:
-            self._operators_loaded = False  # ask again on the next connection
-            log.info("operator list not loaded: %s", error)
-
-        self.runner.run(self.client.operators(), on_done=done, on_error=failed)
-
-    def _update_ticket(self, ticket_id: str, field: str, value: object) -> None:
-        # The pane's signal carries one field's new value as a Qt `object`: back to its type.
-        status = value if field == "status" and isinstance(value, TicketStatus) else None
-        priority = value if field == "priority" and isinstance(value, Priority) else None
-        assignee_id = value if field == "assignee_id" and isinstance(value, str) else None
-
-        def done(ticket: Ticket) -> None:
-            self.ticket_pane.clear_error()
-            if self.ticket_pane.ticket is not None and self.ticket_pane.ticket.id == ticket.id:
-                self._render_ticket(ticket, self._open_conversation())
-
-        def failed(error: ClientError) -> None:
-            self.ticket_pane.show_error(
-                self.tr("The ticket was not changed: %1.").replace("%1", reason(error))
-            )
-
-        self.runner.run(
-            self.client.update_ticket(
-                ticket_id, status=status, priority=priority, assignee_id=assignee_id
-            ),
-            on_done=done,
-            on_error=failed,
-        )
-
-    def _create_ticket_from_selection(self) -> None:
-        message = self.thread_pane.view.current_message()
-        if message is None:
-            incoming = [
-                m for m in self.state.thread if m.direction == "incoming" and not m.is_local
-            ]
-            message = incoming[-1] if incoming else None
-        if message is None:
-            self.ticket_pane.show_error(self.tr("Select a message of the customer first."))
-            return
-        self._create_ticket(message)
-
-    def _create_ticket(self, message: Message) -> None:
-        def done(ticket: Ticket) -> None:
-            self.ticket_pane.clear_error()
-            self._pane_ticket_id = ticket.id
-            self._render_ticket(ticket, self._open_conversation())
-            self.status.showMessage(
-                self.tr("Ticket #%1 created").replace("%1", ticket.number), 5000
-            )
-
-        def failed(error: ClientError) -> None:
-            self.ticket_pane.show_error(
-                self.tr("No ticket was created: %1.").replace("%1", reason(error))
-            )
-
-        self.runner.run(
-            self.client.create_ticket_from_message(message.id), on_done=done, on_error=failed
-        )
-
-    def _show_other_ticket(self, ticket_id: str) -> None:
-        ticket = self.state.tickets.get(ticket_id)
-        if ticket is None:
-            return
-        if ticket.conversation_id and ticket.conversation_id != self._open_id:
-            self.conversations.select_conversation(ticket.conversation_id)
-        self._pane_ticket_id = ticket_id
-        self._render_ticket(ticket, self._open_conversation())
-
-    def _open_conversation(self) -> Conversation | None:
-        return self.state.conversation(self._open_id) if self._open_id else None
+        self.tickets.update_editable()
 
     # ---- search -------------------------------------------------------------------------
 
@@ -479,23 +318,20 @@ class MainWindow(QMainWindow):
                 if "unread_count" in change.fields and change.conversation.unread_count:
                     # A new message while the operator is looking at it: it is read.
                     QTimer.singleShot(0, self._mark_read_if_reading)
-                if "ticket" in change.fields and self._pane_ticket_id is None:
-                    self._show_ticket_of(change.conversation)
+                if "ticket" in change.fields:
+                    self.tickets.conversation_ticket_changed(change.conversation)
                 if change.fields & {"title", "phone", "is_group"}:
                     self.thread_pane.show_conversation(change.conversation)
                     self._update_composer()
         elif isinstance(change, ThreadOpened):
             self._thread_opened(change)
         elif isinstance(change, TicketChanged):
-            self.history.record(change)
-            shown = self.ticket_pane.ticket
-            if shown is not None and shown.id == change.ticket.id:
-                self._render_ticket(change.ticket, self._open_conversation())
+            self.tickets.ticket_changed(change)
         elif isinstance(change, ConnectionStateChanged):
             self.status.set_connection(change.state, change.detail, change.retry_in)
             self._update_composer()
             if change.state is ConnectionState.ONLINE:
-                QTimer.singleShot(0, self._load_operators)
+                QTimer.singleShot(0, self.tickets.load_operators)
         elif isinstance(change, ProfileChanged):
             self.status.set_missing_features(change.missing)
             self._update_composer()

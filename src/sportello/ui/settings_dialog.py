@@ -2,15 +2,16 @@
 
 Everything is saved on "Save" only, after validation: a ticket rules file with an error is
 shown inline as `file:line: reason` and nothing is saved until it is fixed or cleared.
+The Servers tab is the exception (its actions sign in and out at once): it is
+`ServerProfilesTab` (server_profiles_tab.py).
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from PySide6.QtCore import QStringListModel, Qt, QTime, Signal
+from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,8 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
-    QMessageBox,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -34,18 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from sportello.desktop import autostart as autostart_module
-from sportello.desktop import credentials
 from sportello.domain.escalation import MAX_INTERVAL, interval_problem
-from sportello.ui.error_texts import keyring_missing_text, reason, sentence
+from sportello.ui.error_texts import reason
 from sportello.ui.local_server_panel import LocalServerPanel
-from sportello.ui.login_dialog import LoginDialog, LoginFunction, RemoteLogin, logout
-from sportello.ui.preferences import (
-    Language,
-    NotificationPreferences,
-    Preferences,
-    ProfileKind,
-    ProfileRecord,
-)
+from sportello.ui.login_dialog import LoginFunction
+from sportello.ui.preferences import Language, NotificationPreferences, Preferences
+from sportello.ui.server_profiles_tab import ServerProfilesTab
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +88,14 @@ class SettingsDialog(QDialog):
         self.preferences = preferences
         self.may_configure_local_server = may_configure_local_server
         self._autostart = autostart
-        self._login = login
         self.setWindowTitle(self.tr("Sportello: settings"))
         self.setMinimumSize(620, 460)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self._build_profiles(), self.tr("Servers"))
+        self.servers_tab = ServerProfilesTab(preferences, login, self)
+        self.servers_tab.logged_out.connect(self.profile_logged_out)
+        self.servers_tab.changed.connect(self.profiles_changed)
+        self.servers_tab.problem.connect(self._show_error)
+        self.tabs.addTab(self.servers_tab, self.tr("Servers"))
         self.tabs.addTab(self._build_notifications(), self.tr("Notifications"))
         self.tabs.addTab(self._build_local(webhook_url, webhook_secret), self.tr("Local server"))
         self.tabs.addTab(self._build_general(), self.tr("General"))
@@ -123,58 +119,6 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     # ---- tabs ---------------------------------------------------------------------------
-
-    def _build_profiles(self) -> QWidget:
-        page = QWidget(self)
-        self.profiles_model = QStringListModel(self)
-        self.profiles_view = QListView(page)
-        self.profiles_view.setModel(self.profiles_model)
-        self.profiles_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.profiles_view.setAccessibleName(self.tr("Server profiles"))
-        self.add_profile = QPushButton(self.tr("Add…"), page)
-        self.add_profile.clicked.connect(self._add_profile)
-        self.logout_button = QPushButton(self.tr("Log out"), page)
-        self.logout_button.clicked.connect(self._logout_selected)
-        self.remove_profile = QPushButton(self.tr("Remove"), page)
-        self.remove_profile.clicked.connect(self._remove_selected)
-        buttons = QVBoxLayout()
-        for b in (self.add_profile, self.logout_button, self.remove_profile):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        row = QHBoxLayout()
-        row.addWidget(self.profiles_view, 1)
-        row.addLayout(buttons)
-        self.secrets_hint = QLabel(self._where_sign_ins_are_kept(), page)
-        self.secrets_hint.setWordWrap(True)
-        self.secrets_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        hint = self.secrets_hint
-        layout = QVBoxLayout(page)
-        layout.addLayout(row)
-        layout.addWidget(hint)
-        self._refresh_profiles()
-        return page
-
-    def _where_sign_ins_are_kept(self) -> str:
-        """Where tokens are, said plainly: the keyring, or the local file when none works."""
-        local_file = credentials.local_secrets_file()
-        if local_file is None and credentials.keyring_available():
-            return self.tr(
-                "Passwords are never stored; access tokens are kept in the system keyring."
-            )
-        parts = [self.tr("Passwords are never stored.")]
-        if local_file is not None:
-            parts.append(
-                self.tr(
-                    "The sign-in to the server on this computer is kept in the file %1, readable "
-                    "only by you, beside the local database (which holds all its messages anyway), "
-                    "because no system keyring could keep it."
-                ).replace("%1", str(local_file))
-            )
-        if credentials.keyring_available():
-            parts.append(self.tr("Access tokens of other servers are kept in the system keyring."))
-        else:
-            parts.append(sentence(keyring_missing_text()))
-        return " ".join(parts)
 
     def _build_notifications(self) -> QWidget:
         page = QWidget(self)
@@ -335,87 +279,6 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addStretch(1)
         return page
-
-    # ---- profiles -----------------------------------------------------------------------
-
-    def _refresh_profiles(self) -> None:
-        self._profiles = self.preferences.profiles()
-        rows = []
-        for record in self._profiles:
-            try:
-                has_token = credentials.load_token(record.name) is not None
-            except credentials.CredentialsUnavailable:
-                has_token = False
-            if record.kind is ProfileKind.LOCAL:
-                label = self.tr("This computer (local server)")
-            else:
-                where = urlsplit(record.url).netloc or record.url
-                label = (
-                    self.tr("%1 — %2 on %3")
-                    .replace("%1", record.name)
-                    .replace("%2", record.username or "?")
-                    .replace("%3", where)
-                )
-            if not has_token:
-                label += " " + self.tr("(sign-in needed)")
-            rows.append(label)
-        self.profiles_model.setStringList(rows)
-
-    def _selected(self) -> ProfileRecord | None:
-        index = self.profiles_view.currentIndex()
-        if not index.isValid() or index.row() >= len(self._profiles):
-            return None
-        return self._profiles[index.row()]
-
-    def _add_profile(self) -> None:
-        dialog = LoginDialog(self.preferences, login=self._login, allow_local=False, parent=self)
-        dialog.setWindowTitle(self.tr("Add a server"))
-        dialog.finished.connect(lambda _code: self._after_add(dialog))
-        dialog.open()
-        self._add_dialog = dialog
-
-    def _after_add(self, dialog: LoginDialog) -> None:
-        self._refresh_profiles()
-        self.profiles_changed.emit()
-        outcome = dialog.outcome
-        if isinstance(outcome, RemoteLogin) and outcome.unsaved_notice:
-            # No keyring kept it: say so here, the profile will ask for the password.
-            self._show_error(outcome.unsaved_notice)
-
-    def _logout_selected(self) -> None:
-        record = self._selected()
-        if record is None:
-            return
-        try:
-            logout(self.preferences, record.name)
-        except credentials.CredentialsUnavailable as exc:
-            self._show_error(self.tr("Cannot log out: %1.").replace("%1", reason(exc)))
-            return
-        self._refresh_profiles()
-        self.profile_logged_out.emit(record.name)
-
-    def _remove_selected(self) -> None:
-        record = self._selected()
-        if record is None:
-            return
-        answer = QMessageBox.question(
-            self,
-            self.tr("Remove server"),
-            self.tr("Remove the server profile %1 and log out of it?").replace("%1", record.name),
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        self.remove_profile_named(record.name)
-
-    def remove_profile_named(self, name: str) -> None:
-        try:
-            logout(self.preferences, name)
-        except credentials.CredentialsUnavailable as exc:
-            log.warning("profile %s removed but its token could not be deleted: %s", name, exc)
-        self.preferences.remove_profile(name)
-        self._refresh_profiles()
-        self.profile_logged_out.emit(name)
-        self.profiles_changed.emit()
 
     # ---- local --------------------------------------------------------------------------
 
