@@ -109,6 +109,14 @@ def test_the_file_stops_at_the_largest_limit_or_at_its_type_known_early():
     assert result.file is not None and result.file.size == 5 * MIB + 3
 
 
+def test_a_long_body_of_a_type_that_carries_no_file_stops_at_once():
+    letters = "QUJD" * 1000  # base64 letters, but the message is a text
+    raw = ('{"type": "chat", "body": "' + letters + '"}').encode()
+    with pytest.raises(SplitRefused) as refused:
+        split(raw, [64])
+    assert refused.value.status == 413
+
+
 def test_a_second_body_after_a_diverted_one_is_refused():
     data = base64.b64encode(b"y" * 3000).decode()
     raw = ('{"body": "' + data + '", "body": "again"}').encode()
@@ -125,13 +133,13 @@ def test_a_cut_off_body_leaves_a_head_that_is_not_json():
     assert result.file is None
 
 
+def _containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    keys = st.sampled_from(["body", "type", "id", "x", 'q"', "\\"])
+    return st.lists(children, max_size=4) | st.dictionaries(keys, children)
+
+
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.sampled_from(["body", "type", "id", "x", 'q"', "\\"]), children)
-    ),
-    max_leaves=20,
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40), _containers, max_leaves=20
 )
 
 

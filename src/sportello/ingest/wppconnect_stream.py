@@ -52,7 +52,7 @@ def _too_large(message: str) -> SplitRefused:
 def _not_a_file() -> SplitRefused:
     # Only a media file may make a webhook bigger than the head limit: a long `body` that
     # is not base64 is a text over that limit, refused as such.
-    return _too_large("a webhook 'body' over 1 MiB must be a media file in base64")
+    return _too_large("a webhook 'body' this long must be a media file in base64")
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +280,12 @@ class BodySplitter:
     def _file_limit(self) -> int:
         # The type usually comes after the body (WPPConnect writes `id, body, type`): until
         # it is known the largest limit applies; the server checks the type's once parsed.
-        return media_limit(media_type_of(self._type_word))
+        if self._type_word is None:
+            return media_limit(None)
+        mtype = media_type_of(self._type_word)
+        if mtype is None:  # a text (or anything but a file) this long
+            raise _not_a_file()
+        return media_limit(mtype)
 
     def _keep(self, data: bytes, *, capture: bool = False) -> None:
         if capture and len(self._capture) <= _CAPTURE:
