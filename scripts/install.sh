@@ -11,7 +11,8 @@ want_test=0
 qt_libs="libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libpulse0 libxcb-icccm4 libxcb-image0
 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1
 libfontconfig1 libdbus-1-3 fonts-dejavu-core"
-test_pkgs="xvfb dbus-x11 dunst trayer x11-utils xdotool espeak-ng sox nsis pulseaudio"
+# opus-tools: opusenc makes the real Ogg Opus voice notes of the media webhook tests.
+test_pkgs="xvfb dbus-x11 dunst trayer x11-utils xdotool espeak-ng sox nsis pulseaudio opus-tools"
 
 apt_install() {
   local missing=()

@@ -83,9 +83,12 @@ class LogLines:
 
 class ServerProcess:
     """`sportello server` on a free loopback port and `db_url`, its stdout dropped and its
-    stderr kept for the failure message; stop() answers the exit code (-9: killed)."""
+    stderr kept for the failure message; stop() answers the exit code (-9: killed).
+    `env` adds to (or overrides) the environment the server gets."""
 
-    def __init__(self, db_url: str, webhook_secret: str, *extra: str) -> None:
+    def __init__(
+        self, db_url: str, webhook_secret: str, *extra: str, env: dict[str, str] | None = None
+    ) -> None:
         self.db_url = db_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -106,7 +109,7 @@ class ServerProcess:
                 *extra,
             ],
             cwd=REPO,
-            env=sportello_env(),
+            env={**sportello_env(), **(env or {})},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

@@ -103,12 +103,27 @@ class Role(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class MediaFile:
+    """The bytes of a media message as they arrived, waiting in a private temporary file.
+
+    `complete` is False when the gateway says the file is bigger than what came (WPPConnect
+    sends the thumbnail when its download of the file failed): the bytes are kept anyway.
+    """
+
+    path: str
+    size: int
+    sha256: str  # hex digest of the bytes
+    complete: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Media:
     type: MessageType
     url: str | None = None
     caption: str | None = None
     mime_type: str | None = None
     filename: str | None = None
+    file: MediaFile | None = None  # the bytes, when the gateway sent them (WPPConnect autoDownload)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 from sportello.ingest.parsed import WebhookError
 
-# Size limits for single fields. A whole body is capped at 1 MiB by the server; these stop
+# Size limits for single fields. A body's JSON is capped at 1 MiB by the server (a media
+# file is not: server/media_webhook.py streams it to disk, out of the JSON); these stop
 # a single absurd value from reaching the store. Identities must fit the store's columns
 # (store/models.py: message id 255, chat/author id 160, account and mime 128) and are never
 # cut; display names and file names above MAX_NAME are refused, and clipped to

@@ -32,6 +32,8 @@ from sportello.store.contacts import upsert_contact
 from sportello.store.conversations import upsert_conversation
 from sportello.store.database import Database
 from sportello.store.events import EventDraft, StoredEvent, append_events
+from sportello.store.media import attach_media
+from sportello.store.media_storage import MediaStorage
 from sportello.store.messages import claim_unsent_reply, insert_inbound
 from sportello.store.models import Message, table_of
 from sportello.store.pending_statuses import lock_gateway_id, park_status
@@ -101,9 +103,10 @@ def status_advances(current: DeliveryStatus, new: DeliveryStatus) -> bool:
 
 
 class IngestService:
-    def __init__(self, db: Database, rules: TicketRules) -> None:
+    def __init__(self, db: Database, rules: TicketRules, media: MediaStorage | None = None) -> None:
         self._db = db
         self._rules = rules
+        self._media = media or MediaStorage.for_url(db.url)
 
     def replace_rules(self, rules: TicketRules) -> None:
         """Decide every message ingested from now on with these rules (PUT /api/rules)."""
@@ -275,6 +278,8 @@ class IngestService:
         )
         if message_id is None:
             return None
+        if msg.media is not None and msg.media.file is not None:
+            attach_media(connection, self._media, message_id, msg.media, now)
         facts = wire.MessageFacts(
             id=message_id,
             conversation_id=conversation_id,

@@ -67,6 +67,15 @@ _MEDIA_TYPES = {
         MessageType.STICKER,
     }
 }
+
+
+def media_type_of(word: object) -> MessageType | None:
+    """The media type of a WPPConnect `type` word whose message carries a file, else None."""
+    if not isinstance(word, str):
+        return None
+    return _MEDIA_TYPES.get(word.strip().lower())
+
+
 # Replies to buttons/lists carry the chosen option's text in `body`.
 _TEXT_TYPES = frozenset(
     word for word, mtype in WPPCONNECT_TYPE_WORDS.items() if mtype is MessageType.TEXT

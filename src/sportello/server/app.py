@@ -29,6 +29,7 @@ from sportello.server.http_api import add_api_routes
 from sportello.server.in_flight import InFlightRequests
 from sportello.server.ingest_batcher import IngestBatcher
 from sportello.server.logs import fields
+from sportello.server.media_routes import add_media_routes
 from sportello.server.operator_routes import add_operator_routes
 from sportello.server.realtime import RealtimeHub
 from sportello.server.responses import MAX_BODY_BYTES, error_middleware
@@ -38,6 +39,7 @@ from sportello.server.webhooks import add_webhook_routes
 from sportello.server.wire_json import SocketJson
 from sportello.server.workers import WORKERS, Workers
 from sportello.store.database import Database
+from sportello.store.media_storage import MediaStorage
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,8 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
     if not ws_coalescing.install(sio.eio):
         log.warning("engine.io internals changed: WebSocket writes are not coalesced")
     executor = DbExecutor()
-    ingest = IngestService(db, rules)
+    media = MediaStorage.for_url(db.url)
+    ingest = IngestService(db, rules, media)
     ctx = ServerContext(
         config=config,
         db=db,
@@ -81,6 +84,7 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
         login_limiter=LoginLimiter(config.login_attempts, config.login_window),
         sio=sio,
         broadcaster=EventBroadcaster(sio),
+        media=media,
         requests=requests,
     )
     hub = RealtimeHub(ctx)
@@ -97,6 +101,7 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
     add_api_routes(app)
     add_operator_routes(app)
     add_desk_settings_routes(app)
+    add_media_routes(app)
     add_webhook_routes(app)
     app.on_shutdown.append(_stop_accepting)
     app.cleanup_ctx.append(_background_work)
@@ -106,6 +111,7 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
 async def _background_work(app: web.Application) -> AsyncIterator[None]:
     ctx = app[CONTEXT]
     workers = app[WORKERS]
+    ctx.media.sweep_spool()
     ctx.executor.set_event_sink(ctx.broadcaster.publish)
     ctx.broadcaster.start()
     ctx.batcher.start()
@@ -124,6 +130,7 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
     await ctx.broadcaster.drain()
     workers.hub.close()
     ctx.executor.shutdown()
+    ctx.media.close()
     log.info("drained", extra=fields(batches=ctx.batcher.batches, messages=ctx.batcher.messages))
 
 

@@ -24,6 +24,7 @@ from sportello.server.db_executor import DbExecutor
 from sportello.server.in_flight import InFlightRequests
 from sportello.server.ingest_batcher import IngestBatcher
 from sportello.store.database import Database
+from sportello.store.media_storage import MediaStorage
 
 
 @dataclass(slots=True)
@@ -39,6 +40,7 @@ class ServerContext:
     login_limiter: LoginLimiter
     sio: socketio.AsyncServer
     broadcaster: EventBroadcaster
+    media: MediaStorage  # where media bytes and the files being received live
     # Set when a reply is queued; the outbox worker waits on it (the hub rings it).
     outbox_waiting: asyncio.Event = field(default_factory=asyncio.Event)
     started_at: float = field(default_factory=time.monotonic)

@@ -3,6 +3,12 @@
 Order of checks on every POST: size (413), secret or signature (401), JSON (400), shape
 (4xx from the parser, after `ingest/webhook_body` made its text storable). Only then is
 anything stored, so bad input changes nothing.
+
+`/webhooks/wppconnect` takes media files (`server/media_webhook.py`), so its size check
+comes in three steps around the same order: the announced size (413), the secret (401,
+before any byte of a big body is read), the size as the body streams in (413: 1 MiB of
+JSON besides the file, the largest media limit for the file), JSON (400), the size for
+the message's type (413), shape.
 """
 
 from __future__ import annotations
@@ -23,6 +29,12 @@ from sportello.ingest.wppconnect import parse_wppconnect
 from sportello.server.context import CONTEXT, ServerContext
 from sportello.server.ingest_batcher import BatcherClosed
 from sportello.server.logs import fields
+from sportello.server.media_webhook import (
+    check_announced_size,
+    media_file_of,
+    received_body,
+    with_media_file,
+)
 from sportello.server.realtime import RealtimeHub
 from sportello.server.responses import ApiError, decode_json, json_response, read_body
 from sportello.server.workers import WORKERS
@@ -63,9 +75,15 @@ def _check_not_draining(ctx: ServerContext) -> None:
 async def wppconnect_webhook(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     _check_not_draining(ctx)
-    raw = await read_body(request)
+    check_announced_size(request)
     _check_token(request, ctx, query_allowed=True)
-    return await _handle(ctx, request.app[WORKERS].hub, Gateway.WPPCONNECT, parse_wppconnect, raw)
+    async with received_body(request, ctx.media) as received:
+        body = decode_json(received.head)
+        file = await media_file_of(body, received)
+        parsed = with_media_file(_parsed(parse_wppconnect, body), file)
+        if parsed.is_empty:
+            return json_response({"ignored": parsed.ignored or "empty"})
+        return await _apply(ctx, request.app[WORKERS].hub, Gateway.WPPCONNECT, parsed)
 
 
 async def generic_webhook(request: web.Request) -> web.Response:
@@ -107,14 +125,17 @@ async def meta_verification(request: web.Request) -> web.Response:
 async def _handle(
     ctx: ServerContext, hub: RealtimeHub, gateway: Gateway, parse: Parser, raw: bytes
 ) -> web.Response:
-    body = decode_json(raw)
-    try:
-        parsed = parse_webhook_body(parse, body)
-    except WebhookError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
+    parsed = _parsed(parse, decode_json(raw))
     if parsed.is_empty:
         return json_response({"ignored": parsed.ignored or "empty"})
     return await _apply(ctx, hub, gateway, parsed)
+
+
+def _parsed(parse: Parser, body: object) -> ParsedWebhook:
+    try:
+        return parse_webhook_body(parse, body)
+    except WebhookError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
 
 
 async def _apply(

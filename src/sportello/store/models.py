@@ -1,6 +1,6 @@
 """The tables: operators and their tokens, contacts, conversations, messages, tickets,
 ticket history, the outbox of replies to send, delivery statuses waiting for their send,
-the event log and its counters.
+the event log and its counters, and the bytes of media files.
 
 Changing anything here needs a new Alembic revision in `migrations/versions/`.
 """
@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -289,3 +290,48 @@ class TicketOpening(Base):
     )
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MediaBlob(Base):
+    """The bytes of one media file, kept once whatever the number of messages carrying it.
+
+    Beside a SQLite database they are a file (`path`, relative to the media folder, see
+    store/media_storage.py); on PostgreSQL they are rows of `media_chunks`, so every node
+    has them.
+    """
+
+    __tablename__ = "media_blobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)  # hex
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime: Mapped[str | None] = mapped_column(String(128))
+    path: Mapped[str | None] = mapped_column(String(255))  # NULL: the bytes are in media_chunks
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MediaChunk(Base):
+    """A piece of a blob kept in the database, in order: written and read a piece at a time."""
+
+    __tablename__ = "media_chunks"
+
+    blob_id: Mapped[int] = mapped_column(
+        ForeignKey("media_blobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MessageMedia(Base):
+    """Which blob holds a message's file; `complete` is False when only a thumbnail came."""
+
+    __tablename__ = "message_media"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    blob_id: Mapped[int] = mapped_column(ForeignKey("media_blobs.id"))
+    complete: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "blob_id"),)
