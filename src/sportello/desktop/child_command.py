@@ -23,7 +23,7 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment of child commands: ours, plus `src/` on the path when run from a checkout."""
     env = dict(os.environ)
     if not getattr(sys, "frozen", False):
-        package_root = str(Path(__file__).resolve().parents[1])
+        package_root = str(Path(__file__).resolve().parents[2])  # src/, above sportello/
         paths = [package_root, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env.update(extra or {})
