@@ -35,6 +35,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.loop_thread import serve_in_thread, stop_served
+
 FIXTURES = Path(__file__).resolve().parent.parent / "data" / "gateways"
 DEFAULT_SESSION = "sportello"
 DEFAULT_WPP_TOKEN = "wpp-test-token"
@@ -221,30 +223,9 @@ class FakeGateway:
     def start_in_thread(cls, **kwargs: Any) -> FakeGateway:
         """Start on its own event loop in a daemon thread; stop with `.stop()` or `with`."""
         gateway = cls(**kwargs)
-        started = threading.Event()
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            gateway._loop = loop
-            try:
-                loop.run_until_complete(gateway.start())
-            except BaseException as exc:  # surfaced to the caller below
-                errors.append(exc)
-                started.set()
-                loop.close()
-                return
-            started.set()
-            loop.run_forever()
-            loop.run_until_complete(gateway.close())
-            loop.close()
-
-        gateway._thread = threading.Thread(target=run, name="fake-gateway", daemon=True)
-        gateway._thread.start()
-        if not started.wait(timeout=10):
-            raise RuntimeError("FakeGateway did not start within 10 s")
-        if errors:
-            raise errors[0]
+        gateway._loop, gateway._thread = serve_in_thread(
+            gateway.start, gateway.close, "fake-gateway"
+        )
         return gateway
 
     def stop(self) -> None:
@@ -253,8 +234,7 @@ class FakeGateway:
             return
         if self._release is not None:
             loop.call_soon_threadsafe(self._release.set)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
+        stop_served(loop, thread)
         self._loop = self._thread = None
 
     def __enter__(self) -> FakeGateway:

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.support.loop_thread import serve_in_thread, stop_served
+
 from .config import DEFAULT_SECRET_KEY, SimConfig
 from .gateway import Gateway, SeenCall, SentMessage
 from .media import MEDIA_TYPES, MediaFile
@@ -338,37 +340,14 @@ class WppConnectSim:
     def start_in_thread(cls, **kwargs: Any) -> WppConnectSim:
         """Start on its own event loop in a daemon thread; stop with `.stop()` or `with`."""
         sim = cls(**kwargs)
-        started = threading.Event()
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            try:
-                loop.run_until_complete(sim.start())
-            except BaseException as exc:  # surfaced to the caller below
-                errors.append(exc)
-                started.set()
-                loop.close()
-                return
-            started.set()
-            loop.run_forever()
-            loop.run_until_complete(sim.close())
-            loop.close()
-
-        sim._thread = threading.Thread(target=run, name="wppconnect-sim", daemon=True)
-        sim._thread.start()
-        if not started.wait(timeout=10):
-            raise RuntimeError("WppConnectSim did not start within 10 s")
-        if errors:
-            raise errors[0]
+        sim._loop, sim._thread = serve_in_thread(sim.start, sim.close, "wppconnect-sim")
         return sim
 
     def stop(self) -> None:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
+        stop_served(loop, thread)
         self._loop = self._thread = None
 
     def __enter__(self) -> WppConnectSim:
