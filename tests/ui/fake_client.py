@@ -151,11 +151,12 @@ class FakeClient:
         return message
 
     async def retry(self, message: Message) -> Message:
+        """In place, as the real client does: the same message queued again."""
         self.calls.append(("retry", message.id))
-        self.state.remove_message(message.id)
-        again = replace(message, id=message.id + "-retry", status=DeliveryStatus.QUEUED, error=None)
-        self.state.apply_message(again)
-        return again
+        self.state.apply_status(
+            message.id, DeliveryStatus.QUEUED, conversation_id=message.conversation_id, retry=True
+        )
+        return replace(message, status=DeliveryStatus.QUEUED, error=None)
 
     async def mark_read(self, conversation_id: str) -> None:
         self.calls.append(("mark_read", conversation_id))
