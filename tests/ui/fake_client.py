@@ -105,8 +105,13 @@ class FakeClient:
         self.operator_list: list[Operator] = []
         self.histories: dict[str, list[TicketEvent]] = {}
         self._sent = itertools.count(1)
+        # What `deskState` answers (None: nothing, as a client offline).
+        self.desk_state: dict[str, Any] | None = None
 
     async def _call(self, event: str, data: Any, timeout: float) -> Any:
+        if event == "deskState" and self.desk_state is not None:
+            self.calls.append(("desk_state", None))
+            return self.desk_state
         raise NotConnected(f"cannot send {event}: not connected to the server")
 
     async def start(self) -> None:
