@@ -57,14 +57,15 @@ class Composer(QWidget):
         self.reason.setObjectName("composerReason")
         self.reason.setAccessibleName(self.tr("Why replying is not possible"))
         self.reason.setWordWrap(True)
-        self.reason.setStyleSheet(
-            f"QLabel#composerReason {{ color: {theme.TEXT_MUTED.name()};"
-            f" background: {theme.HOVER.name()}; padding: 6px 10px; border-radius: 4px; }}"
-        )
+        self._set_alert(False)
         self.connect_button = QPushButton(self.tr("Connect WhatsApp"), self)
         self.connect_button.setObjectName("connectWhatsApp")
         self.connect_button.setAccessibleName(self.tr("Connect WhatsApp"))
         self.connect_button.setMinimumHeight(32)
+        self.connect_button.setStyleSheet(
+            f"QPushButton#connectWhatsApp {{ background: {theme.ACCENT.name()}; color: #ffffff;"
+            " font-weight: bold; padding: 6px 14px; border: none; border-radius: 4px; }"
+        )
         self.connect_button.clicked.connect(self.connect_requested)
         self.connect_button.hide()
         self.reason.hide()
@@ -100,16 +101,31 @@ class Composer(QWidget):
     def blocked_reason(self) -> str | None:
         return self._blocked_reason
 
-    def set_blocked(self, reason: str | None, *, connect: bool = False) -> None:
-        """Disable with a visible reason, or enable again with None; `connect` offers the
-        "Connect WhatsApp" button beside the reason."""
+    def set_blocked(
+        self, reason: str | None, *, alert: bool = False, connect: bool = False
+    ) -> None:
+        """Disable with a visible reason, or enable again with None. `alert`: the reason is
+        that no reply can go out at all (drawn as a warning); `connect` offers the
+        "Connect WhatsApp" button beside it."""
         self._blocked_reason = reason
+        self._set_alert(alert and reason is not None)
         self.edit.setReadOnly(reason is not None)
         self.edit.setEnabled(reason is None)
         self.send_button.setEnabled(reason is None)
         self.reason.setText(reason or "")
         self.reason.setVisible(reason is not None)
         self.connect_button.setVisible(reason is not None and connect)
+
+    def _set_alert(self, alert: bool) -> None:
+        # The red of the closed 24-hour window: nothing typed here would reach anyone.
+        colors = (
+            "color: #9b1c1c; background: #fde2e1;"
+            if alert
+            else (f"color: {theme.TEXT_MUTED.name()}; background: {theme.HOVER.name()};")
+        )
+        self.reason.setStyleSheet(
+            f"QLabel#composerReason {{ {colors} padding: 6px 10px; border-radius: 4px; }}"
+        )
 
     def text(self) -> str:
         return self.edit.toPlainText()

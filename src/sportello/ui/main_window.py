@@ -300,8 +300,10 @@ class MainWindow(QMainWindow):
         reason = self.composer_block_reason()
         # "Connect WhatsApp" only beside the reason it fixes, and for whoever may use it.
         view = self.awareness_view
-        connect = reason is not None and reason == view.sending_block() and view.may_connect()
-        self.thread_pane.composer.set_blocked(reason, connect=connect)
+        cannot_send = reason is not None and reason == view.sending_block()
+        self.thread_pane.composer.set_blocked(
+            reason, alert=cannot_send, connect=cannot_send and view.may_connect()
+        )
         self.tickets.update_editable()
 
     # ---- search -------------------------------------------------------------------------
