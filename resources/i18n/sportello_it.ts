@@ -462,6 +462,10 @@
         <source>Why replying is not possible</source>
         <translation>Perché non si può rispondere</translation>
     </message>
+    <message>
+        <source>Connect WhatsApp</source>
+        <translation>Collega WhatsApp</translation>
+    </message>
 </context>
 <context>
     <name>ConnectedProfiles</name>
@@ -638,6 +642,10 @@
         <translation>ticket n. %1</translation>
     </message>
     <message>
+        <source>reply not sent</source>
+        <translation>risposta non inviata</translation>
+    </message>
+    <message>
         <source>%1 writing a reply</source>
         <translation>%1 sta rispondendo</translation>
     </message>
@@ -759,6 +767,38 @@
         <translation>Può rispondere solo il collega assegnatario del ticket n. %1: questo server accetta risposte solo dall&apos;assegnatario. Chiedi a lui, oppure fatti assegnare il ticket.</translation>
     </message>
     <message>
+        <source>this server has no WhatsApp line connected yet</source>
+        <translation>questo server non ha ancora una linea WhatsApp collegata</translation>
+    </message>
+    <message>
+        <source>the office phone is not linked to WhatsApp</source>
+        <translation>il telefono dell&apos;ufficio non è collegato a WhatsApp</translation>
+    </message>
+    <message>
+        <source>the WhatsApp line does not answer</source>
+        <translation>la linea WhatsApp non risponde</translation>
+    </message>
+    <message>
+        <source>Ask an administrator to connect WhatsApp.</source>
+        <translation>Chiedi a un amministratore di collegare WhatsApp.</translation>
+    </message>
+    <message>
+        <source>Connect WhatsApp to send them.</source>
+        <translation>Collega WhatsApp per inviarle.</translation>
+    </message>
+    <message>
+        <source>Connect WhatsApp and scan the QR code with the office phone.</source>
+        <translation>Collega WhatsApp e inquadra il codice QR con il telefono dell&apos;ufficio.</translation>
+    </message>
+    <message>
+        <source>Check the line in Connect WhatsApp.</source>
+        <translation>Controlla la linea in Collega WhatsApp.</translation>
+    </message>
+    <message>
+        <source>Replies cannot go out: %1. %2</source>
+        <translation>Le risposte non possono partire: %1. %2</translation>
+    </message>
+    <message>
         <source>%1 is replying to this customer right now. Press Enter again to send yours anyway.</source>
         <translation>%1 sta rispondendo a questo cliente proprio ora. Premi di nuovo Invio per inviare comunque la tua risposta.</translation>
     </message>
@@ -866,6 +906,14 @@
     <message>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Message not sent to %1</source>
+        <translation>Messaggio non inviato a %1</translation>
+    </message>
+    <message>
+        <source>%1 Open the conversation to send it again.</source>
+        <translation>%1 Apri la conversazione per inviarlo di nuovo.</translation>
     </message>
 </context>
 <context>
@@ -1849,6 +1897,10 @@ Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;
     <message>
         <source>You: %1</source>
         <translation>Tu: %1</translation>
+    </message>
+    <message>
+        <source>Not sent</source>
+        <translation>Non inviato</translation>
     </message>
     <message>
         <source>Message</source>

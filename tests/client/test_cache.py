@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sportello.client.cache import Cache, OutboxEntry
-from sportello.client.cache_tables import upsert_messages
+from sportello.client.cache_tables import CONVERSATION_SELECT, upsert_messages
 from sportello.client.records import Message
 from sportello.domain.values import DeliveryStatus, Direction, iso_utc
 
@@ -102,14 +102,16 @@ def test_opening_a_thread_and_the_list_use_indexes_not_scans(tmp_path: Path) -> 
     list_plan = " ".join(
         str(row[3])
         for row in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT id FROM conversations WHERE (last_ts, id) < (?, ?) "
-            "ORDER BY last_ts DESC, id DESC LIMIT 200",
+            "EXPLAIN QUERY PLAN " + CONVERSATION_SELECT + "WHERE (c.last_ts, c.id) < (?, ?) "
+            "ORDER BY c.last_ts DESC, c.id DESC LIMIT 200",
             ("x", "y"),
         )
     )
     conn.close()
     assert "messages_thread" in thread_plan and "TEMP B-TREE" not in thread_plan
     assert "conversations_recent" in list_plan and "TEMP B-TREE" not in list_plan
+    # Each row's newest reply (its "not sent" mark) is one seek on the replies' own index.
+    assert "messages_replies" in list_plan and "SCAN" not in list_plan
 
 
 async def test_a_big_cache_opens_with_bounded_reads(tmp_path: Path) -> None:
@@ -127,4 +129,28 @@ async def test_a_big_cache_opens_with_bounded_reads(tmp_path: Path) -> None:
     page = await cache.conversations_page(200)
     assert len(page) == 200 and page[0].id == "big"
     assert len(await cache.unread_index()) == 110_000
+    await cache.close()
+
+
+async def test_a_rows_failed_reply_is_read_back_with_it_and_a_retry_clears_it(
+    tmp_path: Path,
+) -> None:
+    """The list's "not sent" mark survives a restart: the row comes back with its newest
+    reply, whatever the customer wrote after it; the retry's status replaces `failed`."""
+    cache = Cache(tmp_path / "c.db")
+    await cache.open()
+    reply = msg("r1", "a", 10, DeliveryStatus.SENT, Direction.OUTGOING)
+    cache.put_messages([msg("m0", "a", 5), reply, msg("m2", "a", 20)])
+    cache.set_status("r1", DeliveryStatus.FAILED, "no WhatsApp")
+    await cache.flush()
+    (row,) = await cache.conversations_page(10)
+    assert row.last_reply is not None and row.reply_failed
+    assert (row.last_reply.id, row.last_reply.error) == ("r1", "no WhatsApp")
+    assert row.last_direction is Direction.INCOMING  # the customer wrote after it
+
+    cache.set_status("r1", DeliveryStatus.QUEUED, None, retry=True)
+    await cache.flush()
+    (row,) = await cache.conversations_page(10)
+    assert row.last_reply is not None and row.last_reply.status is DeliveryStatus.QUEUED
+    assert row.last_reply.error is None
     await cache.close()

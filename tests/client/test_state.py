@@ -155,3 +155,36 @@ def test_bulk_load_then_ticket_and_typing_notifications() -> None:
     state.set_typing("c1", "+393331234567", False)
     kinds = [type(c) for c in changes[2:] if isinstance(c, TypingStarted | TypingStopped)]
     assert kinds == [TypingStarted, TypingStopped]
+
+
+def test_a_failed_reply_marks_its_row_once_announces_it_and_a_retry_clears_it() -> None:
+    from sportello.client.changes import ReplyFailed
+
+    state = ClientState()
+    state.apply_message(msg("1", "a", "08:00:00"))
+    state.apply_message(msg("2", "a", "08:01:00", direction=Direction.OUTGOING))
+    state.apply_message(msg("3", "a", "08:02:00"))  # the customer writes after the reply
+    changes = recorded(state)
+
+    # The status names its conversation; the thread is not open: the row alone knows.
+    state.apply_status("2", DeliveryStatus.FAILED, "the number is not on WhatsApp")
+    state.apply_status("2", DeliveryStatus.FAILED, "the number is not on WhatsApp")
+
+    row = state.conversation("a")
+    assert row is not None and row.reply_failed and row.last_preview == "body 3"
+    assert [c for c in changes if isinstance(c, ReplyFailed)] == [
+        ReplyFailed("a", "2", "the number is not on WhatsApp", False)
+    ]
+    changed = [c for c in changes if isinstance(c, ConversationChanged)]
+    assert [c.fields for c in changed] == [frozenset({"last_reply"})]
+
+    # A late "sent" does not undo the failure; only an operator's retry does.
+    state.apply_status("2", DeliveryStatus.SENT)
+    assert state.conversation("a").reply_failed  # type: ignore[union-attr]
+    state.apply_status("2", DeliveryStatus.QUEUED, conversation_id="a", retry=True)
+    assert not state.conversation("a").reply_failed  # type: ignore[union-attr]
+    state.apply_status("2", DeliveryStatus.FAILED, "again", conversation_id="a")
+    assert [c.error for c in changes if isinstance(c, ReplyFailed)] == [
+        "the number is not on WhatsApp",
+        "again",
+    ]

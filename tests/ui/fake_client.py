@@ -105,8 +105,13 @@ class FakeClient:
         self.operator_list: list[Operator] = []
         self.histories: dict[str, list[TicketEvent]] = {}
         self._sent = itertools.count(1)
+        # What `deskState` answers (None: nothing, as a client offline).
+        self.desk_state: dict[str, Any] | None = None
 
     async def _call(self, event: str, data: Any, timeout: float) -> Any:
+        if event == "deskState" and self.desk_state is not None:
+            self.calls.append(("desk_state", None))
+            return self.desk_state
         raise NotConnected(f"cannot send {event}: not connected to the server")
 
     async def start(self) -> None:
@@ -151,11 +156,12 @@ class FakeClient:
         return message
 
     async def retry(self, message: Message) -> Message:
+        """In place, as the real client does: the same message queued again."""
         self.calls.append(("retry", message.id))
-        self.state.remove_message(message.id)
-        again = replace(message, id=message.id + "-retry", status=DeliveryStatus.QUEUED, error=None)
-        self.state.apply_message(again)
-        return again
+        self.state.apply_status(
+            message.id, DeliveryStatus.QUEUED, conversation_id=message.conversation_id, retry=True
+        )
+        return replace(message, status=DeliveryStatus.QUEUED, error=None)
 
     async def mark_read(self, conversation_id: str) -> None:
         self.calls.append(("mark_read", conversation_id))

@@ -178,8 +178,11 @@ def test_failed_message_retries_with_ctrl_r(
     view.setCurrentIndex(window.thread_pane.model.index(row, 0))
     qtbot.keyClick(view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: client.called("retry") == ["bad"])
-    assert window.thread_pane.model.row_of("bad") is None
-    menu = view.build_context_menu(client.state.thread[-1])
+    # Sent again in place: the same bubble, queued, its error gone; no Retry any more.
+    assert window.thread_pane.model.row_of("bad") == row
+    again = window.thread_pane.model.message_at(row)
+    assert again is not None and again.status is DeliveryStatus.QUEUED and again.error is None
+    menu = view.build_context_menu(again)
     assert all(a.text() != "Retry sending" for a in menu.actions())
 
 

@@ -214,6 +214,9 @@ class Desktop(QObject):
         menus.switch_requested.connect(lambda name: self._switch_to(name, window))
         menus.add_server_requested.connect(lambda: self._add_server(window))
         menus.settings_requested.connect(lambda: self._open_settings(session))
+        # "Connect WhatsApp" (the composer, when no reply can go out) opens Settings for
+        # now: the Connect WhatsApp panel (QR code, linked number) is not built yet.
+        window.connect_whatsapp_requested.connect(lambda: self._open_settings(session))
         menus.local_server_requested.connect(
             lambda: show_local_details(window, self.local.supervisor)
         )

@@ -88,7 +88,7 @@ class SportelloClient:
             backoff=backoff,
             transports=transports,
         )
-        self.outbox = Outbox(self.cache, self.state, self._send)
+        self.outbox = Outbox(self.cache, self.state, self._send, self._resend)
         self.awareness = awareness.DeskAwareness(self.state, self.connection.call)
         self._sync_timeout = sync_timeout
         self.session: Session | None = None
@@ -186,6 +186,9 @@ class SportelloClient:
 
     async def _send(self, payload: Any) -> Any:
         return await self.connection.call("sendMessage", payload, 15.0)
+
+    async def _resend(self, payload: Any) -> Any:
+        return await self.connection.call("retryMessage", payload, 15.0)
 
     def _require(self, feature_key: str, english: str) -> None:
         if self.state.profile is ProtocolProfile.SEED:
@@ -299,12 +302,13 @@ class SportelloClient:
         return message
 
     async def retry(self, message: Message) -> Message:
-        """Send a failed message again as a new attempt (new clientId). Returns the new one."""
+        """Send a failed message again in place: the same bubble, the same clientId
+        (client/outbox.py). Returns it as shown now (queued)."""
         self._require(SENDING.key, SENDING.english)
-        new = await self.outbox.retry(message)
+        again = await self.outbox.retry(message)
         if self.session is not None:
             self.session.request_flush()
-        return new
+        return again
 
     async def mark_read(self, conversation_id: str) -> None:
         """Mark the conversation read (markAsRead of its newest unread incoming message).

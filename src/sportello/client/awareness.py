@@ -1,6 +1,9 @@
 """Presence, gateway health, service windows and waiting tickets, on the client side.
 
-Speaks the additions of docs/protocol.md section 4: `deskState` after every connection,
+Speaks the additions of docs/protocol.md section 4: `deskState` after every connection
+(its `canSend` says whether replies can go out at all; asked again when a reply is refused
+for that reason, and on each gateway push while replies cannot go out, so the composer
+follows the line coming back),
 `viewConversation` for the conversation on screen (repeated every `HEARTBEAT_S` while it
 stays there), and the pushes `presence`, `gatewayState` and `ticketOpened`. Changes reach
 the UI through the state's listeners like every other change. Nothing here is cached:
@@ -23,13 +26,15 @@ from sportello.client.changes import (
     IncomingMessage,
     PresenceChanged,
     ProtocolProfile,
+    ReplyFailed,
+    SendabilityChanged,
     ServiceWindowChanged,
     StateChange,
     SyncStateChanged,
     TicketChanged,
     WaitingTicketsChanged,
 )
-from sportello.client.desk_records import GatewayInfo, WaitingTicket, WindowInfo
+from sportello.client.desk_records import GatewayInfo, Sendability, WaitingTicket, WindowInfo
 from sportello.client.errors import ClientError
 from sportello.client.state import ClientState
 from sportello.domain.values import utc_now
@@ -39,6 +44,8 @@ log = logging.getLogger(__name__)
 Call = Callable[[str, Any, float], Awaitable[Any]]
 HEARTBEAT_S = 30.0
 EVENTS = frozenset({"presence", "gatewayState", "ticketOpened"})
+# `sendMessage` refusals that mean no reply can go out now (the server's `canSend` codes).
+CANNOT_SEND = frozenset({"no_gateway", "line_not_linked", "gateway_down"})
 
 
 def _parse_time(value: object) -> datetime | None:
@@ -48,6 +55,14 @@ def _parse_time(value: object) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def _sendability(data: object) -> Sendability:
+    """`deskState.canSend`; absent (an older server) or not an object: replies can go out."""
+    if not isinstance(data, Mapping) or data.get("ok") is not False:
+        return Sendability()
+    code = data.get("code")
+    return Sendability(False, str(code) if code else None, str(data.get("message") or ""))
 
 
 def _names(entries: object, own_id: str) -> tuple[str, ...]:
@@ -67,6 +82,7 @@ class DeskAwareness:
         self._state = state
         self._call = call
         self.assignee_only_replies = False
+        self.can_send = Sendability()
         self.gateways: dict[str, GatewayInfo] = {}
         self.windows: dict[str, WindowInfo] = {}
         self.waiting: dict[str, WaitingTicket] = {}
@@ -128,6 +144,12 @@ class DeskAwareness:
         if isinstance(settings, Mapping):
             self.assignee_only_replies = bool(settings.get("assigneeOnlyReplies"))
             self._state.publish(DeskSettingsChanged(self.assignee_only_replies))
+        can_send = _sendability(ack.get("canSend"))
+        if can_send != self.can_send:
+            self.can_send = can_send
+            if not can_send.ok:
+                log.info("replies cannot go out: %s (%s)", can_send.code, can_send.message)
+            self._state.publish(SendabilityChanged(can_send))
         self.gateways = {}
         for item in ack.get("gateways") or []:
             self._put_gateway(item)
@@ -157,6 +179,8 @@ class DeskAwareness:
             self._put_gateway(data)
             self._noted(lambda: self._put_gateway(data))
             self._state.publish(GatewayHealthChanged(tuple(self.gateways.values())))
+            if not self.can_send.ok:
+                self._refresh_soon()  # the line may be back: may replies go out again?
         elif name == "ticketOpened":
             ticket_id = str(data.get("ticketId"))
             self._noted(lambda: self.waiting.pop(ticket_id, None))
@@ -178,6 +202,9 @@ class DeskAwareness:
             self._refresh_soon()  # tickets replayed by sync: the server says which wait
         elif isinstance(change, TicketChanged) and not self._state.syncing:
             self._ticket_changed(change)
+        elif isinstance(change, ReplyFailed) and change.error in CANNOT_SEND:
+            if self.can_send.ok and not change.replayed:
+                self._refresh_soon()  # refused for the line itself: the composer must say so
         elif isinstance(change, IncomingMessage):
             window = self.windows.get(change.message.conversation_id)
             when = _parse_time(change.message.timestamp)

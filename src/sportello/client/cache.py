@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sportello.client.cache_tables import (
+    CONVERSATION_SELECT,
     MESSAGE_COLUMNS,
     conversation_from_row,
     create_tables,
@@ -87,15 +88,12 @@ class Cache:
         """Conversations by last activity, newest first, strictly older than `before`."""
 
         def query(conn: sqlite3.Connection) -> list[Conversation]:
-            sql = (
-                "SELECT id, title, phone, is_group, last_ts, last_preview, last_direction "
-                "FROM conversations "
-            )
+            sql = CONVERSATION_SELECT
             args: tuple[Any, ...] = ()
             if before is not None:
-                sql += "WHERE (last_ts, id) < (?, ?) "
+                sql += "WHERE (c.last_ts, c.id) < (?, ?) "
                 args = before
-            sql += "ORDER BY last_ts DESC, id DESC LIMIT ?"
+            sql += "ORDER BY c.last_ts DESC, c.id DESC LIMIT ?"
             return [conversation_from_row(row) for row in conn.execute(sql, (*args, limit))]
 
         return await self._threads.read(query)
@@ -191,7 +189,19 @@ class Cache:
         if messages:
             self.write(lambda conn: upsert_messages(conn, messages))
 
-    def set_status(self, message_id: str, status: DeliveryStatus, error: str | None) -> None:
+    def set_status(
+        self, message_id: str, status: DeliveryStatus, error: str | None, *, retry: bool = False
+    ) -> None:
+        """A status only moves forward; `retry` (an operator sent a failed reply again)
+        replaces `failed` and its error."""
+        if retry:
+            self.write(
+                lambda conn: conn.execute(
+                    "UPDATE messages SET status = ?, status_rank = ?, error = NULL WHERE id = ?",
+                    (status.value, status.rank, message_id),
+                )
+            )
+            return
         self.write(
             lambda conn: conn.execute(
                 "UPDATE messages SET status = ?, status_rank = ?, error = coalesce(?, error) "
@@ -355,6 +365,21 @@ class Cache:
 
         self.write(op)
 
+    def outbox_retry(self, client_id: str) -> None:
+        """A refused message is sent again as it is: pending, its placeholder queued."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE outbox SET state = 'pending', error = NULL WHERE client_id = ?",
+                (client_id,),
+            )
+            conn.execute(
+                "UPDATE messages SET status = 'queued', status_rank = ?, error = NULL WHERE id = ?",
+                (DeliveryStatus.QUEUED.rank, LOCAL_ID_PREFIX + client_id),
+            )
+
+        self.write(op)
+
     def outbox_discard(self, client_id: str) -> None:
-        """A failed local message replaced by its retry."""
+        """A local message given up for good (its entry is gone)."""
         self.outbox_done(client_id, None)

@@ -18,6 +18,7 @@ from sportello.client.records import (
     Conversation,
     MediaInfo,
     Message,
+    ReplyMark,
     Ticket,
     conversation_preview,
 )
@@ -40,6 +41,8 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_thread ON messages (conversation_id, ts, id);
 CREATE INDEX IF NOT EXISTS messages_unread ON messages (conversation_id, ts)
     WHERE direction = 'incoming' AND status != 'read';
+CREATE INDEX IF NOT EXISTS messages_replies ON messages (conversation_id, ts, id)
+    WHERE direction = 'outgoing';
 CREATE TABLE IF NOT EXISTS tickets (
     id TEXT PRIMARY KEY, number TEXT NOT NULL, conversation_id TEXT, title TEXT NOT NULL,
     status TEXT NOT NULL, priority TEXT NOT NULL, description TEXT NOT NULL,
@@ -188,7 +191,21 @@ def message_from_row(row: Sequence[Any]) -> Message:
     )
 
 
+# A row and its newest reply (the "not sent" mark): one index seek per row on the partial
+# index of replies, so the first page and the 10,000-row load stay keyset reads.
+CONVERSATION_SELECT = (
+    "SELECT c.id, c.title, c.phone, c.is_group, c.last_ts, c.last_preview, c.last_direction, "
+    "r.id, r.ts, r.status, r.error FROM conversations AS c LEFT JOIN messages AS r ON r.id = "
+    "(SELECT m.id FROM messages AS m WHERE m.conversation_id = c.id AND m.direction = "
+    "'outgoing' ORDER BY m.ts DESC, m.id DESC LIMIT 1) "
+)
+
+
 def conversation_from_row(row: Sequence[Any]) -> Conversation:
+    """A row of `CONVERSATION_SELECT`."""
+    reply = None
+    if row[7] is not None:
+        reply = ReplyMark(row[7], row[8], DeliveryStatus(row[9]), row[10])
     return Conversation(
         id=row[0],
         title=row[1],
@@ -197,6 +214,7 @@ def conversation_from_row(row: Sequence[Any]) -> Conversation:
         last_activity=row[4],
         last_preview=row[5],
         last_direction=Direction(row[6]) if row[6] else None,
+        last_reply=reply,
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sportello.client.desk_records import GatewayInfo, WaitingTicket, WindowInfo
+from sportello.client.desk_records import GatewayInfo, Sendability, WaitingTicket, WindowInfo
 from sportello.client.records import Conversation, Message, Ticket
 
 
@@ -154,6 +154,18 @@ class MessageRemoved:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyFailed:
+    """A reply of this desk did not go out (the server or its gateway refused it): for the
+    notification that names the customer. `error` is the server's code or the gateway's
+    text; `replayed` is True when `sync` brought it (it failed while we were away)."""
+
+    conversation_id: str
+    message_id: str
+    error: str | None
+    replayed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """A customer wrote: for notifications and the tray. `replayed` is True during sync."""
 
@@ -232,6 +244,13 @@ class DeskSettingsChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class SendabilityChanged:
+    """Whether replies can go out at all (`deskState.canSend`) changed."""
+
+    can_send: Sendability
+
+
+@dataclass(frozen=True, slots=True)
 class OwnRoleChanged:
     """The server said who we are: `role` ("admin", "operator", or a seed's own word)."""
 
@@ -252,6 +271,7 @@ StateChange = (
     | MessageChanged
     | MessageRemoved
     | IncomingMessage
+    | ReplyFailed
     | TicketChanged
     | TypingStarted
     | TypingStopped
@@ -261,6 +281,7 @@ StateChange = (
     | ServiceWindowChanged
     | WaitingTicketsChanged
     | DeskSettingsChanged
+    | SendabilityChanged
     | OwnRoleChanged
 )
 

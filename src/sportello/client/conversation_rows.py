@@ -31,6 +31,7 @@ _CONVERSATION_FIELDS = (
     "unread_count",
     "ticket",
     "typing",
+    "last_reply",
 )
 
 
@@ -69,6 +70,9 @@ class ConversationList:
         self._emit = emit
         self._keys: list[tuple[str, str]] = []
         self._by_id: dict[str, Conversation] = {}
+        # Newest reply id -> its conversation: a status event that does not name its
+        # conversation (stored by an older server) still finds the row it marks.
+        self._by_reply: dict[str, str] = {}
 
     @property
     def rows(self) -> ConversationRows:
@@ -76,6 +80,17 @@ class ConversationList:
 
     def get(self, conversation_id: str) -> Conversation | None:
         return self._by_id.get(conversation_id)
+
+    def with_reply(self, message_id: str) -> Conversation | None:
+        """The conversation whose newest reply is this message, if any."""
+        conversation_id = self._by_reply.get(message_id)
+        return None if conversation_id is None else self._by_id.get(conversation_id)
+
+    def _index_reply(self, old: Conversation | None, new: Conversation) -> None:
+        if old is not None and old.last_reply is not None:
+            self._by_reply.pop(old.last_reply.id, None)
+        if new.last_reply is not None:
+            self._by_reply[new.last_reply.id] = new.id
 
     def __contains__(self, conversation_id: object) -> bool:
         return conversation_id in self._by_id
@@ -92,6 +107,7 @@ class ConversationList:
         if not self._keys or fresh[0].sort_key < self._keys[0]:
             for c in fresh:
                 self._by_id[c.id] = c
+                self._index_reply(None, c)
             self._keys[:0] = [c.sort_key for c in reversed(fresh)]
             self._emit(ConversationsInserted(len(self._keys) - len(fresh), tuple(fresh)))
             return
@@ -103,6 +119,7 @@ class ConversationList:
         pos = bisect.bisect_left(self._keys, conv.sort_key)
         self._keys.insert(pos, conv.sort_key)
         self._by_id[conv.id] = conv
+        self._index_reply(None, conv)
         self._emit(ConversationsInserted(len(self._keys) - 1 - pos, (conv,)))
 
     def update(self, new: Conversation) -> None:
@@ -120,6 +137,7 @@ class ConversationList:
         else:
             new_pos = old_pos
         self._by_id[new.id] = new
+        self._index_reply(old, new)
         if new_pos != old_pos:
             self._emit(ConversationMoved(n - 1 - old_pos, n - 1 - new_pos, new.id))
         self._emit(ConversationChanged(n - 1 - new_pos, new, fields))

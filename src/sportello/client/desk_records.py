@@ -1,7 +1,7 @@
 """What a console knows about the desk beyond messages: gateways, windows, waiting tickets.
 
 Frozen records built from the additions of docs/protocol.md section 4 (`gatewayState`,
-`serviceWindow`, `deskState.waitingTickets`, `ticketOpened`).
+`serviceWindow`, `deskState.waitingTickets`, `deskState.canSend`, `ticketOpened`).
 """
 
 from __future__ import annotations
@@ -45,3 +45,17 @@ class WaitingTicket:
     priority: str
     title: str
     since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Sendability:
+    """Whether replies can go out at all right now (`deskState.canSend`), and why not.
+
+    `code` is the server's (`no_gateway`, `line_not_linked`, `gateway_down`...), for the
+    console to word; `message` is its English detail, for the log. A server that does not
+    say (an older one, the seed back end) is taken as able to send.
+    """
+
+    ok: bool = True
+    code: str | None = None
+    message: str = ""

@@ -35,6 +35,7 @@ _MESSAGE_FIELDS = (
     "ticket_id",
     "media",
     "sender_name",
+    "client_id",
 )
 
 
@@ -114,7 +115,12 @@ class OpenThread:
             if placeholder is not None:  # the server's copy came first: drop the placeholder
                 self.remove(placeholder.id)
         if old is not None:
-            merged = replace(message, status=merged_status(old.status, message.status))
+            # The server's newMessage carries no clientId: keep the one our ack gave it.
+            merged = replace(
+                message,
+                status=merged_status(old.status, message.status),
+                client_id=message.client_id or old.client_id,
+            )
             self.replace(old, merged)
             return False
         if self.has_older and self._messages and message.sort_key < self._messages[0].sort_key:

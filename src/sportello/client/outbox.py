@@ -9,11 +9,13 @@
    reconnect; the server dedupes by clientId, so it is sent exactly once.
 3. An ack with `ok: false` is a refusal: the entry becomes failed and is not resent.
 
-Retry of a failed message uses a NEW clientId. The server answers a known clientId with the
-message it already has (that is what makes resending safe), so reusing it could never make
-a second attempt: a failed message needs a new one. A failed local placeholder (never stored
-by the server) is replaced by the new attempt; a message the server stored and the gateway
-failed stays in the thread as the record of what happened, and the new attempt follows it.
+Retry sends a failed message again IN PLACE: the same bubble, the same clientId. A refused
+entry never reached the server's store, so the same entry goes back to pending and the
+next flush sends it with its own clientId. A message the server stored and then failed (its
+outbox worker gave up, the gateway refused it) is put back in the server's outbox by
+`retryMessage {messageId}` (docs/protocol.md): same message id, same clientId, `queued`
+again, and every console sees it move on from there. A server without `retryMessage` (an
+older Sportello) gets the old way: a new message with a new clientId after the failed one.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from dataclasses import replace
 from typing import Any
 
 from sportello.client.cache import Cache, OutboxEntry
-from sportello.client.errors import ClientError, NotConnected, ack_code_and_detail
+from sportello.client.errors import (
+    ClientError,
+    NoAnswer,
+    NotConnected,
+    ack_code_and_detail,
+    refused,
+)
 from sportello.client.records import LOCAL_ID_PREFIX, Message
 from sportello.client.state import ClientState
 from sportello.client.wire import WireError, conversation_key_for_phone, parse_message
@@ -40,10 +48,13 @@ SendCall = Callable[[Mapping[str, Any]], Awaitable[Any]]
 class Outbox:
     """The persistent queue of messages to send; one per client."""
 
-    def __init__(self, cache: Cache, state: ClientState, send: SendCall) -> None:
+    def __init__(
+        self, cache: Cache, state: ClientState, send: SendCall, resend: SendCall | None = None
+    ) -> None:
         self._cache = cache
         self._state = state
         self._send = send
+        self._resend = resend  # retryMessage, for a failed message the server stored
         self._entries: dict[str, OutboxEntry] = {}  # insertion order = composition order
         self._lock = asyncio.Lock()
         self.can_send: Callable[[], bool] = lambda: True
@@ -80,18 +91,54 @@ class Outbox:
         return placeholder
 
     async def retry(self, message: Message) -> Message:
-        """A new attempt (new clientId) for a failed message; see the module docstring."""
+        """Send a failed message again in place (see the module docstring); returns it as
+        shown now. The caller flushes."""
         if message.status is not DeliveryStatus.FAILED:
             raise ClientError("only a failed message can be sent again")
         if message.direction is not Direction.OUTGOING:
             raise ClientError("only a message we sent can be sent again")
-        if message.is_local:
-            old = self._entries.pop(message.id.removeprefix(LOCAL_ID_PREFIX), None)
-            self._cache.outbox_discard(message.id.removeprefix(LOCAL_ID_PREFIX))
+        if not message.is_local:
+            return await self._retry_stored(message)
+        client_id = message.id.removeprefix(LOCAL_ID_PREFIX)
+        entry = self._entries.get(client_id)
+        if entry is None:  # the entry is gone (a cache from before it was kept): anew
+            self._cache.outbox_discard(client_id)
             self._state.remove_message(message.id)
-            if old is not None:
-                return await self.compose(old.conversation_id, old.body, old.to)
-        return await self.compose(message.conversation_id, message.body, None)
+            return await self.compose(message.conversation_id, message.body, None)
+        self._entries[client_id] = replace(entry, state="pending", error=None)
+        self._cache.outbox_retry(client_id)
+        self._state.apply_status(
+            message.id, DeliveryStatus.QUEUED, conversation_id=message.conversation_id, retry=True
+        )
+        return replace(message, status=DeliveryStatus.QUEUED, error=None)
+
+    async def _retry_stored(self, message: Message) -> Message:
+        """`retryMessage`: the server puts its failed message back in its outbox."""
+        if self._resend is None:
+            raise ClientError("this client cannot send a stored message again")
+        try:
+            ack = await self._resend({"messageId": message.id})
+        except TimeoutError as exc:
+            # Its status event tells, if it went through; asking again is harmless.
+            raise NoAnswer(f"retry of message {message.id}: {exc}") from exc
+        if not isinstance(ack, Mapping) or ack.get("ok") is not True:
+            code, _ = ack_code_and_detail(ack)
+            if code == "unknown_event":  # an older server: a new attempt, as it used to be
+                log.info("retryMessage unknown to the server: message %s sent anew", message.id)
+                return await self.compose(message.conversation_id, message.body, None)
+            raise refused(f"retry message {message.id}", ack)
+        shown = self._state.thread_message(message.id)
+        if shown is not None and shown.status is DeliveryStatus.FAILED:
+            # The ack came before its status event: show it queued now (never over a
+            # status the event already moved it past).
+            self._state.apply_status(
+                message.id,
+                DeliveryStatus.QUEUED,
+                conversation_id=message.conversation_id,
+                retry=True,
+            )
+            self._cache.set_status(message.id, DeliveryStatus.QUEUED, None, retry=True)
+        return replace(message, status=DeliveryStatus.QUEUED, error=None)
 
     async def flush(self) -> int:
         """Send every pending entry, in order, until done or the connection fails.
@@ -130,7 +177,12 @@ class Outbox:
             )
             self._entries[entry.client_id] = replace(entry, state="failed", error=error)
             self._cache.outbox_failed(entry.client_id, error)
-            self._state.apply_status(entry.placeholder_id, DeliveryStatus.FAILED, error)
+            self._state.apply_status(
+                entry.placeholder_id,
+                DeliveryStatus.FAILED,
+                error,
+                conversation_id=placeholder_for(entry).conversation_id,
+            )
             return False
         message = parse_message(ack.get("message"), "sendMessage ack")
         self._entries.pop(entry.client_id, None)

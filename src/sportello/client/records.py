@@ -143,11 +143,35 @@ class Ticket:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyMark:
+    """The newest reply (outgoing message) of a conversation as its row knows it: a row
+    whose newest reply failed says so until that reply goes out or a newer one does."""
+
+    id: str
+    timestamp: str
+    status: DeliveryStatus
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status is DeliveryStatus.FAILED
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.timestamp, self.id)
+
+
+def reply_mark(message: Message) -> ReplyMark:
+    return ReplyMark(message.id, message.timestamp, message.status, message.error)
+
+
+@dataclass(frozen=True, slots=True)
 class Conversation:
     """A row of the conversation list: everything the list delegate paints.
 
     `unread_count` is derived from the messages (incoming, not read); `typing` holds who is
-    typing right now (phone numbers of customers, ids of colleagues).
+    typing right now (phone numbers of customers, ids of colleagues); `last_reply` is the
+    newest outgoing message known here (None: none), for the "not sent" mark.
     """
 
     id: str
@@ -160,6 +184,12 @@ class Conversation:
     unread_count: int = 0
     ticket: Ticket | None = None
     typing: frozenset[str] = field(default_factory=frozenset)
+    last_reply: ReplyMark | None = None
+
+    @property
+    def reply_failed(self) -> bool:
+        """True while the newest reply of the conversation is failed (the row's red mark)."""
+        return self.last_reply is not None and self.last_reply.failed
 
     @property
     def sort_key(self) -> tuple[str, str]:

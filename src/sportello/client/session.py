@@ -275,8 +275,15 @@ class Session:
         if isinstance(status, WireError):
             log.warning("%s", status)
             return
-        self.state.apply_status(status.message_id, status.status, status.error)
-        self.cache.set_status(status.message_id, status.status, status.error)
+        self.state.apply_status(
+            status.message_id,
+            status.status,
+            status.error,
+            conversation_id=status.conversation_id,
+            retry=status.retry,
+            replayed=replayed,
+        )
+        self.cache.set_status(status.message_id, status.status, status.error, retry=status.retry)
 
     def _apply_ticket(self, name: str, data: Any, replayed: bool) -> None:
         ticket = parse_ticket(data, name)

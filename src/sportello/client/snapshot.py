@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from sportello.client.errors import FeatureUnavailable, ServerRejected
 from sportello.client.records import Conversation, Message, Ticket, conversation_preview
+from sportello.client.reply_marks import newer_reply
 from sportello.client.rest import RestApi
 from sportello.client.wire import (
     WireError,
@@ -178,6 +179,7 @@ def parse_conversation(item: object) -> tuple[Conversation, Message | None] | Wi
         last_direction=last_direction,
         unread_count=unread if isinstance(unread, int) and unread > 0 else 0,
         ticket=ticket,
+        last_reply=newer_reply(None, last) if last is not None else None,
     )
     return conv, last
 

@@ -23,6 +23,7 @@ from sportello.client.changes import (
     OwnRoleChanged,
     ProfileChanged,
     ProtocolProfile,
+    ReplyFailed,
     StateChange,
     SyncStateChanged,
     TicketChanged,
@@ -32,6 +33,7 @@ from sportello.client.changes import (
 from sportello.client.conversation_rows import ConversationList, ConversationRows
 from sportello.client.open_thread import OpenThread, merged_status
 from sportello.client.records import Conversation, Message, Ticket, conversation_preview
+from sportello.client.reply_marks import newer_reply, reply_after_status
 from sportello.domain.values import DeliveryStatus, Direction
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,10 @@ class ClientState:
     def thread(self) -> Sequence[Message]:
         """The open thread's loaded messages, oldest first."""
         return self._thread.messages
+
+    def thread_message(self, message_id: str) -> Message | None:
+        """The open thread's loaded message with this id, if it holds it."""
+        return self._thread.get(message_id)
 
     @property
     def thread_has_older(self) -> bool:
@@ -213,7 +219,12 @@ class ClientState:
                 fresh.append(conv)
                 continue
             self._rows.update(
-                replace(conv, unread_count=len(self._unread.get(conv.id, ())), typing=old.typing)
+                replace(
+                    conv,
+                    unread_count=len(self._unread.get(conv.id, ())),
+                    typing=old.typing,
+                    last_reply=conv.last_reply or old.last_reply,
+                )
             )
             touched.discard(conv.id)
         self.load_conversations(fresh)
@@ -270,6 +281,7 @@ class ClientState:
             last_preview=conversation_preview(message),
             last_direction=message.direction,
             unread_count=len(self._unread.get(conv.id, ())),
+            last_reply=newer_reply(conv.last_reply, message),
         )
 
     def _refresh_unread_count(self, conversation_id: str) -> None:
@@ -290,8 +302,14 @@ class ClientState:
             self._rows.insert(self._summary(None, message))
         elif message.sort_key >= (conv.last_activity, ""):
             self._rows.update(self._summary(conv, message))
-        else:
-            self._refresh_unread_count(message.conversation_id)
+        else:  # an older message: the row's text stays, its counts and reply mark follow
+            self._rows.update(
+                replace(
+                    conv,
+                    unread_count=len(self._unread.get(conv.id, ())),
+                    last_reply=newer_reply(conv.last_reply, message),
+                )
+            )
         return new_here or in_thread
 
     def announce_incoming(self, message: Message, replayed: bool) -> None:
@@ -324,9 +342,17 @@ class ClientState:
         self._thread.remove(message_id)  # which drops it from the unread first
 
     def apply_status(
-        self, message_id: str, status: DeliveryStatus, error: str | None = None
+        self,
+        message_id: str,
+        status: DeliveryStatus,
+        error: str | None = None,
+        *,
+        conversation_id: str | None = None,
+        retry: bool = False,
+        replayed: bool = False,
     ) -> None:
-        """A delivery status for a message we sent (or read for an incoming one)."""
+        """A delivery status for a message we sent (or read for an incoming one); with
+        `retry` (a failed reply sent again) it replaces `failed`. A failure is announced once."""
         if status is DeliveryStatus.FAILED and error:
             # The console shows its own words for it (ui/error_texts.py): the detail is here.
             log.info("message %s not delivered: %s", message_id, error)
@@ -334,10 +360,20 @@ class ClientState:
             self.apply_read(message_id, cascade=False)
             return
         old = self._thread.get(message_id)
-        if old is None:
-            return
-        new_status = merged_status(old.status, status)
-        self._thread.replace(old, replace(old, status=new_status, error=error or old.error))
+        was_failed = old is not None and old.status is DeliveryStatus.FAILED
+        if old is not None:
+            new_status = status if retry else merged_status(old.status, status)
+            new_error = None if retry else error or old.error
+            self._thread.replace(old, replace(old, status=new_status, error=new_error))
+        conv = self._rows.with_reply(message_id)
+        if conv is not None and conv.last_reply is not None:
+            was_failed = was_failed or conv.last_reply.failed
+            moved = reply_after_status(conv.last_reply, message_id, status, error, retry=retry)
+            if moved is not None:
+                self._rows.update(replace(conv, last_reply=moved))
+        owner = conversation_id or (old.conversation_id if old else conv.id if conv else None)
+        if status is DeliveryStatus.FAILED and not was_failed and owner:
+            self._emit(ReplyFailed(owner, message_id, error, replayed))
 
     def apply_read(self, message_id: str, cascade: bool) -> None:
         """An incoming message was read by some operator (read for all).

@@ -58,6 +58,8 @@ class StatusEvent:
     status: DeliveryStatus
     timestamp: str
     error: str | None
+    conversation_id: str | None = None  # ours: older events and the seed have none
+    retry: bool = False  # ours: an operator sent the failed reply again (leaves `failed`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +253,12 @@ def parse_status(data: object) -> StatusEvent | WireError:
     except ValueError:
         return WireError("messageStatusUpdate", f"unknown status {data.get('status')!r}")
     return StatusEvent(
-        message_id, status, normalize_timestamp(data.get("timestamp")), _text(data, "error")
+        message_id,
+        status,
+        normalize_timestamp(data.get("timestamp")),
+        _text(data, "error"),
+        _text(data, "conversationId"),
+        data.get("retry") is True,
     )
 
 

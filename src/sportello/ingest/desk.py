@@ -390,7 +390,12 @@ class DeskService:
             message.error = error
         session.flush()
         stored = append_events(
-            session, [wire.message_status_update(message.id, status, now, error)]
+            session,
+            [
+                wire.message_status_update(
+                    message.id, status, now, error, conversation_id=message.conversation_id
+                )
+            ],
         )
         return StatusApplied(message.id, status, stored)
 

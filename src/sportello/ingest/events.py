@@ -222,8 +222,17 @@ def ticket_updated(ticket: TicketLike, *, reason: str) -> EventDraft:
 
 
 def message_status_update(
-    message_id: int, status: DeliveryStatus, at: datetime, error: str | None = None
+    message_id: int,
+    status: DeliveryStatus,
+    at: datetime,
+    error: str | None = None,
+    *,
+    conversation_id: int | None = None,
+    retry: bool = False,
 ) -> EventDraft:
+    """messageStatusUpdate; ours also names the conversation (a console marks its row and
+    names the customer without holding the message), and `retry: true` says an operator
+    sent a failed reply again: this status replaces `failed` (docs/protocol.md 3)."""
     payload: dict[str, Any] = {
         "messageId": str(message_id),
         "status": status.value,
@@ -231,6 +240,10 @@ def message_status_update(
     }
     if error is not None:
         payload["error"] = error
+    if conversation_id is not None:
+        payload["conversationId"] = str(conversation_id)
+    if retry:
+        payload["retry"] = True
     return EventDraft(MESSAGE_STATUS_UPDATE, payload)
 
 

@@ -212,7 +212,11 @@ class IngestService:
                 message.error = update.error
             session.flush()
             draft = wire.message_status_update(
-                message.id, update.status, update.timestamp, update.error
+                message.id,
+                update.status,
+                update.timestamp,
+                update.error,
+                conversation_id=message.conversation_id,
             )
             stored = append_events(session, [draft])
             session.commit()
@@ -245,7 +249,9 @@ class IngestService:
                 now=now,
             )
             if reply_id is not None:
-                sent = wire.message_status_update(reply_id, DeliveryStatus.SENT, now, None)
+                sent = wire.message_status_update(
+                    reply_id, DeliveryStatus.SENT, now, None, conversation_id=conversation_id
+                )
                 return _Written(reply_id, conversation_id, None, [sent], created=False)
         drafts: list[EventDraft] = []
         priority: Priority | None = None

@@ -22,6 +22,7 @@ CLIENT_COMMANDS = frozenset(
         "authenticate",
         "markAsRead",
         "sendMessage",
+        "retryMessage",
         "updateTicket",
         "createTicket",
         "sync",

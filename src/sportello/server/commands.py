@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from sportello.domain.values import Priority, TicketStatus, iso_utc
 from sportello.ingest.desk import DeskError, DeskService
+from sportello.ingest.reply_retry import requeue_failed_reply
 from sportello.store.database import Database
 from sportello.store.events import StoredEvent, last_seq, read_events
 from sportello.store.messages import unread_summary
@@ -162,6 +163,15 @@ def send_message(desk: DeskService, request: SendRequest, operator_id: int) -> W
     except DeskError as exc:
         raise CommandError(exc.code, exc.message) from None
     return {"ok": True, "message": queued.message}, queued.events
+
+
+def retry_message(db: Database, message_id: int) -> Written:
+    """`retryMessage {messageId}`: a failed reply back to the outbox, same id and clientId."""
+    try:
+        retried = requeue_failed_reply(db, message_id)
+    except DeskError as exc:
+        raise CommandError(exc.code, exc.message) from None
+    return {"ok": True, "message": retried.message}, retried.events
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,6 +148,15 @@ class DeskAwareness:
             )
         )
 
+    async def check_retry(self, message_id: int, operator_id: int) -> None:
+        """Raise CommandError when sending this failed reply again must be refused."""
+        assignee_only = self.ctx.config.assignee_only_replies
+        await self.ctx.executor.read(
+            lambda: service_window.check_retry(
+                self.ctx.db, message_id, operator_id, assignee_only=assignee_only
+            )
+        )
+
     async def awareness_left(self, sid: str, operator_id: int, last_socket: bool) -> None:
         await self.presence.leave(sid, operator_id, last_socket)
 

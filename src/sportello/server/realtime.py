@@ -242,6 +242,22 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
         self.ctx.outbox_waiting.set()
         return ack
 
+    async def on_retryMessage(self, sid: str, *args: Any) -> dict[str, Any]:
+        """A failed reply sent again in place (docs/protocol.md): same id, same clientId."""
+        operator = self._operator(sid)
+        if operator is None:
+            return _fail("unauthorized", "authenticate first")
+        try:
+            message_id = commands.parse_id(_payload(args).get("messageId"), "messageId")
+            await self.check_retry(message_id, operator.id)
+            ack = await self.ctx.executor.write_events(
+                lambda: commands.retry_message(self.ctx.db, message_id)
+            )
+        except CommandError as exc:
+            return _fail(exc.code, exc.message)
+        self.ctx.outbox_waiting.set()
+        return ack
+
     async def on_updateTicket(self, sid: str, *args: Any) -> dict[str, Any]:
         operator = self._operator(sid)
         if operator is None:

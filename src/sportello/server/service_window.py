@@ -1,6 +1,7 @@
 """Who may reply, and whether WhatsApp still lets us: the checks before a reply is queued.
 
-Two refusals, both answered in the `sendMessage` ack before anything is stored:
+Two refusals, both answered in the `sendMessage` ack before anything is stored (and in the
+`retryMessage` ack before a failed reply goes back to the outbox):
 - `window_closed`: a Cloud API conversation whose customer has not written for 24 hours
   (domain/service_window.py); only a template could reopen it, and templates are not
   supported yet. WPPConnect and generic conversations have no window.
@@ -22,11 +23,11 @@ from sqlalchemy.orm import Session
 
 from sportello.domain.phone import normalize_phone
 from sportello.domain.service_window import ServiceWindow, WindowState, service_window
-from sportello.domain.values import Gateway, iso_utc, utc_now
+from sportello.domain.values import DeliveryStatus, Direction, Gateway, iso_utc, utc_now
 from sportello.server.commands import CommandError, SendRequest
 from sportello.store.database import Database
 from sportello.store.messages import find_by_client_id
-from sportello.store.models import Contact, Conversation, Operator, Ticket
+from sportello.store.models import Contact, Conversation, Message, Operator, Ticket
 from sportello.store.tickets import open_ticket_for_contact
 
 
@@ -81,20 +82,57 @@ def check_send(
                 )
             return  # unknown conversation id: the send itself answers not_found
         conversation, contact = target
-        if assignee_only:
-            _check_assignee(session, contact.id, operator_id)
-        window = service_window(conversation.gateway, conversation.last_inbound_at, now)
-        if not window.allows_free_reply:
-            since = (
-                f"the customer last wrote at {iso_utc(conversation.last_inbound_at)}"
-                if conversation.last_inbound_at
-                else "the customer has never written"
-            )
-            raise CommandError(
-                "window_closed",
-                f"the 24-hour WhatsApp window is closed ({since}): the Cloud API accepts only"
-                " a template now, and templates are not supported yet",
-            )
+        _check_conversation(session, conversation, contact.id, operator_id, assignee_only, now)
+
+
+def check_retry(
+    db: Database,
+    message_id: int,
+    operator_id: int,
+    *,
+    assignee_only: bool,
+    now: datetime | None = None,
+) -> None:
+    """The same refusals for `retryMessage`: sending a failed reply again is replying."""
+    now = now or utc_now()
+    with db.read_session() as session:
+        row = session.execute(
+            select(Message.direction, Message.status, Conversation)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Message.id == message_id)
+        ).one_or_none()
+        if row is None:
+            return  # the retry itself answers not_found
+        direction, status, conversation = row
+        if direction is not Direction.OUTGOING or status is not DeliveryStatus.FAILED:
+            return  # not_found, or the idempotent answer (it was retried already)
+        _check_conversation(
+            session, conversation, conversation.contact_id, operator_id, assignee_only, now
+        )
+
+
+def _check_conversation(
+    session: Session,
+    conversation: Conversation,
+    contact_id: int,
+    operator_id: int,
+    assignee_only: bool,
+    now: datetime,
+) -> None:
+    if assignee_only:
+        _check_assignee(session, contact_id, operator_id)
+    window = service_window(conversation.gateway, conversation.last_inbound_at, now)
+    if not window.allows_free_reply:
+        since = (
+            f"the customer last wrote at {iso_utc(conversation.last_inbound_at)}"
+            if conversation.last_inbound_at
+            else "the customer has never written"
+        )
+        raise CommandError(
+            "window_closed",
+            f"the 24-hour WhatsApp window is closed ({since}): the Cloud API accepts only"
+            " a template now, and templates are not supported yet",
+        )
 
 
 def _target(session: Session, request: SendRequest) -> tuple[Conversation, Contact] | None:

@@ -24,11 +24,13 @@ from sportello.domain.escalation import Reminder, ReminderBurst
 from sportello.ui import labels
 from sportello.ui.alert_resources import notification_icon
 from sportello.ui.conversation_model import shown_preview
+from sportello.ui.error_texts import delivery_failure_reason, sentence
 from sportello.ui.escalation import wait_text
 from sportello.ui.gateway_advice import gateway_advice, gateway_problem
 from sportello.ui.notifications.base import NotificationView
 
 GATEWAY_KEY = "gateway:"  # notification keys of the gateway-down warnings
+FAILED_KEY = "failed:"  # a reply that did not go out: one notification per conversation
 BURST_KEY = "remind:burst"  # the one notification of reminders due together
 LOCAL_SERVER_KEY = "local-server:down"  # the local server gave up: it needs a restart
 BURST_LISTED = 5  # tickets named in a burst's notification; the rest are "…"
@@ -212,12 +214,38 @@ def gateway_view(info: GatewayInfo, profile: str = "") -> NotificationView:
     )
 
 
+def failed_reply_view(
+    conversation_id: str, error: str | None, state: ClientState, profile: str = ""
+) -> NotificationView:
+    """A reply did not go out: "Messaggio non inviato a Mario Rossi", why, and what to do
+    ("Apri" opens the conversation, where Retry is; nothing to mark as read)."""
+    who = _who(state, conversation_id, translate("DesktopAlerts", "Unknown contact"))
+    title = fill(translate("DesktopAlerts", "Message not sent to %1"), who)
+    body = fill(
+        translate("DesktopAlerts", "%1 Open the conversation to send it again."),
+        sentence(delivery_failure_reason(error)),
+    )
+    return NotificationView(
+        key=profile_key(profile, FAILED_KEY + conversation_id),
+        title=named(profile, title),
+        body=body,
+        critical=True,
+        icon=notification_icon(True),
+        open_label=translate("DesktopAlerts", "Open"),
+        mark_read_label="",
+        mark_read=False,
+        category="im.error",
+    )
+
+
 __all__ = [
     "BURST_KEY",
+    "FAILED_KEY",
     "GATEWAY_KEY",
     "LOCAL_SERVER_KEY",
     "burst_text",
     "burst_view",
+    "failed_reply_view",
     "fill",
     "gateway_view",
     "incoming_fact",

@@ -1,4 +1,5 @@
-"""The reply box: Enter sends, Shift+Enter starts a new line; a visible reason when blocked."""
+"""The reply box: Enter sends, Shift+Enter starts a new line; a visible reason when blocked,
+and "Connect WhatsApp" beside it when the reason is that no reply can go out."""
 
 from __future__ import annotations
 
@@ -29,11 +30,13 @@ class ComposerEdit(QPlainTextEdit):
 
 
 class Composer(QWidget):
-    """Emits `send_requested(text)`; tracks typing for the "is typing" notifications."""
+    """Emits `send_requested(text)`; tracks typing for the "is typing" notifications;
+    `connect_requested` when the operator asks to connect the WhatsApp line."""
 
     send_requested = Signal(str)
     typing_started = Signal()
     typing_stopped = Signal()
+    connect_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,12 +57,24 @@ class Composer(QWidget):
         self.reason.setObjectName("composerReason")
         self.reason.setAccessibleName(self.tr("Why replying is not possible"))
         self.reason.setWordWrap(True)
-        self.reason.setStyleSheet(
-            f"QLabel#composerReason {{ color: {theme.TEXT_MUTED.name()};"
-            f" background: {theme.HOVER.name()}; padding: 6px 10px; border-radius: 4px; }}"
+        self._set_alert(False)
+        self.connect_button = QPushButton(self.tr("Connect WhatsApp"), self)
+        self.connect_button.setObjectName("connectWhatsApp")
+        self.connect_button.setAccessibleName(self.tr("Connect WhatsApp"))
+        self.connect_button.setMinimumHeight(32)
+        self.connect_button.setStyleSheet(
+            f"QPushButton#connectWhatsApp {{ background: {theme.ACCENT.name()}; color: #ffffff;"
+            " font-weight: bold; padding: 6px 14px; border: none; border-radius: 4px; }"
         )
+        self.connect_button.clicked.connect(self.connect_requested)
+        self.connect_button.hide()
         self.reason.hide()
 
+        notice = QHBoxLayout()
+        notice.setContentsMargins(0, 0, 0, 0)
+        notice.setSpacing(8)
+        notice.addWidget(self.reason, 1)
+        notice.addWidget(self.connect_button, 0, Qt.AlignmentFlag.AlignVCenter)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.edit, 1)
@@ -67,7 +82,7 @@ class Composer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 10)
         layout.setSpacing(6)
-        layout.addWidget(self.reason)
+        layout.addLayout(notice)
         layout.addLayout(row)
 
         self._typing = False
@@ -86,14 +101,31 @@ class Composer(QWidget):
     def blocked_reason(self) -> str | None:
         return self._blocked_reason
 
-    def set_blocked(self, reason: str | None) -> None:
-        """Disable with a visible reason, or enable again with None."""
+    def set_blocked(
+        self, reason: str | None, *, alert: bool = False, connect: bool = False
+    ) -> None:
+        """Disable with a visible reason, or enable again with None. `alert`: the reason is
+        that no reply can go out at all (drawn as a warning); `connect` offers the
+        "Connect WhatsApp" button beside it."""
         self._blocked_reason = reason
+        self._set_alert(alert and reason is not None)
         self.edit.setReadOnly(reason is not None)
         self.edit.setEnabled(reason is None)
         self.send_button.setEnabled(reason is None)
         self.reason.setText(reason or "")
         self.reason.setVisible(reason is not None)
+        self.connect_button.setVisible(reason is not None and connect)
+
+    def _set_alert(self, alert: bool) -> None:
+        # The red of the closed 24-hour window: nothing typed here would reach anyone.
+        colors = (
+            "color: #9b1c1c; background: #fde2e1;"
+            if alert
+            else (f"color: {theme.TEXT_MUTED.name()}; background: {theme.HOVER.name()};")
+        )
+        self.reason.setStyleSheet(
+            f"QLabel#composerReason {{ {colors} padding: 6px 10px; border-radius: 4px; }}"
+        )
 
     def text(self) -> str:
         return self.edit.toPlainText()

@@ -1,4 +1,5 @@
-"""Paints one conversation row: avatar, name, time, preview or typing, badge, ticket chip."""
+"""Paints one conversation row: avatar, name, time, preview or typing, badge, ticket chip,
+and the red "Not sent" mark while the conversation's newest reply is failed."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ AVATAR = 40
 PAD = 10
 PRESENCE_MAX_W = 150
 EYE_W = 14
+MARK = 13  # the red disc of a failed reply's "Not sent" chip
 # Colleagues here: the thread header's purple; writing a reply: the collision banner's amber.
 VIEWING_COLORS = (QColor("#ece6f5"), QColor("#5a3e8a"))
 WRITING_COLORS = (QColor("#fff1c2"), QColor("#7a4b00"))
@@ -130,6 +132,10 @@ class ConversationDelegate(QStyledItemDelegate):
             badge = QRect(bottom_line.right() - badge_w + 1, bottom_line.top() + 1, badge_w, 19)
             paint_chip(painter, badge, badge_text, theme.ACCENT, QColor("#ffffff"))
             preview_right = badge.left() - 8
+        if conv.reply_failed:
+            painter.setFont(small)
+            chip = self._paint_not_sent(painter, small, bottom_line, preview_right)
+            preview_right = chip.left() - 8
         presence = index.data(ConversationRole.PRESENCE)
         if presence:
             painter.setFont(small)
@@ -159,6 +165,32 @@ class ConversationDelegate(QStyledItemDelegate):
             preview_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided
         )
         painter.restore()
+
+    @staticmethod
+    def _paint_not_sent(painter: QPainter, font: QFont, line: QRect, right: int) -> QRect:
+        """The failed reply's mark, a chip ending at `right`: a red "!" disc, "Not sent"."""
+        bold = QFont(font)
+        bold.setBold(True)
+        text = labels.tr("Not sent")
+        text_w = QFontMetrics(bold).horizontalAdvance(text) + 1
+        width = 6 + MARK + 5 + text_w + 8
+        chip = QRect(right - width + 1, line.top() + 1, width, 19)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(theme.FAILED_BACKGROUND)
+        painter.drawRoundedRect(chip, chip.height() / 2, chip.height() / 2)
+        disc = QRect(chip.left() + 6, chip.top() + (chip.height() - MARK) // 2, MARK, MARK)
+        painter.setBrush(theme.FAILED)
+        painter.drawEllipse(disc)
+        painter.setFont(bold)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(disc, Qt.AlignmentFlag.AlignCenter, "!")
+        painter.setPen(theme.FAILED)
+        painter.drawText(
+            QRect(disc.right() + 5, chip.top(), text_w, chip.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            text,
+        )
+        return chip
 
     @staticmethod
     def _paint_presence(

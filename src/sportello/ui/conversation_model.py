@@ -117,6 +117,8 @@ class ConversationListModel(QAbstractListModel):
             text += ", " + self.tr("%n unread", "", conv.unread_count)
         if conv.ticket is not None and conv.ticket.is_open:
             text += ", " + self.tr("ticket #%1").replace("%1", conv.ticket.number)
+        if conv.reply_failed:
+            text += ", " + self.tr("reply not sent")
         text += ", " + shown_preview(conv.last_preview)
         viewers, typing = self._presence.get(conv.id, ((), ()))
         if typing:

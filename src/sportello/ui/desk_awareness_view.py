@@ -2,10 +2,12 @@
 
 `DeskAwarenessView` adds its widgets to the thread pane (who else is here, the window's
 time left, the collision warning above the reply box) and to the status bar (a gateway
-that is down, with what to do), and answers two questions the main window asks:
-`block_reason()` (why the open conversation cannot be answered: window closed, or the
-assignee-only rule) and `confirm_send()` (a colleague is writing a reply right now: the
-first Enter only warns, a second one within `CONFIRM_S` seconds sends anyway).
+that is down, with what to do), and answers the main window's questions:
+`block_reason()` (why the open conversation cannot be answered: no reply can go out at all
+(`sending_block()`, the server's `canSend`), the window is closed, or the assignee-only
+rule), `may_connect()` (whether this operator is offered "Connect WhatsApp" for it) and
+`confirm_send()` (a colleague is writing a reply right now: the first Enter only warns, a
+second one within `CONFIRM_S` seconds sends anyway).
 """
 
 from __future__ import annotations
@@ -21,15 +23,19 @@ from sportello.client.awareness import DeskAwareness
 from sportello.client.changes import (
     DeskSettingsChanged,
     GatewayHealthChanged,
+    OwnRoleChanged,
     PresenceChanged,
+    SendabilityChanged,
     ServiceWindowChanged,
     StateChange,
     TicketChanged,
 )
 from sportello.client.desk_records import GatewayInfo
 from sportello.client.state import ClientState
+from sportello.domain.permissions import DeskAction, allowed
 from sportello.domain.service_window import WindowState, format_left
 from sportello.domain.values import utc_now
+from sportello.ui.error_texts import reason_for_code
 from sportello.ui.gateway_advice import gateway_text
 from sportello.ui.thread_pane import ThreadPane
 
@@ -116,6 +122,9 @@ class DeskAwarenessView(QObject):
         """Why the open conversation cannot be answered, or None."""
         if self._open_id is None:
             return None
+        cannot_send = self.sending_block()
+        if cannot_send is not None:
+            return cannot_send
         window = self._awareness.windows.get(self._open_id)
         if window is not None and window.at(utc_now()).state is WindowState.CLOSED:
             return self.tr(
@@ -139,6 +148,32 @@ class DeskAwarenessView(QObject):
                 " replies from the assignee only. Ask them, or have the ticket assigned to you."
             ).replace("%1", ticket.number)
         return None
+
+    def may_connect(self) -> bool:
+        """Whether this operator may connect the line (an administrator's job)."""
+        return allowed(self._state.own_role, DeskAction.VIEW_GATEWAY_SETTINGS)
+
+    def sending_block(self) -> str | None:
+        """Why no reply can go out at all (the server's `canSend`), and what to do; None
+        when replies can go out. Said before anyone types, for every conversation."""
+        can_send = self._awareness.can_send
+        if can_send.ok:
+            return None
+        code = can_send.code or ""
+        why = {
+            "no_gateway": lambda: self.tr("this server has no WhatsApp line connected yet"),
+            "line_not_linked": lambda: self.tr("the office phone is not linked to WhatsApp"),
+            "gateway_down": lambda: self.tr("the WhatsApp line does not answer"),
+        }.get(code, lambda: reason_for_code(code))()
+        if not self.may_connect():
+            todo = self.tr("Ask an administrator to connect WhatsApp.")
+        elif code == "no_gateway":
+            todo = self.tr("Connect WhatsApp to send them.")
+        elif code == "line_not_linked":
+            todo = self.tr("Connect WhatsApp and scan the QR code with the office phone.")
+        else:
+            todo = self.tr("Check the line in Connect WhatsApp.")
+        return self.tr("Replies cannot go out: %1. %2").replace("%2", todo).replace("%1", why)
 
     def confirm_send(self, text: str) -> bool:
         """False (and a visible warning) for the first send while a colleague writes."""
@@ -170,7 +205,7 @@ class DeskAwarenessView(QObject):
             self._block_changed()
         elif isinstance(change, GatewayHealthChanged):
             self._render_gateways()
-        elif isinstance(change, DeskSettingsChanged) or (
+        elif isinstance(change, DeskSettingsChanged | SendabilityChanged | OwnRoleChanged) or (
             isinstance(change, TicketChanged) and change.ticket.conversation_id == self._open_id
         ):
             self._block_changed()

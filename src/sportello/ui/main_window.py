@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
+    # "Connect WhatsApp" beside the composer's "replies cannot go out": the app opens
+    # where the line is connected (app/desktop.py).
+    connect_whatsapp_requested = Signal()
+
     def __init__(self, client: ConsoleClient, runner: TaskRunner | None = None) -> None:
         super().__init__()
         self.client = client
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
         self.thread_pane.composer.send_requested.connect(self.send)
         self.thread_pane.composer.typing_started.connect(self._typing_started)
         self.thread_pane.composer.typing_stopped.connect(self._typing_stopped)
+        self.thread_pane.composer.connect_requested.connect(self.connect_whatsapp_requested)
         self.ticket_pane.update_requested.connect(self.tickets.update_ticket)
         self.ticket_pane.create_requested.connect(self.tickets.create_from_selection)
         self.ticket_pane.ticket_selected.connect(self.tickets.show_other_ticket)
@@ -292,7 +297,13 @@ class MainWindow(QMainWindow):
         return self.awareness_view.block_reason()
 
     def _update_composer(self) -> None:
-        self.thread_pane.composer.set_blocked(self.composer_block_reason())
+        reason = self.composer_block_reason()
+        # "Connect WhatsApp" only beside the reason it fixes, and for whoever may use it.
+        view = self.awareness_view
+        cannot_send = reason is not None and reason == view.sending_block()
+        self.thread_pane.composer.set_blocked(
+            reason, alert=cannot_send, connect=cannot_send and view.may_connect()
+        )
         self.tickets.update_editable()
 
     # ---- search -------------------------------------------------------------------------

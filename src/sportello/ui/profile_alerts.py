@@ -4,8 +4,10 @@
 `domain/alerts.AlertPolicy`, what each customer message deserves; it rings the reminders of
 tickets nobody has opened (`ui/escalation.EscalationController`, one per client for as long
 as it is connected, so a profile switch neither rings twice nor starts the schedule over),
-gathers reminders due together into one notification, and warns once per outage when one
-of the profile's WhatsApp gateways goes down (`GatewayWatch`, also one per client).
+gathers reminders due together into one notification, warns once per outage when one
+of the profile's WhatsApp gateways goes down (`GatewayWatch`, also one per client), and
+names the customer when a reply of this desk does not go out (withdrawn once the
+conversation's newest reply is no longer failed: retried, or a newer one went out).
 
 It shows nothing by itself: it hands finished views (`ui/alert_texts.py`) to the desk it is
 attached to (`AlertDesk`: the tray, the notifier, the pause and the sound; see
@@ -30,6 +32,7 @@ from sportello.client.changes import (
     ConversationsInserted,
     GatewayHealthChanged,
     IncomingMessage,
+    ReplyFailed,
     StateChange,
     TicketChanged,
     WaitingTicketsChanged,
@@ -46,9 +49,11 @@ from sportello.domain.escalation import (
 from sportello.ui.alert_settings import local_now
 from sportello.ui.alert_texts import (
     BURST_KEY,
+    FAILED_KEY,
     GATEWAY_KEY,
     KEY_PREFIX,
     burst_view,
+    failed_reply_view,
     gateway_view,
     incoming_fact,
     message_view,
@@ -225,7 +230,17 @@ class ProfileAlerts(QObject):
             if ticket is not None:
                 self.policy.ticket_created(ticket, change.reason)
             self.tray_stale.emit()
+        elif isinstance(change, ReplyFailed):
+            self._reply_failed(change)
         elif isinstance(change, ConversationChanged):
+            conv = change.conversation
+            failed_key = FAILED_KEY + conv.id
+            if (
+                "last_reply" in change.fields
+                and not conv.reply_failed
+                and failed_key in self._routes
+            ):
+                self._withdraw(failed_key)  # it went out after all (a retry, a newer reply)
             if "unread_count" in change.fields and change.conversation.unread_count == 0:
                 key = self.policy.conversation_read(change.conversation.id)
                 if key is not None:
@@ -260,6 +275,16 @@ class ProfileAlerts(QObject):
         if alert is not None:
             self._show(alert.key, alert.conversation_id, message_view(alert, self.space))
         self._play(decision.sound)
+
+    def _reply_failed(self, change: ReplyFailed) -> None:
+        """A reply did not go out: told like a gateway warning (through pause and quiet
+        hours, silently), replacing the conversation's previous one. "Open" goes there."""
+        if not self._settings().notifications:
+            return
+        key = FAILED_KEY + change.conversation_id
+        view = failed_reply_view(change.conversation_id, change.error, self.state, self.space)
+        if self._show(key, change.conversation_id, view):
+            log.info("%s: reply %s not sent: told the operator", self.name, change.message_id)
 
     # ---- reminders ------------------------------------------------------------------------
 
