@@ -52,6 +52,8 @@ class WhatsAppLine:
         self.info: LineInfo | None = None
         # False once the server answered that it has no line to offer (an older server).
         self.offered: bool | None = None
+        # The phone was linked and is no longer (it removed the device): until linked again.
+        self.lost_link = False
         self._refreshing: asyncio.Task[None] | None = None
         state.subscribe(self._on_change)
 
@@ -117,6 +119,10 @@ class WhatsAppLine:
             return
         if info is not None and info.same_view(previous):
             return  # only `at` moved: nothing to redraw
+        if info is not None and info.linked:
+            self.lost_link = False
+        elif previous is not None and previous.linked:
+            self.lost_link = True
         self._state.publish(LineChanged(info, previous))
 
     def _on_change(self, change: StateChange) -> None:
