@@ -1183,8 +1183,8 @@
         <translation>verifica che il telefono aziendale sia connesso e che WPPConnect Server sia in funzione.</translation>
     </message>
     <message>
-        <source>scan the QR code again in WPPConnect Server with the business phone.</source>
-        <translation>inquadra di nuovo il codice QR in WPPConnect Server con il telefono aziendale.</translation>
+        <source>scan the new QR code with the business phone: an administrator opens it with Connect WhatsApp.</source>
+        <translation>inquadra il nuovo codice QR con il telefono aziendale: un amministratore lo apre con Collega WhatsApp.</translation>
     </message>
     <message>
         <source>close it there to receive messages here.</source>
@@ -1330,6 +1330,10 @@
     <message>
         <source>Open Connect WhatsApp</source>
         <translation>Apri Collega WhatsApp</translation>
+    </message>
+    <message>
+        <source>WhatsApp not connected: connect it</source>
+        <translation>WhatsApp non collegato: collegalo</translation>
     </message>
 </context>
 <context>
@@ -1492,10 +1496,6 @@
         <translation>Porta del server locale</translation>
     </message>
     <message>
-        <source>Sportello runs its own server here and shows you the webhook address to paste into WPPConnect Server. Keep this computer on to receive messages.</source>
-        <translation>Sportello avvia qui il proprio server e ti mostra l&apos;indirizzo del webhook da incollare in WPPConnect Server. Tieni acceso questo computer per ricevere i messaggi.</translation>
-    </message>
-    <message>
         <source>No server yet?</source>
         <translation>Non hai ancora un server?</translation>
     </message>
@@ -1542,6 +1542,10 @@
     <message>
         <source>Cannot reach the server at %1. Check the address and that the server is running.</source>
         <translation>Il server %1 non risponde. Controlla l&apos;indirizzo e che il server sia acceso.</translation>
+    </message>
+    <message>
+        <source>Sportello runs its own server here, asks for your WhatsApp gateway and links the office number (with WPPConnect Server, by scanning a QR code). Keep this computer on to receive messages.</source>
+        <translation>Sportello avvia qui il proprio server, ti chiede il gateway WhatsApp e collega il numero dell&apos;ufficio (con WPPConnect Server, inquadrando un codice QR). Tieni acceso questo computer per ricevere i messaggi.</translation>
     </message>
     <message>
         <source>Wrong username or password.</source>

@@ -202,7 +202,8 @@ def test_a_phone_that_unlinks_brings_the_panel_back(client: FakeClient, qtbot: Q
     window.show()
     prompt = window.line_prompt
     client.line.apply("gatewayLine", line("QRCODE", qr=QR))
-    assert prompt.button.isVisible() and prompt.button.text() == "Collega WhatsApp"
+    assert prompt.button.isVisible()
+    assert prompt.button.text() == "WhatsApp non collegato: collegalo"
     assert prompt.dialog is None
     dialog = prompt.open()
     client.line.apply("gatewayLine", line("CONNECTED", phone="393331234567"))
@@ -235,6 +236,7 @@ def test_an_operator_console_offers_connect_whatsapp_only_while_a_gateway_is_dow
         {"key": "wppconnect:sportello", "gateway": "wppconnect", "state": "UNPAIRED", "down": True},
     )
     assert window.line_prompt.button.isVisible()
+    assert window.line_prompt.button.text() == "Collega WhatsApp"  # the warning says why
     dialog = window.line_prompt.open()
     assert dialog.panel.headline.text() == "Solo un amministratore può collegare WhatsApp"
     window.close()

@@ -168,6 +168,13 @@ class ConnectWhatsAppPanel(QWidget):
         self.new_code = QPushButton(self.tr("New code"), self)
         self.new_code.setAccessibleName(self.tr("Ask for a new QR code"))
         self.new_code.clicked.connect(self.ask_new_code)
+        self.new_code.setObjectName("lineNewCode")
+        self.new_code.setStyleSheet(
+            "QPushButton#lineNewCode { color: #ffffff; background: #1d4f91; border: none;"
+            " border-radius: 4px; padding: 7px 18px; font-weight: bold; font-size: 11pt; }"
+            " QPushButton#lineNewCode:hover { background: #163d70; }"
+            " QPushButton#lineNewCode:disabled { background: #8a9bb5; }"
+        )
         self.error = self._label("lineError", self.tr("Error"))
         self.error.setStyleSheet(
             "color: #9b1c1c; background: #fdecec; padding: 6px 8px; border-radius: 4px;"

@@ -98,4 +98,12 @@ class LinePrompt(QObject):
             and info is not None
             and info.status not in (LineStatus.CONNECTED, LineStatus.NOT_CONFIGURED)
         )
-        self.button.setVisible(bool(unlinked or self._client.awareness.gateways_down))
+        down = bool(self._client.awareness.gateways_down)
+        # Beside the red gateway warning the button needs no words of its own; alone, it
+        # says why it is there.
+        self.button.setText(
+            self.tr("Connect WhatsApp")
+            if down or not unlinked
+            else self.tr("WhatsApp not connected: connect it")
+        )
+        self.button.setVisible(bool(unlinked or down))

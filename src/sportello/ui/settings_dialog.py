@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from sportello.desktop import autostart as autostart_module
+from sportello.desktop.local_gateway import GatewayKind
 from sportello.domain.escalation import MAX_INTERVAL, interval_problem
 from sportello.ui.error_texts import reason
 from sportello.ui.gateway_form import GatewayForm
@@ -246,7 +247,11 @@ class SettingsDialog(QDialog):
         gateway_layout.addWidget(self.gateway_form)
         gateway_layout.addLayout(connect_row)
         self.local_panel = LocalServerPanel(webhook_url, secret, page)
-        self.local_panel.setVisible(bool(webhook_url))
+        # The webhook to paste by hand: only without a gateway the server sets up itself.
+        self.local_panel.setVisible(bool(webhook_url) and self._manual_webhooks())
+        self.gateway_form.kind.currentIndexChanged.connect(
+            lambda _i: self.local_panel.setVisible(bool(webhook_url) and self._manual_webhooks())
+        )
         self.local_restricted = QLabel(
             self.tr(
                 "Only an administrator can change the ticket rules, the port and the "
@@ -301,6 +306,9 @@ class SettingsDialog(QDialog):
         return page
 
     # ---- local --------------------------------------------------------------------------
+
+    def _manual_webhooks(self) -> bool:
+        return self.gateway_form.chosen_kind is GatewayKind.NONE
 
     def _browse_rules(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
