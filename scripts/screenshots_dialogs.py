@@ -18,6 +18,7 @@ from keyring.errors import PasswordDeleteError
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
+from sportello.desktop.local_gateway import GatewayKind, GatewaySettings
 from sportello.ui.i18n import install_translators
 from sportello.ui.local_server_panel import LocalServerReadyDialog
 from sportello.ui.login_dialog import LoginDialog, session_ended_notice
@@ -54,6 +55,13 @@ def _sample_preferences() -> Preferences:
     prefs.save_profile(ProfileRecord("local", "http://127.0.0.1:3200", "", "1", ProfileKind.LOCAL))
     keyring.get_keyring().set_password("Sportello", "token:Ufficio Bologna", "sample")
     keyring.get_keyring().set_password("Sportello", "token:local", "sample")
+    # The local server's gateway, as the first run saved it (its secret key in the keyring).
+    prefs.save_local_gateway(
+        GatewaySettings(GatewayKind.WPPCONNECT, "http://localhost:21465", "sportello")
+    )
+    keyring.get_keyring().set_password(
+        "Sportello", "secret:local-gateway-wppconnect-secret-key", "sample"
+    )
     return prefs
 
 

@@ -431,6 +431,210 @@
         <source>WhatsApp did not accept it</source>
         <translation>WhatsApp non l&apos;ha accettato</translation>
     </message>
+    <message>
+        <source>Enter the address of WPPConnect Server.</source>
+        <translation>Inserisci l&apos;indirizzo di WPPConnect Server.</translation>
+    </message>
+    <message>
+        <source>Enter the name of the WhatsApp session.</source>
+        <translation>Inserisci il nome della sessione WhatsApp.</translation>
+    </message>
+    <message>
+        <source>Enter the secret key of WPPConnect Server.</source>
+        <translation>Inserisci la chiave segreta di WPPConnect Server.</translation>
+    </message>
+    <message>
+        <source>Enter the phone number ID of the Cloud API.</source>
+        <translation>Inserisci il Phone number ID della Cloud API.</translation>
+    </message>
+    <message>
+        <source>Enter the access token of the Cloud API.</source>
+        <translation>Inserisci l&apos;access token della Cloud API.</translation>
+    </message>
+    <message>
+        <source>Enter the app secret of the Meta app.</source>
+        <translation>Inserisci l&apos;app secret dell&apos;app Meta.</translation>
+    </message>
+    <message>
+        <source>Enter the verify token of the Meta webhook.</source>
+        <translation>Inserisci il verify token del webhook di Meta.</translation>
+    </message>
+    <message>
+        <source>Fill in every field.</source>
+        <translation>Compila tutti i campi.</translation>
+    </message>
+    <message>
+        <source>%1 is not a web address: write it as http://computer:21465.</source>
+        <translation>%1 non è un indirizzo web: scrivilo come http://computer:21465.</translation>
+    </message>
+    <message>
+        <source>The session name may hold only letters, digits, - and _.</source>
+        <translation>Il nome della sessione può contenere solo lettere, cifre, - e _.</translation>
+    </message>
+    <message>
+        <source>WPPConnect&apos;s secret key is not correct: copy SECRET_KEY from WPPConnect Server&apos;s configuration.</source>
+        <translation>La chiave segreta di WPPConnect non è corretta: copia SECRET_KEY dalla configurazione di WPPConnect Server.</translation>
+    </message>
+    <message>
+        <source>%1 answers, but it is not WPPConnect Server: check the address and the port.</source>
+        <translation>%1 risponde, ma non è WPPConnect Server: controlla l&apos;indirizzo e la porta.</translation>
+    </message>
+    <message>
+        <source>Meta refused the access token: it is wrong or has expired. Make a new one in Meta&apos;s developer pages.</source>
+        <translation>Meta ha rifiutato l&apos;access token: è sbagliato o scaduto. Creane uno nuovo nelle pagine per sviluppatori di Meta.</translation>
+    </message>
+    <message>
+        <source>Meta does not know this phone number ID with this token: copy it from WhatsApp &gt; API Setup.</source>
+        <translation>Meta non conosce questo Phone number ID con questo token: copialo da WhatsApp &gt; Configurazione API.</translation>
+    </message>
+    <message>
+        <source>The Graph API gave an answer Sportello does not expect.</source>
+        <translation>La Graph API ha dato una risposta che Sportello non si aspetta.</translation>
+    </message>
+    <message>
+        <source>Checked, but not saved: %1.</source>
+        <translation>Verificato, ma non salvato: %1.</translation>
+    </message>
+    <message>
+        <source>WPPConnect Server does not answer at %1: check the address and that it is running.</source>
+        <translation>WPPConnect Server non risponde all&apos;indirizzo %1: controlla l&apos;indirizzo e che sia avviato.</translation>
+    </message>
+    <message>
+        <source>The Graph API does not answer: check the internet connection.</source>
+        <translation>La Graph API non risponde: controlla la connessione a internet.</translation>
+    </message>
+    <message>
+        <source>The gateway refused these settings.</source>
+        <translation>Il gateway ha rifiutato queste impostazioni.</translation>
+    </message>
+    <message>
+        <source>Open WhatsApp on the office phone &gt; Linked devices &gt; Link a device</source>
+        <translation>Apri WhatsApp sul telefono dell&apos;ufficio &gt; Dispositivi collegati &gt; Collega un dispositivo</translation>
+    </message>
+    <message>
+        <source>Tap “Link with phone number instead” and type this code</source>
+        <translation>Tocca «Collega con il numero di telefono» e inserisci questo codice</translation>
+    </message>
+    <message>
+        <source>Scan this code</source>
+        <translation>Inquadra questo codice</translation>
+    </message>
+    <message>
+        <source>Customers&apos; messages arrive in Sportello and replies go out from this number.</source>
+        <translation>I messaggi dei clienti arrivano in Sportello e le risposte partono da questo numero.</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Collegato</translation>
+    </message>
+    <message>
+        <source>Scan this code with the office phone</source>
+        <translation>Inquadra questo codice con il telefono dell&apos;ufficio</translation>
+    </message>
+    <message>
+        <source>The code changes every 20 seconds or so; if nobody scans it within a minute, WhatsApp closes the session and Sportello offers a new code.</source>
+        <translation>Il codice cambia ogni 20 secondi circa; se nessuno lo inquadra entro un minuto, WhatsApp chiude la sessione e Sportello propone un nuovo codice.</translation>
+    </message>
+    <message>
+        <source>Type this code on the office phone</source>
+        <translation>Inserisci questo codice sul telefono dell&apos;ufficio</translation>
+    </message>
+    <message>
+        <source>Starting the WhatsApp session…</source>
+        <translation>Avvio della sessione WhatsApp…</translation>
+    </message>
+    <message>
+        <source>WPPConnect Server is opening WhatsApp: the code appears here in a few seconds.</source>
+        <translation>WPPConnect Server sta aprendo WhatsApp: il codice compare qui tra pochi secondi.</translation>
+    </message>
+    <message>
+        <source>The office phone removed this linked device: WhatsApp messages no longer arrive. Ask for a new code and scan it again.</source>
+        <translation>Il telefono dell&apos;ufficio ha scollegato questo dispositivo: i messaggi WhatsApp non arrivano più. Chiedi un nuovo codice e inquadralo di nuovo.</translation>
+    </message>
+    <message>
+        <source>The code was not scanned in time, or the phone removed this linked device. Ask for a new code and scan it.</source>
+        <translation>Il codice non è stato inquadrato in tempo, oppure il telefono ha scollegato questo dispositivo. Chiedi un nuovo codice e inquadralo.</translation>
+    </message>
+    <message>
+        <source>The WhatsApp session is closed</source>
+        <translation>La sessione WhatsApp è chiusa</translation>
+    </message>
+    <message>
+        <source>Sportello&apos;s server gets no answer from WPPConnect Server at %1: check that it is running.</source>
+        <translation>Il server di Sportello non riceve risposta da WPPConnect Server all&apos;indirizzo %1: controlla che sia avviato.</translation>
+    </message>
+    <message>
+        <source>Sportello&apos;s server gets no answer from WPPConnect Server: check that it is running and that the server&apos;s --wppconnect-url is right.</source>
+        <translation>Il server di Sportello non riceve risposta da WPPConnect Server: controlla che sia avviato e che il --wppconnect-url del server sia giusto.</translation>
+    </message>
+    <message>
+        <source>WPPConnect Server cannot be reached</source>
+        <translation>Il server WPPConnect non è raggiungibile</translation>
+    </message>
+    <message>
+        <source>Correct it in Settings &gt; Local server: it is SECRET_KEY in WPPConnect Server&apos;s configuration.</source>
+        <translation>Correggila in Impostazioni &gt; Server locale: è SECRET_KEY nella configurazione di WPPConnect Server.</translation>
+    </message>
+    <message>
+        <source>An administrator must correct the server&apos;s --wppconnect-secret-key: it is SECRET_KEY in WPPConnect Server&apos;s configuration.</source>
+        <translation>Un amministratore deve correggere il --wppconnect-secret-key del server: è SECRET_KEY nella configurazione di WPPConnect Server.</translation>
+    </message>
+    <message>
+        <source>WPPConnect&apos;s secret key is not correct</source>
+        <translation>La chiave segreta di WPPConnect non è corretta</translation>
+    </message>
+    <message>
+        <source>Enter WPPConnect Server&apos;s address, session and secret key in Settings &gt; Local server.</source>
+        <translation>Inserisci indirizzo, sessione e chiave segreta di WPPConnect Server in Impostazioni &gt; Server locale.</translation>
+    </message>
+    <message>
+        <source>The server was started without --wppconnect-url: an administrator must set it.</source>
+        <translation>Il server è stato avviato senza --wppconnect-url: un amministratore deve impostarlo.</translation>
+    </message>
+    <message>
+        <source>No WhatsApp gateway is set up</source>
+        <translation>Nessun gateway WhatsApp configurato</translation>
+    </message>
+    <message>
+        <source>The WhatsApp line is in a state this version of Sportello does not know</source>
+        <translation>La linea WhatsApp è in uno stato che questa versione di Sportello non conosce</translation>
+    </message>
+    <message>
+        <source>Update Sportello to see what it means.</source>
+        <translation>Aggiorna Sportello per sapere che cosa significa.</translation>
+    </message>
+    <message>
+        <source>Only an administrator can connect WhatsApp</source>
+        <translation>Solo un amministratore può collegare WhatsApp</translation>
+    </message>
+    <message>
+        <source>Ask an administrator: whoever scans the code controls the office&apos;s WhatsApp number.</source>
+        <translation>Chiedi a un amministratore: chi inquadra il codice controlla il numero WhatsApp dell&apos;ufficio.</translation>
+    </message>
+    <message>
+        <source>This server cannot connect WhatsApp from Sportello</source>
+        <translation>Questo server non può collegare WhatsApp da Sportello</translation>
+    </message>
+    <message>
+        <source>It is an older version: link the office phone in WPPConnect Server&apos;s own pages.</source>
+        <translation>È una versione precedente: collega il telefono dell&apos;ufficio dalle pagine di WPPConnect Server.</translation>
+    </message>
+    <message>
+        <source>Reading the state of WhatsApp…</source>
+        <translation>Lettura dello stato di WhatsApp…</translation>
+    </message>
+    <message>
+        <source>The state of WhatsApp cannot be read</source>
+        <translation>Non è possibile leggere lo stato di WhatsApp</translation>
+    </message>
+    <message>
+        <source>%1. It is read again when the connection to the server is back.</source>
+        <translation>%1. Verrà letto di nuovo quando torna la connessione al server.</translation>
+    </message>
+    <message>
+        <source>In WPPConnect Server&apos;s configuration set webhook.readMessage to false (and keep autoDownload true): otherwise customers see blue ticks before anyone in the office has read their message.</source>
+        <translation>Nella configurazione di WPPConnect Server imposta webhook.readMessage a false (e lascia autoDownload a true): altrimenti i clienti vedono le spunte blu prima che qualcuno in ufficio abbia letto il messaggio.</translation>
+    </message>
 </context>
 <context>
     <name>Composer</name>
@@ -465,6 +669,68 @@
     <message>
         <source>Connect WhatsApp</source>
         <translation>Collega WhatsApp</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectWhatsAppDialog</name>
+    <message>
+        <source>Sportello: connect WhatsApp</source>
+        <translation>Sportello: collega WhatsApp</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectWhatsAppPanel</name>
+    <message>
+        <source>Connect WhatsApp</source>
+        <translation>Collega WhatsApp</translation>
+    </message>
+    <message>
+        <source>QR code to scan with the office phone</source>
+        <translation>Codice QR da inquadrare con il telefono dell&apos;ufficio</translation>
+    </message>
+    <message>
+        <source>WhatsApp line</source>
+        <translation>Linea WhatsApp</translation>
+    </message>
+    <message>
+        <source>Steps on the office phone</source>
+        <translation>Passaggi sul telefono dell&apos;ufficio</translation>
+    </message>
+    <message>
+        <source>Code to type on the phone</source>
+        <translation>Codice da inserire sul telefono</translation>
+    </message>
+    <message>
+        <source>The linked WhatsApp number</source>
+        <translation>Il numero WhatsApp collegato</translation>
+    </message>
+    <message>
+        <source>What it means</source>
+        <translation>Che cosa significa</translation>
+    </message>
+    <message>
+        <source>New code</source>
+        <translation>Nuovo codice</translation>
+    </message>
+    <message>
+        <source>Ask for a new QR code</source>
+        <translation>Chiedi un nuovo codice QR</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Errore</translation>
+    </message>
+    <message>
+        <source>WPPConnect configuration advice</source>
+        <translation>Consiglio per la configurazione di WPPConnect</translation>
+    </message>
+    <message>
+        <source>Asking for a new code…</source>
+        <translation>Richiesta di un nuovo codice…</translation>
+    </message>
+    <message>
+        <source>A new code cannot be asked for: %1.</source>
+        <translation>Non è possibile chiedere un nuovo codice: %1.</translation>
     </message>
 </context>
 <context>
@@ -503,6 +769,10 @@
     <message>
         <source>Se&amp;rver</source>
         <translation>Se&amp;rver</translation>
+    </message>
+    <message>
+        <source>Connect &amp;WhatsApp…</source>
+        <translation>Collega &amp;WhatsApp…</translation>
     </message>
     <message>
         <source>&amp;Webhook address and secret…</source>
@@ -961,8 +1231,8 @@
         <translation>verifica che il telefono aziendale sia connesso e che WPPConnect Server sia in funzione.</translation>
     </message>
     <message>
-        <source>scan the QR code again in WPPConnect Server with the business phone.</source>
-        <translation>inquadra di nuovo il codice QR in WPPConnect Server con il telefono aziendale.</translation>
+        <source>scan the new QR code with the business phone: an administrator opens it with Connect WhatsApp.</source>
+        <translation>inquadra il nuovo codice QR con il telefono aziendale: un amministratore lo apre con Collega WhatsApp.</translation>
     </message>
     <message>
         <source>close it there to receive messages here.</source>
@@ -991,6 +1261,127 @@
     <message>
         <source>%1 (%2, %3): %4</source>
         <translation>%1 (%2, %3): %4</translation>
+    </message>
+</context>
+<context>
+    <name>GatewayForm</name>
+    <message>
+        <source>WhatsApp gateway</source>
+        <translation>Gateway WhatsApp</translation>
+    </message>
+    <message>
+        <source>None for now (webhooks only)</source>
+        <translation>Nessuno per ora (solo webhook)</translation>
+    </message>
+    <message>
+        <source>WPPConnect Server</source>
+        <translation>WPPConnect Server</translation>
+    </message>
+    <message>
+        <source>WhatsApp Cloud API (Meta)</source>
+        <translation>WhatsApp Cloud API (Meta)</translation>
+    </message>
+    <message>
+        <source>Gateway check</source>
+        <translation>Verifica del gateway</translation>
+    </message>
+    <message>
+        <source>Gateway</source>
+        <translation>Gateway</translation>
+    </message>
+    <message>
+        <source>saved: leave empty to keep it</source>
+        <translation>salvata: lascia vuoto per non cambiarla</translation>
+    </message>
+    <message>
+        <source>WPPConnect Server address</source>
+        <translation>Indirizzo di WPPConnect Server</translation>
+    </message>
+    <message>
+        <source>Session name</source>
+        <translation>Nome della sessione</translation>
+    </message>
+    <message>
+        <source>Secret key</source>
+        <translation>Chiave segreta</translation>
+    </message>
+    <message>
+        <source>The secret key is SECRET_KEY in WPPConnect Server&apos;s configuration. WPPConnect Server must run on this computer: Sportello gives it its own address for the webhooks.</source>
+        <translation>La chiave segreta è SECRET_KEY nella configurazione di WPPConnect Server. WPPConnect Server deve girare su questo computer: Sportello gli indica il proprio indirizzo per i webhook.</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Indirizzo</translation>
+    </message>
+    <message>
+        <source>Session</source>
+        <translation>Sessione</translation>
+    </message>
+    <message>
+        <source>Phone number ID</source>
+        <translation>Phone number ID</translation>
+    </message>
+    <message>
+        <source>Access token</source>
+        <translation>Access token</translation>
+    </message>
+    <message>
+        <source>App secret</source>
+        <translation>App secret</translation>
+    </message>
+    <message>
+        <source>Verify token</source>
+        <translation>Verify token</translation>
+    </message>
+    <message>
+        <source>Checking with the gateway…</source>
+        <translation>Verifica con il gateway in corso…</translation>
+    </message>
+    <message>
+        <source>Checked: the gateway accepts them. Saved.</source>
+        <translation>Verificato: il gateway le accetta. Salvate.</translation>
+    </message>
+    <message>
+        <source>The gateway cannot be checked: %1.</source>
+        <translation>Non è possibile verificare il gateway: %1.</translation>
+    </message>
+</context>
+<context>
+    <name>GatewaySetupDialog</name>
+    <message>
+        <source>Sportello: WhatsApp gateway</source>
+        <translation>Sportello: gateway WhatsApp</translation>
+    </message>
+    <message>
+        <source>How does this computer reach WhatsApp?</source>
+        <translation>Come raggiunge WhatsApp questo computer?</translation>
+    </message>
+    <message>
+        <source>Sportello&apos;s server runs on this computer. Tell it which WhatsApp gateway to use: it checks the settings now, then links the office number (with WPPConnect Server you scan a QR code with the office phone).</source>
+        <translation>Il server di Sportello gira su questo computer. Indica quale gateway WhatsApp usare: Sportello verifica subito le impostazioni, poi collega il numero dell&apos;ufficio (con WPPConnect Server inquadri un codice QR con il telefono dell&apos;ufficio).</translation>
+    </message>
+    <message>
+        <source>Check and save</source>
+        <translation>Verifica e salva</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>Più tardi</translation>
+    </message>
+</context>
+<context>
+    <name>LinePrompt</name>
+    <message>
+        <source>Connect WhatsApp</source>
+        <translation>Collega WhatsApp</translation>
+    </message>
+    <message>
+        <source>Open Connect WhatsApp</source>
+        <translation>Apri Collega WhatsApp</translation>
+    </message>
+    <message>
+        <source>WhatsApp not connected: connect it</source>
+        <translation>WhatsApp non collegato: collegalo</translation>
     </message>
 </context>
 <context>
@@ -1153,10 +1544,6 @@
         <translation>Porta del server locale</translation>
     </message>
     <message>
-        <source>Sportello runs its own server here and shows you the webhook address to paste into WPPConnect Server. Keep this computer on to receive messages.</source>
-        <translation>Sportello avvia qui il proprio server e ti mostra l&apos;indirizzo del webhook da incollare in WPPConnect Server. Tieni acceso questo computer per ricevere i messaggi.</translation>
-    </message>
-    <message>
         <source>No server yet?</source>
         <translation>Non hai ancora un server?</translation>
     </message>
@@ -1203,6 +1590,10 @@
     <message>
         <source>Cannot reach the server at %1. Check the address and that the server is running.</source>
         <translation>Il server %1 non risponde. Controlla l&apos;indirizzo e che il server sia acceso.</translation>
+    </message>
+    <message>
+        <source>Sportello runs its own server here, asks for your WhatsApp gateway and links the office number (with WPPConnect Server, by scanning a QR code). Keep this computer on to receive messages.</source>
+        <translation>Sportello avvia qui il proprio server, ti chiede il gateway WhatsApp e collega il numero dell&apos;ufficio (con WPPConnect Server, inquadrando un codice QR). Tieni acceso questo computer per ricevere i messaggi.</translation>
     </message>
     <message>
         <source>Wrong username or password.</source>
@@ -1577,6 +1968,14 @@
     <message>
         <source>Changes to the rules file or the port restart the local server.</source>
         <translation>Se cambi il file delle regole o la porta, il server locale si riavvia.</translation>
+    </message>
+    <message>
+        <source>WhatsApp gateway</source>
+        <translation>Gateway WhatsApp</translation>
+    </message>
+    <message>
+        <source>Connect WhatsApp…</source>
+        <translation>Collega WhatsApp…</translation>
     </message>
     <message>
         <source>Only an administrator can change the ticket rules, the port and the webhook secret of the local server.</source>

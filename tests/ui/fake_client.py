@@ -16,6 +16,7 @@ from sportello.client.awareness import DeskAwareness
 from sportello.client.changes import ProtocolProfile
 from sportello.client.desk_admin import DeskAdmin
 from sportello.client.errors import ClientError, FeatureUnavailable, NotConnected, ServerRejected
+from sportello.client.line_state import WhatsAppLine
 from sportello.client.records import (
     LOCAL_ID_PREFIX,
     Message,
@@ -97,6 +98,8 @@ class FakeClient:
         # Real desk awareness on a connection that never comes up, as a client offline.
         self.awareness = DeskAwareness(self.state, self._call)
         self.admin = DeskAdmin(RestApi(self.profile.url, self.profile.token))
+        # The real line record keeper; tests feed it `gatewayLine` events (`line.apply`).
+        self.line = WhatsAppLine(self.state, RestApi(self.profile.url, self.profile.token))
         self.calls: list[tuple[str, Any]] = []
         self.pages: dict[str, list[Message]] = {}  # full history per conversation, oldest first
         self.page_size = 20

@@ -83,6 +83,13 @@ def open_settings(
         preferences.local_intro_shown = False
         local_changed(_port)
 
+    def gateway_changed() -> None:
+        # A new gateway: once the server runs with it, show its Connect WhatsApp window.
+        preferences.local_intro_shown = False
+        local_changed(None)
+
+    dialog.gateway_changed.connect(gateway_changed)
+    dialog.connect_whatsapp_requested.connect(window.line_prompt.open)
     dialog.language_changed.connect(language_changed)
     dialog.profile_logged_out.connect(logged_out)
     dialog.profiles_changed.connect(profiles_changed)

@@ -221,6 +221,10 @@ class Desktop(QObject):
             lambda: show_local_details(window, self.local.supervisor)
         )
         menus.operators_requested.connect(lambda: open_operators(window))
+        menus.connect_whatsapp_requested.connect(window.line_prompt.open)
+        if session.step.local:
+            window.line_prompt.local = True
+            window.line_prompt.gateway_url = self.local.gateway_url()
         if session.server_bar is not None:
             session.server_bar.restart_requested.connect(self.restart_local_server)
             menus.restart_server_requested.connect(self.restart_local_server)
@@ -237,7 +241,10 @@ class Desktop(QObject):
             session.bring_up(step.conversation_id)
         if step.local and not hidden and not self.preferences.local_intro_shown:
             self.preferences.local_intro_shown = True
-            show_local_details(window, self.local.supervisor)
+            if self.local.gateway_url():
+                window.line_prompt.open()  # the server links the number itself: scan its QR
+            else:
+                show_local_details(window, self.local.supervisor)
         if self.smoke_test:
             self.exit_code = 0 if await session.smoke_check() else 1
             return None

@@ -38,6 +38,7 @@ class OpenStored:
 class StartLocal:
     port: int
     fresh_login: bool = False  # the stored token was refused: log in again
+    ask_gateway: bool = False  # chosen in the sign-in dialog: ask for the WhatsApp gateway
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,12 @@
 """Local-server mode: start `sportello server` as a child of the app, sign in to it, say
 how it is doing, restart it when it went down, stop it.
 
-`LocalMode.start(step)` spawns the server through `LocalServerSupervisor`, provisions the
-app's own operator and returns the console to open (or the sign-in to go back to, with the
-reason). Its state changes reach `on_state(state, text)`, the sentence for the operator
-already chosen by `state_text`.
+`LocalMode.start(step)` asks for the WhatsApp gateway the first time (the operator chose
+local mode in the sign-in dialog and none is set up), spawns the server through
+`LocalServerSupervisor` with the gateway in its environment, provisions the app's own
+operator and returns the console to open (or the sign-in to go back to, with the reason).
+Its state changes reach `on_state(state, text)`, the sentence for the operator already
+chosen by `state_text`.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressDialog
 
 from sportello.app.flow import AskSignIn, OpenConsole, StartLocal, Step
 from sportello.client.errors import ClientError
-from sportello.desktop import credentials
+from sportello.desktop import credentials, local_gateway
+from sportello.desktop.local_gateway import GatewayKind
 from sportello.desktop.local_operator import (
     LOCAL_PROFILE,
     ensure_webhook_secret,
@@ -36,6 +40,7 @@ from sportello.desktop.local_server import (
 )
 from sportello.desktop.paths import local_data_dir
 from sportello.ui.error_texts import reason
+from sportello.ui.gateway_form import GatewaySetupDialog
 from sportello.ui.labels import tr
 from sportello.ui.local_server_bar import LocalServerDownBar
 from sportello.ui.preferences import Preferences, ProfileKind, ProfileRecord
@@ -68,16 +73,22 @@ class LocalMode:
         self.supervisor: LocalServerSupervisor | None = None
         self._quitting = False
         self._starting: asyncio.Task[None] | None = None  # cancelled by a quit
+        self._gateway_dialog: GatewaySetupDialog | None = None  # closed by a quit
 
     async def start(self, step: StartLocal) -> Step | None:
         """Start the server and sign in to it: the console to open, the sign-in to go back
         to (with why), or None when the operator quit meanwhile."""
         await self.stop()
         prefs = self.preferences
+        if step.ask_gateway and prefs.local_gateway().kind is GatewayKind.NONE:
+            await self._ask_gateway()
+            if self._quitting:
+                return None
         config = LocalServerConfig(local_data_dir(), port=step.port, rules_file=prefs.rules_file)
         busy = _busy_dialog(tr("Starting the local server…"))
         try:
             secret = await off_the_loop(ensure_webhook_secret)
+            config = replace(config, extra_env=await self._gateway_env(config.base_url))
             supervisor = LocalServerSupervisor(config, secret, on_state=self._state)
             self.supervisor = supervisor
             if not await self._start_unless_quitting(supervisor):
@@ -119,6 +130,39 @@ class LocalMode:
         prefs.sync()
         return OpenConsole(profile, local=True)
 
+    async def _ask_gateway(self) -> None:
+        """The gateway dialog, until it is saved or put off ("Later")."""
+        dialog = GatewaySetupDialog(self.preferences)
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def closed(code: int) -> None:
+            if not finished.done():
+                finished.set_result(code)
+
+        dialog.finished.connect(closed)
+        self._gateway_dialog = dialog
+        dialog.open()
+        try:
+            code = await finished
+        finally:
+            self._gateway_dialog = None
+            dialog.deleteLater()
+        log.info("gateway of the local server: %s", "saved" if code else "later")
+
+    async def _gateway_env(self, base_url: str) -> dict[str, str]:
+        """The server child's gateway variables (its secrets read off the loop)."""
+        settings = self.preferences.local_gateway()
+        if settings.kind is GatewayKind.NONE:
+            return {}
+        secrets = await off_the_loop(local_gateway.load_secrets)
+        return local_gateway.server_env(settings, secrets, base_url)
+
+    def gateway_url(self) -> str:
+        """WPPConnect Server's address when the local server uses it, else ""."""
+        settings = self.preferences.local_gateway()
+        return settings.wppconnect_url if settings.kind is GatewayKind.WPPCONNECT else ""
+
     async def _start_unless_quitting(self, supervisor: LocalServerSupervisor) -> bool:
         """Start the local server; False when the operator quit before it was ready."""
         starting = asyncio.ensure_future(supervisor.start())
@@ -139,6 +183,8 @@ class LocalMode:
         """The app quits: do not wait for a server we are about to stop to become ready
         (up to 90 s); `stop()` stops it, ready or not (the supervisor owns it from its spawn)."""
         self._quitting = True
+        if self._gateway_dialog is not None:
+            self._gateway_dialog.reject()
         if self._starting is not None:
             self._starting.cancel()
 

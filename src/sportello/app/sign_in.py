@@ -72,7 +72,7 @@ class SignIn:
             return OpenConsole(outcome.profile, notice=outcome.unsaved_notice)
         if isinstance(outcome, LocalModeChosen):
             self.preferences.local_port = outcome.port
-            return StartLocal(outcome.port)
+            return StartLocal(outcome.port, ask_gateway=True)
         return None  # closed: quit
 
     def cancel(self) -> None:

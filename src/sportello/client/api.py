@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sportello.client import awareness
+from sportello.client import awareness, line_state
 from sportello.client.cache import Cache
 from sportello.client.changes import ConnectionState, Listener, ProtocolProfile
 from sportello.client.connection import Backoff, Connection
@@ -90,6 +90,7 @@ class SportelloClient:
         )
         self.outbox = Outbox(self.cache, self.state, self._send, self._resend)
         self.awareness = awareness.DeskAwareness(self.state, self.connection.call)
+        self.line = line_state.WhatsAppLine(self.state, self.rest)  # admins: the QR code
         self._sync_timeout = sync_timeout
         self.session: Session | None = None
         self._loader: asyncio.Task[None] | None = None
@@ -125,7 +126,7 @@ class SportelloClient:
             sync_timeout=self._sync_timeout,
             read_snapshot=self._read_snapshot,
         )
-        self.session.extra_events = (awareness.EVENTS, self.awareness.apply)
+        self.session.extra_events = (awareness.EVENTS | line_state.EVENTS, self._extra_event)
         if len(first) == CONVERSATION_PAGE:
             last = first[-1]
             self._loader = asyncio.get_running_loop().create_task(
@@ -139,6 +140,7 @@ class SportelloClient:
             return
         self._started = False
         self.awareness.close()
+        self.line.close()
         if self._loader is not None:
             self._loader.cancel()
         await self.connection.stop()
@@ -164,6 +166,13 @@ class SportelloClient:
 
     def _with_tickets(self, conversations: list[Conversation]) -> list[Conversation]:
         return [replace(c, ticket=self.state.newest_ticket(c.id)) for c in conversations]
+
+    def _extra_event(self, name: str, data: Any, replayed: bool) -> None:
+        """An event the session does not read itself: the line's, else the desk's."""
+        if name in line_state.EVENTS:
+            self.line.apply(name, data, replayed)
+        else:
+            self.awareness.apply(name, data, replayed)
 
     def subscribe(self, listener: Listener) -> None:
         """Same as `state.subscribe`: receive every StateChange."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sportello.client.desk_records import GatewayInfo, Sendability, WaitingTicket, WindowInfo
+from sportello.client.line_info import LineInfo
 from sportello.client.records import Conversation, Message, Ticket
 
 
@@ -239,6 +240,15 @@ class WaitingTicketsChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class LineChanged:
+    """The WhatsApp line changed (client/line_state.py): its state, QR code or phone.
+    `line` is None when the server offers no line to this console."""
+
+    line: LineInfo | None
+    previous: LineInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DeskSettingsChanged:
     assignee_only_replies: bool
 
@@ -283,6 +293,7 @@ StateChange = (
     | DeskSettingsChanged
     | SendabilityChanged
     | OwnRoleChanged
+    | LineChanged
 )
 
 Listener = Callable[[StateChange], None]

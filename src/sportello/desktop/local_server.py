@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import subprocess
@@ -261,8 +262,9 @@ class LocalServerSupervisor:
         if pid <= 0 or not pid_alive(pid):
             self._remove_state_file()
             return False
-        if not same_place or info.get("db") != self.config.database_url:
-            # Ours, but started with another port or database: replace it.
+        same_settings = info.get("env") == self._env_digest()
+        if not same_place or info.get("db") != self.config.database_url or not same_settings:
+            # Ours, but started with another port, database or gateway: replace it.
             log.info("stopping the previous local server (pid %s): settings changed", pid)
             signal_stop(pid, None)
             await wait_exit(pid, None, self.config.drain_timeout + 5.0)
@@ -427,9 +429,15 @@ class LocalServerSupervisor:
             "host": self.config.host,
             "port": self.config.port,
             "db": self.config.database_url,
+            "env": self._env_digest(),
             "started_at": time.time(),
         }
         write_private_text(self.state_path, json.dumps(info))
+
+    def _env_digest(self) -> str:
+        """The child's gateway environment as a digest (the state file keeps no secret)."""
+        given = json.dumps(sorted(self.config.extra_env.items()))
+        return hashlib.sha256(given.encode()).hexdigest()
 
     def _remove_state_file(self) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sportello.client.awareness import DeskAwareness
 from sportello.client.desk_admin import DeskAdmin
+from sportello.client.line_state import WhatsAppLine
 from sportello.client.records import (
     Message,
     Operator,
@@ -42,6 +43,10 @@ class ConsoleClient(Protocol):
     @property
     def admin(self) -> DeskAdmin:
         """The desk's operators, for an admin's Operators window."""
+
+    @property
+    def line(self) -> WhatsAppLine:
+        """The WhatsApp line and its QR code, for an admin's Connect WhatsApp panel."""
 
     async def open_thread(self, conversation_id: str, page_size: int = 50) -> None: ...
 

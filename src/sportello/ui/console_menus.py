@@ -1,5 +1,5 @@
-"""The console's menu bar: server profiles, settings, operators (admins), local server
-details, log out, quit.
+"""The console's menu bar: server profiles, settings, operators (admins), Connect WhatsApp,
+local server details, log out, quit.
 
 Only actions and signals: the app (`sportello.app`) decides what each request means.
 """
@@ -24,6 +24,7 @@ class ConsoleMenus(QObject):
     local_server_requested = Signal()  # webhook address and secret
     restart_server_requested = Signal()  # start the local server again after it went down
     operators_requested = Signal()  # an admin's operator list
+    connect_whatsapp_requested = Signal()  # the Connect WhatsApp window (QR code, state)
 
     def __init__(
         self, window: QMainWindow, profiles: list[ProfileRecord], current: str, local: bool
@@ -58,6 +59,9 @@ class ConsoleMenus(QObject):
         bar.addMenu(self.server_menu)
         self.local_info_action: QAction | None = None
         self.restart_server_action: QAction | None = None
+        self.connect_whatsapp_action = self._action(
+            self.server_menu, self.tr("Connect &WhatsApp…"), self.connect_whatsapp_requested
+        )
         if local:
             self.local_info_action = self._action(
                 self.server_menu,
@@ -68,7 +72,7 @@ class ConsoleMenus(QObject):
                 self.server_menu, self.tr("&Restart the server"), self.restart_server_requested
             )
             self.restart_server_action.setVisible(False)  # offered while it is down
-            self.server_menu.addSeparator()
+        self.server_menu.addSeparator()
         self._group = QActionGroup(self)
         self.profile_actions: dict[str, QAction] = {}
         self.set_profiles(profiles, current)
@@ -81,7 +85,12 @@ class ConsoleMenus(QObject):
         """List the saved profiles (the open one checked), then "Add a server…"."""
         for action in [*self.profile_actions.values(), *self.server_menu.actions()]:
             if (
-                action not in (self.local_info_action, self.restart_server_action)
+                action
+                not in (
+                    self.local_info_action,
+                    self.restart_server_action,
+                    self.connect_whatsapp_action,
+                )
                 and not action.isSeparator()
             ):
                 self.server_menu.removeAction(action)

@@ -41,7 +41,9 @@ def gateway_advice(info: GatewayInfo) -> str:
             "check that the business phone is online and that WPPConnect Server is running.",
         ),
         "UNPAIRED": translate(
-            "GatewayAdvice", "scan the QR code again in WPPConnect Server with the business phone."
+            "GatewayAdvice",
+            "scan the new QR code with the business phone: an administrator opens it with "
+            "Connect WhatsApp.",
         ),
         "CONFLICT": translate("GatewayAdvice", "close it there to receive messages here."),
         "BLOCKED": translate("GatewayAdvice", "check the business phone."),

@@ -206,8 +206,9 @@ class LoginDialog(QDialog):
         self.local_port.setAccessibleName(self.tr("Port of the local server"))
         local_hint = QLabel(
             self.tr(
-                "Sportello runs its own server here and shows you the webhook address "
-                "to paste into WPPConnect Server. Keep this computer on to receive messages."
+                "Sportello runs its own server here, asks for your WhatsApp gateway and "
+                "links the office number (with WPPConnect Server, by scanning a QR code). "
+                "Keep this computer on to receive messages."
             ),
             self,
         )

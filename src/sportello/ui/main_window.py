@@ -37,6 +37,7 @@ from sportello.ui.client_port import ConsoleClient
 from sportello.ui.conversation_pane import ConversationPane
 from sportello.ui.desk_awareness_view import DeskAwarenessView
 from sportello.ui.error_texts import reason, sentence
+from sportello.ui.line_prompt import LinePrompt
 from sportello.ui.status_bar import ConsoleStatusBar
 from sportello.ui.tasks import TaskRunner
 from sportello.ui.thread_pane import ThreadPane
@@ -84,6 +85,8 @@ class MainWindow(QMainWindow):
             on_block_changed=lambda: self._update_composer(),
         )
         self.thread_pane.composer.send_guard = self.awareness_view.confirm_send
+        # The Connect WhatsApp window, and its button beside the gateway-down warning.
+        self.line_prompt = LinePrompt(self, client, self.runner, self.status)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
@@ -368,6 +371,7 @@ class MainWindow(QMainWindow):
             self._drafts[self._open_id] = self.thread_pane.composer.text()
         self._unsubscribe()
         self.awareness_view.detach()
+        self.line_prompt.detach()
         self.conversations.model.detach()
         self.thread_pane.model.detach()
         super().closeEvent(event)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QSettings
 
+from sportello.desktop.local_gateway import GatewaySettings
+
 ORGANIZATION = "Sportello"
 APPLICATION = "Sportello"
 DEFAULT_LOCAL_PORT = 3200
@@ -295,6 +297,13 @@ class Preferences:
 
     def save_notifications(self, value: NotificationPreferences) -> None:
         self.save_group("notifications", value)
+
+    def local_gateway(self) -> GatewaySettings:
+        """Local-server mode's gateway, without its secrets (desktop/local_gateway.py)."""
+        return self.load_group("local_gateway", GatewaySettings)
+
+    def save_local_gateway(self, value: GatewaySettings) -> None:
+        self.save_group("local_gateway", value)
 
     def load_alerts(self) -> AlertPreferences:
         """The tray's own state (the pause), persisted field by field under "alerts"."""

@@ -1,7 +1,9 @@
 """Settings: server profiles, notifications and sound, local server, start at login, language.
 
 Everything is saved on "Save" only, after validation: a ticket rules file with an error is
-shown inline as `file:line: reason` and nothing is saved until it is fixed or cleared.
+shown inline as `file:line: reason` and nothing is saved until it is fixed or cleared;
+changed gateway fields are first checked with the gateway (ui/gateway_form.py), and
+nothing is saved while it refuses them.
 The Servers tab is the exception (its actions sign in and out at once): it is
 `ServerProfilesTab` (server_profiles_tab.py).
 """
@@ -33,8 +35,10 @@ from PySide6.QtWidgets import (
 )
 
 from sportello.desktop import autostart as autostart_module
+from sportello.desktop.local_gateway import GatewayKind
 from sportello.domain.escalation import MAX_INTERVAL, interval_problem
 from sportello.ui.error_texts import reason
+from sportello.ui.gateway_form import GatewayForm
 from sportello.ui.local_server_panel import LocalServerPanel
 from sportello.ui.login_dialog import LoginFunction
 from sportello.ui.preferences import Language, NotificationPreferences, Preferences
@@ -71,6 +75,8 @@ class SettingsDialog(QDialog):
     profile_logged_out = Signal(str)
     profiles_changed = Signal()
     notifications_changed = Signal()  # alert choices saved (re-alert intervals apply at once)
+    gateway_changed = Signal()  # the local server's gateway was checked and saved: restart it
+    connect_whatsapp_requested = Signal()  # "Connect WhatsApp…": the console's QR window
 
     def __init__(
         self,
@@ -227,8 +233,25 @@ class SettingsDialog(QDialog):
             self.tr("Changes to the rules file or the port restart the local server."), page
         )
         note.setWordWrap(True)
+        gateway_box = QGroupBox(self.tr("WhatsApp gateway"), page)
+        self.gateway_form = GatewayForm(self.preferences, gateway_box)
+        self.gateway_form.saved.connect(self._gateway_saved)
+        self.gateway_form.busy_changed.connect(lambda busy: self.save_button.setEnabled(not busy))
+        self._gateway_was_saved = False
+        self.connect_button = QPushButton(self.tr("Connect WhatsApp…"), gateway_box)
+        self.connect_button.clicked.connect(self.connect_whatsapp_requested)
+        connect_row = QHBoxLayout()
+        connect_row.addWidget(self.connect_button)
+        connect_row.addStretch(1)
+        gateway_layout = QVBoxLayout(gateway_box)
+        gateway_layout.addWidget(self.gateway_form)
+        gateway_layout.addLayout(connect_row)
         self.local_panel = LocalServerPanel(webhook_url, secret, page)
-        self.local_panel.setVisible(bool(webhook_url))
+        # The webhook to paste by hand: only without a gateway the server sets up itself.
+        self.local_panel.setVisible(bool(webhook_url) and self._manual_webhooks())
+        self.gateway_form.kind.currentIndexChanged.connect(
+            lambda _i: self.local_panel.setVisible(bool(webhook_url) and self._manual_webhooks())
+        )
         self.local_restricted = QLabel(
             self.tr(
                 "Only an administrator can change the ticket rules, the port and the "
@@ -241,6 +264,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.local_restricted)
         layout.addLayout(form)
         layout.addWidget(note)
+        layout.addWidget(gateway_box)
         layout.addWidget(self.local_panel)
         layout.addStretch(1)
         self.local_restricted.setVisible(not self.may_configure_local_server)
@@ -248,6 +272,7 @@ class SettingsDialog(QDialog):
             for row in range(form.rowCount()):
                 form.setRowVisible(row, False)
             note.setVisible(False)
+            gateway_box.setVisible(False)
             self.local_panel.setVisible(False)  # it shows the webhook secret
         return page
 
@@ -282,6 +307,9 @@ class SettingsDialog(QDialog):
 
     # ---- local --------------------------------------------------------------------------
 
+    def _manual_webhooks(self) -> bool:
+        return self.gateway_form.chosen_kind is GatewayKind.NONE
+
     def _browse_rules(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
             self,
@@ -315,6 +343,11 @@ class SettingsDialog(QDialog):
         if self.may_configure_local_server and not self._check_rules():
             self.tabs.setCurrentIndex(2)
             self.rules_path.setFocus()
+            return
+        if self.may_configure_local_server and self.gateway_form.dirty:
+            # Checked with the gateway first; `_gateway_saved` comes back here if it agrees.
+            self.tabs.setCurrentIndex(2)
+            self.gateway_form.submit()
             return
         for box in self.remind.values():
             problem = interval_problem(box.value())
@@ -377,7 +410,13 @@ class SettingsDialog(QDialog):
             self.local_port_changed.emit(self.port.value())
         if language_changed:
             self.language_changed.emit(language.value)
+        if self._gateway_was_saved:
+            self.gateway_changed.emit()
         self.accept()
+
+    def _gateway_saved(self, _settings: object) -> None:
+        self._gateway_was_saved = True
+        self.save()  # the rest of the dialog, now that nothing is left to check
 
 
 def _parse_time(text: str, fallback: QTime) -> QTime:
