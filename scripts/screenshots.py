@@ -78,7 +78,7 @@ def msg(
         conversation_id=conv,
         timestamp=at(minutes_ago),
         direction=Direction.OUTGOING if out else Direction.INCOMING,
-        status=status or (DeliveryStatus.READ if out else DeliveryStatus.READ),
+        status=status or DeliveryStatus.READ,
         body=body,
         type=MessageType(media.type) if media else MessageType.TEXT,
         sender_name=None if out else (name or None),
@@ -488,7 +488,7 @@ async def local_server_down_shot() -> None:
     assert isinstance(app, QApplication)
     install_translators(app, "it")
     try:
-        client = await build_client(seed=False)
+        client = await build_client()
         client.state.set_connection(ConnectionState.OFFLINE)  # nothing listens any more
         window = MainWindow(client)
         bar = LocalServerDownBar(window)

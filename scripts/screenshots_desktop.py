@@ -20,11 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # tests.desktop: the private desktop
 
 
 def outer() -> int:
-    from desktop.desktop_session import DesktopSession, missing_binaries
+    from tests.desktop.desktop_session import DesktopSession, missing_binaries
 
     if missing_binaries():
         print(f"screenshots_desktop: missing {missing_binaries()}", file=sys.stderr)
@@ -33,7 +33,7 @@ def outer() -> int:
     session.start()
     try:
         env = session.env(audio=False)
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")])
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
         env["LANG"] = "it_IT.UTF-8"
         return subprocess.run(
             [sys.executable, __file__, "--inside"], env=env, check=False

@@ -20,19 +20,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "tests" / "interop"))  # the Node harness: npm ci, line protocol
+sys.path.insert(0, str(ROOT))  # tests.interop: the Node harness (npm ci, line protocol)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync  # noqa: E402
-from interop_node import (  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from tests.interop.interop_node import (  # noqa: E402
     NodeClient,
     SeedServer,
     ensure_node_package,
     find_node_tools,
     wppconnect_message,
 )
-from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from sportello.client.api import SportelloClient  # noqa: E402
 from sportello.client.changes import ProtocolProfile  # noqa: E402
