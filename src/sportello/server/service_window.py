@@ -1,6 +1,7 @@
 """Who may reply, and whether WhatsApp still lets us: the checks before a reply is queued.
 
-Two refusals, both answered in the `sendMessage` ack before anything is stored:
+Two refusals, both answered in the `sendMessage` ack before anything is stored (and,
+after them, whatever `gate` says about the conversation's gateway: send_gate.py):
 - `window_closed`: a Cloud API conversation whose customer has not written for 24 hours
   (domain/service_window.py); only a template could reopen it, and templates are not
   supported yet. WPPConnect and generic conversations have no window.
@@ -14,6 +15,7 @@ Blocking functions: run them on the DB executor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -64,8 +66,10 @@ def check_send(
     assignee_only: bool,
     default_gateway: Gateway,
     now: datetime | None = None,
+    gate: Callable[[Gateway, str | None], None] | None = None,
 ) -> None:
-    """Raise CommandError (`window_closed`, `not_assignee`) when this reply must not go out."""
+    """Raise CommandError (`window_closed`, `not_assignee`, or the `gate`'s own) when this
+    reply must not go out. `gate(gateway, account)` raises when that gateway cannot send."""
     now = now or utc_now()
     with db.read_session() as session:
         if find_by_client_id(session, request.client_id) is not None:
@@ -79,6 +83,8 @@ def check_send(
                     "this customer has never written: WhatsApp (Cloud API) allows only a"
                     " template to start a conversation, and templates are not supported yet",
                 )
+            if request.to is not None and gate is not None:
+                gate(default_gateway, None)
             return  # unknown conversation id: the send itself answers not_found
         conversation, contact = target
         if assignee_only:
@@ -95,6 +101,8 @@ def check_send(
                 f"the 24-hour WhatsApp window is closed ({since}): the Cloud API accepts only"
                 " a template now, and templates are not supported yet",
             )
+        if gate is not None:
+            gate(conversation.gateway, conversation.account)
 
 
 def _target(session: Session, request: SendRequest) -> tuple[Conversation, Contact] | None:
