@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from sportello.client.api import SportelloClient
-from tests.fakes.fake_gateway import FakeGateway
 from sportello.client.records import ServerProfile
 from tests.client.client_harness import FAST_BACKOFF
+from tests.fakes.fake_gateway import FakeGateway
 from tests.support.sportello_server import (
     Operator,
     RestartableServer,

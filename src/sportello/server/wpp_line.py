@@ -161,6 +161,7 @@ class WppLine:
         self._last_start: float | None = None  # loop time our last start made a session
         self._needs_qr = False  # closed for a reason only a new QR scan fixes
         self._rebind = False  # running with another webhook: start again once linked
+        self._rebound = False  # did so already (once per run)
         self._input_at = 0.0  # loop time of the newest webhook or call result
         self._retry_at = 0.0
         self._failures = 0
@@ -329,7 +330,11 @@ class WppLine:
                 self.poller.wake()
             return True
         state = SESSION_WORDS.get(word, LineState.STARTING)
-        if self._fingerprint is not None and await self._memory.started_with() != self._fingerprint:
+        if (
+            self._fingerprint is not None
+            and not self._rebound
+            and await self._memory.started_with() != self._fingerprint
+        ):
             if state is LineState.CONNECTED:
                 await self._restart_with_our_webhook()
                 return True
@@ -339,7 +344,11 @@ class WppLine:
         return True
 
     async def _restart_with_our_webhook(self) -> None:
-        """A linked session that posts elsewhere: close it (the phone stays linked), start ours."""
+        """A linked session that posts elsewhere: close it (the phone stays linked), start ours.
+
+        Once per run: should the session still not be ours (another node with another
+        --public-url restarting it too), the two must not take turns forever."""
+        self._rebound, self._rebind = True, False
         try:
             await self._api().close_session()
         except SessionCallError as exc:
@@ -347,8 +356,7 @@ class WppLine:
                 "whatsapp line: cannot close the session to give it our webhook",
                 extra=fields(session=self.session, reason=exc.detail),
             )
-            self._rebind = False  # tried; a CLOSED session gets ours when it starts again
-            return
+            return  # a CLOSED session gets ours when it starts again
         log.info(
             "whatsapp line: the session posted to another webhook: started again with ours",
             extra=fields(session=self.session),
