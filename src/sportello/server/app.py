@@ -128,9 +128,9 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
     yield
     # aiohttp has already waited for in-flight requests (webhooks) at this point.
     ctx.begin_drain(ctx.config.drain_timeout)
+    await workers.receipts.close()  # before the line: they use its HTTP session
     if workers.line is not None:
         await workers.line.stop()
-    await workers.receipts.close()
     await workers.revocations.stop()
     await ctx.batcher.close()
     await workers.sender.stop()

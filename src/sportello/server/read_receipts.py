@@ -75,12 +75,19 @@ class ReadReceipts:
             else:
                 return
         except GatewaySendError as exc:
-            log.warning(
-                "read receipt not sent",
-                extra=fields(gateway=receipt.gateway.value, error=exc.message[:300]),
-            )
+            self._failed(receipt, exc.message)
+            return
+        except Exception as exc:  # a receipt is best effort: it must not end as a task error
+            self._failed(receipt, repr(exc))
             return
         self.sent += 1
+
+    @staticmethod
+    def _failed(receipt: ReadReceipt, error: str) -> None:
+        log.warning(
+            "read receipt not sent",
+            extra=fields(gateway=receipt.gateway.value, error=error[:300]),
+        )
 
     async def _wppconnect(self, receipt: ReadReceipt) -> None:
         line = self._line
