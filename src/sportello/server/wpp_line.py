@@ -18,8 +18,8 @@ at once.
 started. Without either there is no line to follow (`NOT_CONFIGURED`).
 
 The state comes from the `status-find`, `qrcode` and `phoneCode` webhooks (webhooks.py),
-the status polls (gateway_poller.py, which the line owns) and its own calls. A poll that
-began before newer news arrived is not applied. Every change reaches administrators through
+the status polls (gateway_poller.py, which the line owns) and its own calls; how the first
+two change it is in line_inputs.py. A poll that began before newer news is not applied. Every change reaches administrators through
 GatewayHealth (`gatewayLine`); what the line finds itself (a refused key, no answer) is also
 recorded there as the gateway's state for every operator (`gatewayState`).
 """
@@ -37,19 +37,18 @@ import aiohttp
 from sportello.domain.values import Gateway, utc_now
 from sportello.ingest.parsed import ConnectionState, GatewayState
 from sportello.server.gateway_health import UNREACHABLE, GatewayHealth
-from sportello.server.gateway_poller import Observation, WppSessionPoller, poller_from_config
+from sportello.server.gateway_poller import WppSessionPoller, poller_from_config
 from sportello.server.gateways.wppconnect_session import (
     SessionCallError,
     SessionToken,
     WppSessionApi,
 )
+from sportello.server.line_inputs import LineFollower, linked_detail
 from sportello.server.line_view import (
     DETAILS,
     SESSION_WORDS,
-    STATUS_FIND,
     LineState,
     LineView,
-    StatusFindMeaning,
     not_configured,
 )
 from sportello.server.logs import fields
@@ -65,7 +64,6 @@ log = logging.getLogger(__name__)
 _MIN_START_GAP = 10.0  # seconds between two automatic starts, whatever closed the session
 _IDLE_CHECK = 60.0
 _BAD_SECRET_RETRY = 60.0
-_KEEP = object()
 
 
 class LineNotStartable(Exception):
@@ -112,7 +110,7 @@ class WebhookMemory:
         await self._executor.write(write)
 
 
-class WppLine:
+class WppLine(LineFollower):
     """One WPPConnect session's line; `view` is what it is now."""
 
     def __init__(
@@ -166,10 +164,6 @@ class WppLine:
         self._retry_at = 0.0
         self._failures = 0
         self._phone_asked = False
-
-    @property
-    def view(self) -> LineView:
-        return self._view
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -377,7 +371,7 @@ class WppLine:
             )
             return
         if phone and self._view.state is LineState.CONNECTED:
-            await self._set(LineState.CONNECTED, _linked(phone), phone=phone)
+            await self._set(LineState.CONNECTED, linked_detail(phone), phone=phone)
 
     async def _found(self, exc: SessionCallError) -> None:
         """A call of ours failed: the line says why, and so does the gateway's health."""
@@ -397,139 +391,6 @@ class WppLine:
             ),
             detail=exc.detail,
         )
-
-    # -- what the gateway says ----------------------------------------------------------
-
-    async def on_webhook(self, state: GatewayState) -> None:
-        """A `status-find`, `qrcode` or `phoneCode` webhook of this session."""
-        if state.gateway is not Gateway.WPPCONNECT or (state.account or self.session) != (
-            self.session
-        ):
-            return
-        event = str(state.raw.get("event", "")).lower()
-        if event == "qrcode" and state.qr_png_base64:
-            self._mark_input()
-            qr = "data:image/png;base64," + state.qr_png_base64
-            await self._set(LineState.QRCODE, DETAILS[LineState.QRCODE], qr=qr, phone=None)
-        elif event == "phonecode" and state.phone_code:
-            self._mark_input()
-            await self._set(
-                LineState.PHONECODE,
-                DETAILS[LineState.PHONECODE],
-                phone_code=state.phone_code,
-                phone=None,
-            )
-        elif event == "status-find":
-            meaning = STATUS_FIND.get(str(state.raw.get("status", "")).lower())
-            if meaning is not None:
-                self._mark_input()
-                await self._apply_meaning(meaning)
-
-    async def _apply_meaning(self, meaning: StatusFindMeaning) -> None:
-        current = self._view
-        showing_code = current.state in (LineState.QRCODE, LineState.PHONECODE)
-        if meaning.state is None or (meaning.state is LineState.STARTING and showing_code):
-            if showing_code:  # keep the code on screen, say what happened to the scan
-                await self._set(
-                    current.state, meaning.detail, qr=current.qr, phone_code=current.phone_code
-                )
-            return
-        if meaning.state is LineState.CLOSED:
-            self._needs_qr = meaning.needs_qr
-            self._wake()
-        if meaning.state is LineState.CONNECTED:
-            self._wake()  # ask which number it is linked to
-            await self._set(LineState.CONNECTED, _linked(current.phone))
-            return
-        await self._set(meaning.state, meaning.detail, phone=None if meaning.unlinked else _KEEP)
-
-    async def on_poll(self, seen: Observation) -> None:
-        """What a status poll found (gateway_poller.py)."""
-        if seen.asked_at < self._input_at:
-            return  # a webhook or one of our calls said something newer meanwhile
-        if seen.state == UNREACHABLE:
-            await self._set(LineState.UNREACHABLE, seen.detail)
-        elif seen.state == ConnectionState.UNAUTHORIZED:
-            if not self.managed:  # managed: the line makes a new token (SessionToken)
-                await self._set(
-                    LineState.BAD_SECRET,
-                    "WPPConnect Server refused the session token: check --wppconnect-token",
-                )
-        elif seen.state == ConnectionState.DISCONNECTED and seen.raw_word == "Disconnected":
-            self._needs_qr = False
-            await self._set(
-                LineState.CLOSED,
-                "WPPConnect says the session runs but its WhatsApp page does not answer",
-            )
-            self._wake()
-        elif seen.raw_word is not None:
-            state = SESSION_WORDS.get(seen.raw_word.upper().replace("_", ""))
-            if state is not None:
-                await self._apply_word(state, seen.qr)
-
-    async def _apply_word(self, state: LineState, qr: str | None) -> None:
-        """A state word of start-session or status-session (with its QR image, if any)."""
-        current = self._view
-        if state is LineState.CLOSED:
-            if current.state is not LineState.CLOSED:
-                # Unseen reason (its webhook never came): a QR on screen went unscanned.
-                self._needs_qr = current.state in (LineState.QRCODE, LineState.PHONECODE)
-                self._wake()
-            await self._set(LineState.CLOSED, current.detail if current.state is state else "")
-        elif state is LineState.QRCODE:
-            kept = current.qr if current.state is LineState.QRCODE else None
-            await self._set(LineState.QRCODE, DETAILS[state], qr=qr or kept, phone=None)
-        elif state is LineState.PHONECODE:
-            code = current.phone_code if current.state is LineState.PHONECODE else None
-            await self._set(LineState.PHONECODE, DETAILS[state], phone_code=code, phone=None)
-        elif state is LineState.CONNECTED:
-            if current.state is not LineState.CONNECTED:
-                self._wake()
-            await self._set(LineState.CONNECTED, _linked(current.phone))
-        elif current.state not in (LineState.QRCODE, LineState.PHONECODE):
-            await self._set(state, DETAILS[state])
-
-    # -- the view -------------------------------------------------------------------------
-
-    def _mark_input(self) -> float:
-        self._input_at = asyncio.get_running_loop().time()
-        return self._input_at
-
-    async def _set(
-        self,
-        state: LineState,
-        detail: str,
-        *,
-        qr: str | None = None,
-        phone_code: str | None = None,
-        phone: object = _KEEP,
-    ) -> None:
-        old = self._view
-        number = old.phone if phone is _KEEP else phone
-        view = LineView(
-            self.session,
-            state,
-            detail or DETAILS[state],
-            utc_now(),
-            qr=qr,
-            phone_code=phone_code,
-            phone=number if isinstance(number, str) else None,
-        )
-        if view.same_as(old):
-            return
-        if state is not LineState.CONNECTED:
-            self._phone_asked = False
-        self._view = view
-        if old.state is not state:
-            log.info(
-                "whatsapp line",
-                extra=fields(session=self.session, state=state.value, detail=view.detail),
-            )
-        await self._health.line_changed(view.to_json())
-
-
-def _linked(phone: str | None) -> str:
-    return f"the WhatsApp line is linked to +{phone}" if phone else DETAILS[LineState.CONNECTED]
 
 
 def line_from_config(
