@@ -19,9 +19,10 @@ started. Without either there is no line to follow (`NOT_CONFIGURED`).
 
 The state comes from the `status-find`, `qrcode` and `phoneCode` webhooks (webhooks.py),
 the status polls (gateway_poller.py, which the line owns) and its own calls; how the first
-two change it is in line_inputs.py. A poll that began before newer news is not applied. Every change reaches administrators through
-GatewayHealth (`gatewayLine`); what the line finds itself (a refused key, no answer) is also
-recorded there as the gateway's state for every operator (`gatewayState`).
+two change it is in line_inputs.py. A poll that began before newer news is not applied.
+Every change reaches administrators through GatewayHealth (`gatewayLine`); what the line
+finds itself (a refused key, no answer) is also recorded there as the gateway's state for
+every operator (`gatewayState`).
 """
 
 from __future__ import annotations
