@@ -360,6 +360,30 @@
         <translation>il ticket di questa conversazione è assegnato a un collega</translation>
     </message>
     <message>
+        <source>this server has no WhatsApp connection to send replies through</source>
+        <translation>questo server non ha un collegamento WhatsApp da cui inviare le risposte</translation>
+    </message>
+    <message>
+        <source>the WhatsApp line is not connected: an administrator must connect it (Connect WhatsApp)</source>
+        <translation>la linea WhatsApp non è collegata: un amministratore deve collegarla (Collega WhatsApp)</translation>
+    </message>
+    <message>
+        <source>the WhatsApp gateway does not answer, or refuses the server&apos;s key</source>
+        <translation>il gateway WhatsApp non risponde, oppure rifiuta la chiave del server</translation>
+    </message>
+    <message>
+        <source>this server has no WhatsApp gateway configured</source>
+        <translation>su questo server non è configurato alcun gateway WhatsApp</translation>
+    </message>
+    <message>
+        <source>this server cannot start the WhatsApp session itself (its secret key is not set)</source>
+        <translation>questo server non può avviare da sé la sessione WhatsApp (la sua chiave segreta non è impostata)</translation>
+    </message>
+    <message>
+        <source>the WhatsApp line is already connected</source>
+        <translation>la linea WhatsApp è già collegata</translation>
+    </message>
+    <message>
         <source>it no longer exists on the server</source>
         <translation>non esiste più sul server</translation>
     </message>

@@ -15,6 +15,7 @@ import pytest
 from sportello.client.api import SportelloClient
 from sportello.client.records import ServerProfile
 from tests.client.client_harness import FAST_BACKOFF
+from tests.fakes.fake_gateway import FakeGateway
 from tests.support.sportello_server import (
     Operator,
     RestartableServer,
@@ -35,6 +36,26 @@ def server(tmp_path: Path) -> Iterator[RestartableServer]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def replying_server(tmp_path: Path) -> Iterator[RestartableServer]:
+    """`server` with a WPPConnect gateway (a FakeGateway) to send replies through: a server
+    without one refuses them at once (`no_gateway`). Customers write with
+    `customer_writes_wpp`."""
+    if server_module_missing():
+        pytest.skip("sportello.server.run does not exist yet: our server has not landed")
+    with FakeGateway.start_in_thread() as gateway:
+        db_url = f"sqlite:///{tmp_path / 'server.db'}"
+        flags = ["--wppconnect-url", gateway.wpp_base_url, "--wppconnect-session"]
+        flags += [gateway.session, "--wppconnect-token", gateway.wpp_token]
+        running = RestartableServer(db_url, flags)
+        running.operators = [create_operator(db_url, "giulia"), create_operator(db_url, "marco")]
+        running.start()
+        try:
+            yield running
+        finally:
+            running.stop()
 
 
 @pytest.fixture

@@ -115,10 +115,11 @@ async def test_restarted_client_resumes_from_its_cache(
 
 
 async def test_message_composed_offline_is_sent_once_after_reconnect(
-    server: RestartableServer, make_client: MakeClient
+    replying_server: RestartableServer, make_client: MakeClient
 ) -> None:
+    server = replying_server
     operator = server.operators[0]
-    server.customer_writes("mi richiamate?")
+    server.customer_writes_wpp("mi richiamate?")
     client = make_client(server.url, operator)
     await client.start()
     conv_id = await wait_until(lambda: conversation_with(client, "mi richiamate?"), "sync")

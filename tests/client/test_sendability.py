@@ -89,3 +89,17 @@ async def test_a_reply_refused_for_the_line_itself_asks_again() -> None:
 
     assert awareness.can_send.code == "line_not_linked"
     awareness.close()
+
+
+async def test_the_servers_per_gateway_answer_is_read_for_the_default_gateway() -> None:
+    """The server answers one `{ok, code, message}` per gateway; the desk's is the default's."""
+    per_gateway = {
+        "wppconnect": {"ok": False, "code": "line_not_linked", "message": "scan the QR code"},
+        "meta": {"ok": False, "code": "no_gateway", "message": "no Cloud API number"},
+        "generic": {"ok": False, "code": "no_gateway", "message": "no gateway"},
+    }
+    state = ClientState("1")
+    answer = {"ok": True, "settings": {"defaultGateway": "wppconnect"}, "canSend": per_gateway}
+    awareness = DeskAwareness(state, Answers(answer))
+    await awareness.refresh()
+    assert (awareness.can_send.ok, awareness.can_send.code) == (False, "line_not_linked")

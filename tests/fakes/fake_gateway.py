@@ -1,7 +1,12 @@
 """A fake WhatsApp gateway on loopback that speaks both send APIs the senders use.
 
 - WPPConnect Server: `POST /api/{session}/send-message` (Bearer token per session).
-- Meta Cloud API:    `POST /{version}/{phone_number_id}/messages` (Bearer access token).
+- Meta Cloud API:    `POST /{version}/{phone_number_id}/messages` (Bearer access token): a
+  text message, or `{messaging_product, status: "read", message_id}` marking a customer's
+  message read, answered `{"success": true}`; a message id it never delivered (made by
+  `meta_message()`) is error 131009 "Parameter value is not valid" (Meta, "Mark messages
+  as read", developers.facebook.com/documentation/business-messaging/whatsapp/messages/
+  mark-message-as-read). Read marks are kept in `read_marks`.
 - WPPConnect session status: `GET /api/{session}/status-session` and
   `GET /api/{session}/check-connection-session`, steered with `set_session_state()` and
   `bad_status_next()`; counted in `status_polls`, not recorded in `requests` (so tests
@@ -119,6 +124,8 @@ class FakeGateway:
         self._session_connected = True  # what check-connection-session says
         self._bad_status: list[tuple[int, str]] = []
         self.status_polls = 0
+        self._inbound_meta_ids: set[str] = set()  # what meta_message() delivered
+        self._read_marks: list[str] = []
 
     # -- addresses ---------------------------------------------------------------------
 
@@ -149,6 +156,12 @@ class FakeGateway:
     def sent(self) -> list[SentMessage]:
         with self._lock:
             return list(self._sent)
+
+    @property
+    def read_marks(self) -> list[str]:
+        """Cloud API message ids marked read, in order."""
+        with self._lock:
+            return list(self._read_marks)
 
     def clear(self) -> None:
         with self._lock:
@@ -388,6 +401,8 @@ class FakeGateway:
                 "be loaded due to missing permissions, or does not support this operation.",
                 subcode=33,
             )
+        if isinstance(payload, dict) and "status" in payload:
+            return self._meta_mark_read(payload)
         to = payload.get("to") if isinstance(payload, dict) else None
         text = payload.get("text") if isinstance(payload, dict) else None
         body = text.get("body") if isinstance(text, dict) else None
@@ -415,6 +430,22 @@ class FakeGateway:
                 "messages": [{"id": message_id}],
             }
         )
+
+    def _meta_mark_read(self, payload: dict[str, Any]) -> web.Response:
+        message_id = payload.get("message_id")
+        if (
+            payload.get("messaging_product") != "whatsapp"
+            or payload.get("status") != "read"
+            or not isinstance(message_id, str)
+        ):
+            return _meta_error(400, 100, "(#100) Invalid parameter")
+        with self._lock:
+            known = message_id in self._inbound_meta_ids
+            if known:
+                self._read_marks.append(message_id)
+        if not known:
+            return _meta_error(400, 131009, "(#131009) Parameter value is not valid")
+        return web.json_response({"success": True})
 
     # -- webhook bodies to post back to the server ---------------------------------------
 
@@ -533,6 +564,8 @@ class FakeGateway:
         """An incoming Cloud API text message webhook from `from_number` (digits, no +)."""
         wa_id = from_number.lstrip("+")
         message_id = message_id or "wamid." + base64.b64encode(secrets.token_bytes(24)).decode()
+        with self._lock:
+            self._inbound_meta_ids.add(message_id)
         value = {
             "messaging_product": "whatsapp",
             "metadata": self._meta_metadata(None),

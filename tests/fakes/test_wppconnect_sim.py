@@ -319,6 +319,25 @@ async def test_a_restarted_gateway_keeps_the_session_webhook(receiver: Receiver)
         assert receiver.events("onmessage")[0]["body"] == "Ci siete?"
 
 
+async def test_get_phone_number_names_the_linked_device_and_needs_a_live_session(
+    http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    async with WppConnectSim(**fast()) as sim:
+        headers = sim.headers_for(SESSION)
+        url = f"{sim.url}/api/{SESSION}/get-phone-number"
+        async with http.get(url, headers=headers) as response:
+            assert response.status == 404
+            assert (await response.json())["status"] == "Disconnected"
+        await sim.link(SESSION, webhook=receiver.url, phone_number="393330001111")
+        async with http.get(url, headers=headers) as response:
+            assert response.status == 200
+            assert await response.json() == {
+                "status": "success",
+                "response": "393330001111@c.us",
+                "mapper": "device",
+            }
+
+
 # -- webhooks ---------------------------------------------------------------------------
 
 

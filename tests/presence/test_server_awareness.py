@@ -50,6 +50,25 @@ def names(entries: list[dict[str, str]]) -> list[str]:
     return [entry["name"] for entry in entries]
 
 
+@pytest.fixture
+async def gateway() -> Any:
+    """Both send APIs on loopback: replies are refused at once by a server without one."""
+    async with FakeGateway() as gw:
+        yield gw
+
+
+def replying(gw: FakeGateway) -> dict[str, Any]:
+    """The flags that give a server WPPConnect and Cloud API senders."""
+    return {
+        "wppconnect_url": gw.wpp_base_url,
+        "wppconnect_session": gw.session,
+        "wppconnect_token": gw.wpp_token,
+        "meta_phone_number_id": gw.phone_number_id,
+        "meta_access_token": gw.meta_token,
+        "meta_graph_url": gw.meta_base_url,
+    }
+
+
 async def test_colleague_sees_who_views_and_types_and_it_ends_on_disconnect(
     make_server: Factory, connect: Connect, http: aiohttp.ClientSession
 ) -> None:
@@ -90,9 +109,9 @@ async def test_presence_expires_after_silence(
 
 
 async def test_assignee_only_mode_refuses_a_colleagues_reply_with_a_clear_error(
-    make_server: Factory, connect: Connect, http: aiohttp.ClientSession
+    make_server: Factory, connect: Connect, http: aiohttp.ClientSession, gateway: FakeGateway
 ) -> None:
-    server = await make_server(assignee_only_replies=True)
+    server = await make_server(assignee_only_replies=True, **replying(gateway))
     giulia, marco = await connect(server, "giulia"), await connect(server, "marco")
     message_id = await customer_writes(http, server, "Urgente: perdita d'acqua in cucina")
     created = await giulia.wait_for("ticketCreated")
@@ -117,9 +136,9 @@ async def test_assignee_only_mode_refuses_a_colleagues_reply_with_a_clear_error(
 
 
 async def test_without_assignee_only_mode_anyone_replies(
-    make_server: Factory, connect: Connect, http: aiohttp.ClientSession
+    make_server: Factory, connect: Connect, http: aiohttp.ClientSession, gateway: FakeGateway
 ) -> None:
-    server = await make_server()
+    server = await make_server(**replying(gateway))
     giulia, marco = await connect(server, "giulia"), await connect(server, "marco")
     message_id = await customer_writes(http, server, "Urgente: perdita d'acqua")
     created = await giulia.wait_for("ticketCreated")
@@ -136,11 +155,14 @@ async def test_without_assignee_only_mode_anyone_replies(
 
 @pytest.mark.parametrize("db_kind", ["sqlite", "postgres"], indirect=True)
 async def test_cloud_api_conversation_silent_for_25_hours_refuses_free_form_replies(
-    db_url: str, make_server: Factory, connect: Connect, http: aiohttp.ClientSession
+    db_url: str,
+    make_server: Factory,
+    connect: Connect,
+    http: aiohttp.ClientSession,
+    gateway: FakeGateway,
 ) -> None:
-    server = await make_server(db_url)
+    server = await make_server(db_url, **replying(gateway))
     marco = await connect(server, "marco")
-    gateway = FakeGateway()
     old = await post_meta(
         http,
         server,
@@ -168,9 +190,9 @@ async def test_cloud_api_conversation_silent_for_25_hours_refuses_free_form_repl
 
 
 async def test_wppconnect_conversation_has_no_window(
-    make_server: Factory, connect: Connect, http: aiohttp.ClientSession
+    make_server: Factory, connect: Connect, http: aiohttp.ClientSession, gateway: FakeGateway
 ) -> None:
-    server = await make_server()
+    server = await make_server(**replying(gateway))
     marco = await connect(server, "marco")
     message_id = await customer_writes(http, server, "Salve", t=int(time.time()) - 3 * DAY)
     conversation = await conversation_of(marco, message_id)

@@ -68,10 +68,12 @@ def _assert_clear(command: str, sent: Any, ack: Any) -> None:
 
 
 @pytest.fixture
-async def desk(any_db_server, http) -> AsyncIterator[tuple[RawSocket, Client, dict[str, str]]]:
+async def desk(
+    any_db_replying_server, http
+) -> AsyncIterator[tuple[RawSocket, Client, dict[str, str]]]:
     """On SQLite and on PostgreSQL (which refuses NUL): Giulia (bare frames) and Marco
     connected, and the ids of a real message, conversation and ticket."""
-    server = any_db_server
+    server = any_db_replying_server
     marco = await connect_operator(server, server.operators["marco"])
     giulia = RawSocket(http, server.url)
     assert (await giulia.open({"token": server.operators["giulia"].token})).startswith("40/")

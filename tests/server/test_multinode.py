@@ -8,6 +8,8 @@ import uuid
 import aiohttp
 import pytest
 
+from sportello.domain.values import Role
+from tests.fakes.wppconnect_sim import WppConnectSim
 from tests.server.server_harness import WEBHOOK_SECRET, Client, add_operator, open_db, post
 from tests.support.databases import (
     REDIS_URL,
@@ -17,7 +19,9 @@ from tests.support.databases import (
     require_postgres,
 )
 from tests.support.payloads import wpp_message
+from tests.support.ports import free_port
 from tests.support.server_process import ServerProcess
+from tests.support.sportello_server import OurServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -168,3 +172,57 @@ async def test_seq_is_one_global_sequence_across_nodes(cluster):
     finally:
         await giulia.close()
         await marco.close()
+
+
+async def test_an_admin_on_node_b_sees_the_line_node_a_runs(tmp_path):
+    """gatewayLine goes through the Socket.IO manager: node A runs the WhatsApp line, an
+    admin connected to node B (no WPPConnect of its own) sees its QR scan linked; B's REST
+    answer says what B knows (NOT_CONFIGURED)."""
+    require_postgres()
+    if not redis_available():
+        pytest.skip("Redis on 127.0.0.1:6379 is unreachable")
+    url, name = create_postgres_database()
+    db = open_db(url)
+    admin = add_operator(db, "anna", Role.ADMIN)
+    db.dispose()
+    channel = f"sportello-test-{uuid.uuid4().hex[:8]}"
+    redis = ["--redis", REDIS_URL, "--redis-channel", channel]
+    sim = WppConnectSim.start_in_thread(secret_key="k-multi", qr_refresh=600, qr_timeout=600)
+    port = free_port()
+    a = OurServer(
+        url,
+        WEBHOOK_SECRET,
+        [
+            *redis,
+            *("--wppconnect-url", sim.url, "--wppconnect-session", "ufficio"),
+            *("--public-url", f"http://127.0.0.1:{port}", "--gateway-poll-interval", "0.5"),
+        ],
+        port=port,
+        extra_env={"SPORTELLO_WPPCONNECT_SECRET_KEY": "k-multi"},
+    )
+    b = OurServer(url, WEBHOOK_SECRET, redis)
+    anna = Client(b.url, admin.token)
+    try:
+        a.wait_healthy()
+        b.wait_healthy()
+        await anna.connect()
+        assert (await anna.authenticate(admin.id))["success"] is True
+        await asyncio.to_thread(sim.wait_until, lambda: sim.session_status("ufficio") == "QRCODE")
+
+        sim.scan_qr("ufficio")
+
+        line = await anna.wait_for("gatewayLine", lambda g: g["state"] == "CONNECTED")
+        assert line["session"] == "ufficio"
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(
+                f"{b.url}/api/gateway/line", headers={"Authorization": f"Bearer {admin.token}"}
+            ) as response,
+        ):
+            assert (await response.json())["line"]["state"] == "NOT_CONFIGURED"
+    finally:
+        await anna.close()
+        for node in (a, b):
+            node.stop_gracefully()
+        sim.stop()
+        drop_postgres_database(name)

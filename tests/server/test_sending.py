@@ -140,13 +140,10 @@ def _dead_url() -> str:
 
 async def test_outbox_survives_a_restart(make_server, gateway, http, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'restart.db'}"
+    # The session is up but every send fails for now (500: retried): the reply waits.
+    gateway.fail_next(1000, 500)
     first = await make_server(
-        db_url,
-        wppconnect_url=_dead_url(),
-        wppconnect_session="sportello",
-        wppconnect_token=gateway.wpp_token,
-        send_retry_base=0.5,
-        send_retry_max=1.0,
+        db_url, **gateway_flags(gateway), send_retry_base=0.5, send_retry_max=1.0
     )
     giulia = await connect_operator(first, first.operators["giulia"])
     conversation = await _conversation(first, http, giulia)
@@ -157,6 +154,7 @@ async def test_outbox_survives_a_restart(make_server, gateway, http, tmp_path):
     await giulia.close()
     await first.stop()
     assert gateway.sent == []
+    gateway.clear()  # the gateway works again
 
     second = await make_server(db_url, **gateway_flags(gateway))
     second.operators = first.operators
@@ -200,3 +198,57 @@ async def test_update_ticket_is_validated_and_broadcast(server, clients, http):
     assert (await giulia.call("updateTicket", {"ticketId": ticket_id, "assigneeId": "4242"}))[
         "ok"
     ] is False
+
+
+async def test_a_reply_with_no_gateway_is_refused_at_once_with_no_gateway(server, clients, http):
+    giulia = await clients("giulia")
+    conversation = await _conversation(server, http, giulia)
+
+    ack = await giulia.call(
+        "sendMessage", {"clientId": "c-none", "conversationId": conversation, "body": "Ci siamo"}
+    )
+
+    assert ack["ok"] is False and ack["code"] == "no_gateway"
+    assert "wppconnect" in ack["error"]["message"]
+    state = await giulia.call("deskState")
+    assert state["canSend"]["wppconnect"]["code"] == "no_gateway"
+    assert state["canSend"]["meta"] == {
+        "ok": False,
+        "code": "no_gateway",
+        "message": state["canSend"]["meta"]["message"],
+    }
+    assert "line" not in state  # operators do not see the line, admins do
+    page = await giulia.call("sync", {"since": 0})
+    assert all(e["data"].get("direction") != "outgoing" for e in page["events"])
+
+
+async def test_a_reply_while_wppconnect_does_not_answer_is_refused_as_gateway_down(
+    make_server, http
+):
+    server = await make_server(
+        wppconnect_url=_dead_url(),
+        wppconnect_session="sportello",
+        wppconnect_token="any",
+        gateway_poll_interval=0.2,
+    )
+    giulia = await connect_operator(server, server.operators["giulia"])
+    try:
+        conversation = await _conversation(server, http, giulia)
+        for _ in range(200):  # the first poll may have found it before giulia connected
+            can_send = (await giulia.call("deskState"))["canSend"]["wppconnect"]
+            if can_send["code"] == "gateway_down":
+                break
+            await asyncio.sleep(0.05)
+        assert can_send["ok"] is False and can_send["code"] == "gateway_down"
+
+        ack = await giulia.call(
+            "sendMessage", {"clientId": "c-down", "conversationId": conversation, "body": "Ok"}
+        )
+
+        assert ack["ok"] is False and ack["code"] == "gateway_down"
+        assert (
+            "does not answer" in ack["error"]["message"]
+            or "unreachable" in (ack["error"]["message"])
+        )
+    finally:
+        await giulia.close()

@@ -289,9 +289,9 @@ class _AsciiJsonPacket(socketio.packet.Packet):  # type: ignore[misc]
 
 
 async def test_an_operator_reply_with_broken_text_is_stored_repaired(
-    any_db_server: RunningServer, http: aiohttp.ClientSession
+    any_db_replying_server: RunningServer, http: aiohttp.ClientSession
 ) -> None:
-    server = any_db_server
+    server = any_db_replying_server
     status, _ = await post_wpp(http, server, wpp_message(body="Salve"))
     assert status == 200
     giulia = await connect_operator(server, server.operators["giulia"])

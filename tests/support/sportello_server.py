@@ -42,7 +42,9 @@ class OurServer(LineProcess):
         webhook_secret: str = WEBHOOK_SECRET,
         extra_args: Sequence[str] = (),
         port: int | None = None,
+        extra_env: Mapping[str, str] | None = None,
     ) -> None:
+        """`extra_env`: SPORTELLO_* settings (secrets) that must not be on the command line."""
         self.db_url = db_url
         self.webhook_secret = webhook_secret
         # A port given by the caller pins the server, so a restart comes back where clients look.
@@ -63,9 +65,8 @@ class OurServer(LineProcess):
             webhook_secret,
             *extra_args,
         ]
-        super().__init__(
-            argv, label="sportello server", cwd=REPO_ROOT, env=sportello_env(), with_stdin=False
-        )
+        env = {**sportello_env(), **(extra_env or {})}
+        super().__init__(argv, label="sportello server", cwd=REPO_ROOT, env=env, with_stdin=False)
 
     def wait_healthy(self, timeout: float = 60.0) -> None:
         """Poll GET /health until it answers 200; fail early if the process exits."""

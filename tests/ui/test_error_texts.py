@@ -36,9 +36,20 @@ CONSOLE_FACING = [
         "desk_awareness.py",
         "commands.py",
         "service_window.py",
+        "send_gate.py",
+        "line_routes.py",
+        "wpp_line.py",
     )
 ] + [SRC / "ingest" / "desk.py"]
-RAISERS = {"ApiError", "CommandError", "DeskError", "_fail", "error_response"}
+RAISERS = {
+    "ApiError",
+    "CommandError",
+    "DeskError",
+    "_fail",
+    "error_response",
+    "SendRefusal",
+    "LineNotStartable",
+}
 # Made by parse_id for its argument names: handled by the invalid_/missing_ rule.
 GENERATED_PREFIXES = ("invalid_", "missing_")
 # Codes other parts of issue 11 are adding now (sync, roles): they must have words too.
@@ -71,6 +82,7 @@ def _codes_in(path: Path) -> set[str]:
 def test_every_code_the_server_sends_a_console_has_its_own_text() -> None:
     codes = set().union(*(_codes_in(path) for path in CONSOLE_FACING)) | ANNOUNCED
     assert {"not_found", "window_closed", "body_too_long", "too_many_attempts"} <= codes
+    assert {"no_gateway", "line_not_linked", "gateway_down", "line_connected"} <= codes
     missing = sorted(c for c in codes - known_codes() if not c.startswith(GENERATED_PREFIXES))
     assert missing == []
     assert not (ANNOUNCED - known_codes())
@@ -121,3 +133,10 @@ def test_a_reply_the_gateway_refused_is_named_without_its_english_text(italian: 
     )
     generic = "il server l'ha rifiutato (i dettagli sono nel registro)"
     assert delivery_failure_reason(None) == generic
+
+
+def test_replies_that_cannot_go_out_say_why_in_italian(italian: None) -> None:
+    assert reason_for_code("no_gateway").startswith("questo server non ha un collegamento")
+    assert "Collega WhatsApp" in reason_for_code("line_not_linked")
+    assert reason_for_code("gateway_down").startswith("il gateway WhatsApp non risponde")
+    assert reason_for_code("line_connected") == "la linea WhatsApp è già collegata"

@@ -219,6 +219,29 @@ def test_session_state_events_become_gateway_states(name: str, state: Connection
     assert "qrcode" not in gateway_state.raw  # the QR is a login secret
 
 
+def test_the_qr_image_and_the_phone_code_travel_beside_raw_not_in_it() -> None:
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
+        "AAAABJRU5ErkJggg=="
+    )
+    (qr,) = parse_wppconnect(
+        {"event": "qrcode", "session": "s", "qrcode": png, "urlcode": "2@x"}
+    ).states
+    assert qr.qr_png_base64 == png and "qrcode" not in qr.raw and "urlcode" not in qr.raw
+    (odd,) = parse_wppconnect({"event": "qrcode", "session": "s", "qrcode": "<html>"}).states
+    assert odd.qr_png_base64 is None and odd.state == ConnectionState.UNPAIRED
+    body = {"event": "phoneCode", "session": "s", "phoneCode": "ABCD-1234", "phone": "3933"}
+    (code,) = parse_wppconnect(body).states
+    assert code.phone_code == "ABCD-1234" and code.state == ConnectionState.UNPAIRED
+    assert "phoneCode" not in code.raw
+
+
+@pytest.mark.parametrize("word", ["desconnectedMobile", "disconnectedMobile"])
+def test_an_unlinked_phone_is_disconnected_in_either_spelling(word: str) -> None:
+    body = {"event": "status-find", "session": "s", "status": word}
+    assert parse_wppconnect(body).states[0].state == ConnectionState.DISCONNECTED
+
+
 def test_unknown_status_find_word_is_unknown_not_an_error() -> None:
     body = {"event": "status-find", "session": "s", "status": "somethingNew"}
     assert parse_wppconnect(body).states[0].state == ConnectionState.UNKNOWN

@@ -75,10 +75,12 @@ async def test_wppconnect_send_posts_phone_digits_with_bearer_token(
     assert request.method == "POST"
     assert request.path == "/api/sportello/send-message"
     assert request.headers["Authorization"] == f"Bearer {DEFAULT_WPP_TOKEN}"
+    # markIsRead false: a reply is not a read receipt (wa-js marks the chat read otherwise)
     assert request.json == {
         "phone": "393331234567",
         "message": "Arriviamo alle 9.",
         "isGroup": False,
+        "options": {"markIsRead": False},
     }
     assert isinstance(result, SendResult)
     assert result.provider_message_id == gateway.sent[0].message_id

@@ -214,9 +214,8 @@ class Desktop(QObject):
         menus.switch_requested.connect(lambda name: self._switch_to(name, window))
         menus.add_server_requested.connect(lambda: self._add_server(window))
         menus.settings_requested.connect(lambda: self._open_settings(session))
-        # "Connect WhatsApp" (the composer, when no reply can go out) opens Settings for
-        # now: the Connect WhatsApp panel (QR code, linked number) is not built yet.
-        window.connect_whatsapp_requested.connect(lambda: self._open_settings(session))
+        # "Connect WhatsApp" (the composer, when no reply can go out): the QR window.
+        window.connect_whatsapp_requested.connect(window.line_prompt.open)
         menus.local_server_requested.connect(
             lambda: show_local_details(window, self.local.supervisor)
         )

@@ -57,8 +57,12 @@ def _parse_time(value: object) -> datetime | None:
         return None
 
 
-def _sendability(data: object) -> Sendability:
-    """`deskState.canSend`; absent (an older server) or not an object: replies can go out."""
+def _sendability(data: object, default_gateway: object) -> Sendability:
+    """`deskState.canSend`, one `{ok, code, message}` per gateway: the default gateway's (the
+    one new conversations and this desk's replies go through, `settings.defaultGateway`).
+    Absent (an older server) or not an object: replies can go out."""
+    if isinstance(data, Mapping) and "ok" not in data:
+        data = data.get(str(default_gateway or "wppconnect"))
     if not isinstance(data, Mapping) or data.get("ok") is not False:
         return Sendability()
     code = data.get("code")
@@ -144,7 +148,8 @@ class DeskAwareness:
         if isinstance(settings, Mapping):
             self.assignee_only_replies = bool(settings.get("assigneeOnlyReplies"))
             self._state.publish(DeskSettingsChanged(self.assignee_only_replies))
-        can_send = _sendability(ack.get("canSend"))
+        default_gateway = settings.get("defaultGateway") if isinstance(settings, Mapping) else None
+        can_send = _sendability(ack.get("canSend"), default_gateway)
         if can_send != self.can_send:
             self.can_send = can_send
             if not can_send.ok:

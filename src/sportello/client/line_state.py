@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 
 EVENTS = frozenset({"gatewayLine"})
 LINE_PATH = "/api/gateway/line"
-# The admin-only action the line falls under (domain/permissions.py): seeing how the
-# gateway is reached. The server checks its own (403 `forbidden` otherwise).
-LINE_ACTION = DeskAction.VIEW_GATEWAY_SETTINGS
+# The admin-only action the line falls under (domain/permissions.py), the one the server
+# checks too (403 `forbidden` otherwise): whoever sees the QR code can take the number.
+LINE_ACTION = DeskAction.CONNECT_WHATSAPP_LINE
 
 
 def may_connect_line(role: str | None) -> bool:

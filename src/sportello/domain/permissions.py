@@ -23,6 +23,9 @@ class DeskAction(StrEnum):
     REVOKE_OTHERS_ACCESS = "revoke_others_access"  # another operator's tokens
     CHANGE_RULES = "change_rules"
     VIEW_GATEWAY_SETTINGS = "view_gateway_settings"
+    # The WhatsApp line: its state, its QR code (whoever scans it owns the desk's number),
+    # starting its session again.
+    CONNECT_WHATSAPP_LINE = "connect_whatsapp_line"
     # Only with --assignee-only-replies, where an assignment is the right to reply:
     # giving a ticket to someone else, or taking it from its assignee, is dispatching.
     REASSIGN_TICKETS = "reassign_tickets"
@@ -41,6 +44,7 @@ ADMIN_ONLY: frozenset[DeskAction] = frozenset(
         DeskAction.REVOKE_OTHERS_ACCESS,
         DeskAction.CHANGE_RULES,
         DeskAction.VIEW_GATEWAY_SETTINGS,
+        DeskAction.CONNECT_WHATSAPP_LINE,
         DeskAction.REASSIGN_TICKETS,
         DeskAction.CONFIGURE_LOCAL_SERVER,
     }
@@ -53,6 +57,7 @@ _WHAT = {
     DeskAction.REVOKE_OTHERS_ACCESS: "revoke another operator's access",
     DeskAction.CHANGE_RULES: "change the ticket rules",
     DeskAction.VIEW_GATEWAY_SETTINGS: "see the gateway settings",
+    DeskAction.CONNECT_WHATSAPP_LINE: "see or connect the WhatsApp line (its QR code)",
     DeskAction.REASSIGN_TICKETS: "assign a ticket to someone else or take it from its "
     "assignee (this desk lets only the assignee reply)",
     DeskAction.CONFIGURE_LOCAL_SERVER: "configure the local server",

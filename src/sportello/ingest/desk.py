@@ -57,9 +57,23 @@ class DeskError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class ReadReceipt:
+    """What the gateway needs to show the customer their messages were read (blue ticks):
+    the chat, and the newest message the read covered (the Cloud API marks by message)."""
+
+    gateway: Gateway
+    account: str | None
+    chat_id: str
+    e164: str | None
+    is_group: bool
+    gateway_message_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReadResult:
     message_ids: list[int]  # the messages this call marked read (empty: already read)
     events: list[StoredEvent]
+    receipt: ReadReceipt | None = None  # set when something became read
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +134,9 @@ class DeskService:
             stored = append_events(
                 session, [wire.message_read(changed_id, operator_id, now) for changed_id in changed]
             )
+            receipt = _receipt(session, message)
             session.commit()
-        return ReadResult(changed, stored)
+        return ReadResult(changed, stored, receipt)
 
     def update_ticket(
         self,
@@ -436,3 +451,20 @@ class DeskService:
         )
         session.rollback()
         return QueuedReply(message.id, False, draft.payload, [])
+
+
+def _receipt(session: Session, message: Message) -> ReadReceipt | None:
+    """The read receipt for `message` (the newest one a read just covered), if it can have one."""
+    if message.gateway_message_id is None:
+        return None
+    row = session.execute(
+        select(Conversation.account, Contact.chat_id, Contact.e164, Contact.is_group)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(Conversation.id == message.conversation_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    account, chat_id, e164, is_group = row
+    return ReadReceipt(
+        message.gateway, account, chat_id, e164, is_group, message.gateway_message_id
+    )

@@ -48,13 +48,18 @@ class ConnectionState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class GatewayState:
-    """A gateway session changed connection state (WPPConnect `status-find`, `onstatechange`)."""
+    """A gateway session changed connection state (WPPConnect `status-find`, `onstatechange`,
+    `qrcode`, `phoneCode`)."""
 
     gateway: Gateway
     account: str | None
     state: str  # a ConnectionState value
     timestamp: datetime
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # Kept out of `raw` (bulky, and whoever scans it owns the line): the QR image of a
+    # `qrcode` webhook as base64 PNG, the code of a `phoneCode` one.
+    qr_png_base64: str | None = None
+    phone_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

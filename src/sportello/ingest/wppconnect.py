@@ -4,7 +4,8 @@ WPPConnect Server posts `{"event": <name>, "session": <session>, ...data}` where
 the WhatsApp Web object flattened in (see `callWebHook` in wppconnect-server
 src/util/functions.ts). Events we act on: `onmessage` / `onselfmessage` / `unreadmessages`
 (messages), `onack` (delivery of messages we sent), `onpresencechanged` (typing),
-`status-find` / `onstatechange` / `qrcode` (session state). Anything else is ignored.
+`status-find` / `onstatechange` / `qrcode` / `phoneCode` (session state). Anything else is
+ignored.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from sportello.ingest.payload_fields import (
 )
 
 _MESSAGE_EVENTS = frozenset({"onmessage", "onselfmessage", "unreadmessages"})
-_STATE_EVENTS = frozenset({"status-find", "onstatechange", "qrcode"})
+_STATE_EVENTS = frozenset({"status-find", "onstatechange", "qrcode", "phonecode"})
 STATUS_BROADCAST = "status@broadcast"
 
 # WPPConnect's type words have one home (domain/gateway_types.py, also read by the client
@@ -121,6 +122,9 @@ _ACK_STATUS = {
 }
 
 # statusFind values (wppconnect src/api/model/enum/status-find.ts) and SocketState values.
+# The unlinked phone is spelled `desconnectedMobile` in the code that sends it
+# (wppconnect src/api/whatsapp.ts, compared in wppconnect-server createSessionUtil.ts);
+# `disconnectedMobile` is the enum's spelling, kept in case a version fixes it.
 _STATE_NAMES = {
     "islogged": ConnectionState.CONNECTED,
     "inchat": ConnectionState.CONNECTED,
@@ -133,6 +137,7 @@ _STATE_NAMES = {
     "unpaired": ConnectionState.UNPAIRED,
     "unpaired_idle": ConnectionState.UNPAIRED,
     "qrcode": ConnectionState.UNPAIRED,
+    "phonecode": ConnectionState.UNPAIRED,
     "browserclose": ConnectionState.DISCONNECTED,
     "autoclosecalled": ConnectionState.DISCONNECTED,
     "desconnectedmobile": ConnectionState.DISCONNECTED,
@@ -156,7 +161,11 @@ _STATE_NAMES = {
 _TYPING_STATES = frozenset({"composing", "recording"})
 _VCARD_FN = re.compile(r"^FN[^:\r\n]*:(.*)$", re.MULTILINE)
 # Keys whose values are bulky or secret and have no use once parsed.
-_DROP_FROM_RAW = ("qrcode", "urlcode", "mediaData")
+_DROP_FROM_RAW = ("qrcode", "urlcode", "mediaData", "phoneCode")
+# A QR code PNG in base64 is a few kilobytes; anything else in its place is not one.
+_MAX_QR = 512 * 1024
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_PHONE_CODE = re.compile(r"[A-Za-z0-9-]{4,16}")
 
 
 def parse_wppconnect(body: object, *, received_at: datetime | None = None) -> ParsedWebhook:
@@ -397,8 +406,14 @@ def _parse_presence(obj: Mapping[str, Any], now: datetime) -> ParsedWebhook:
 def _parse_state(
     obj: Mapping[str, Any], event: str, account: str | None, now: datetime
 ) -> ParsedWebhook:
+    qr_png, phone_code = None, None
     if event == "qrcode":
         word = "qrcode"
+        qr_png = _qr_png(obj.get("qrcode"))
+    elif event == "phonecode":
+        word = "phonecode"
+        code = obj.get("phoneCode")
+        phone_code = code if isinstance(code, str) and _PHONE_CODE.fullmatch(code) else None
     elif event == "status-find":
         word = req_str(obj, "status", "", MAX_SHORT)
     else:
@@ -408,7 +423,24 @@ def _parse_state(
     return ParsedWebhook(
         states=(
             GatewayState(
-                gateway=Gateway.WPPCONNECT, account=account, state=state, timestamp=now, raw=raw
+                gateway=Gateway.WPPCONNECT,
+                account=account,
+                state=state,
+                timestamp=now,
+                raw=raw,
+                qr_png_base64=qr_png,
+                phone_code=phone_code,
             ),
         )
     )
+
+
+def _qr_png(value: object) -> str | None:
+    """The QR image of a `qrcode` webhook (base64 PNG, no `data:` prefix), or None.
+
+    A state webhook is never refused for its picture: a strange one is only not shown.
+    """
+    if not isinstance(value, str) or len(value) > _MAX_QR:
+        return None
+    text = value.removeprefix("data:image/png;base64,")
+    return text if _BASE64.fullmatch(text) else None

@@ -22,15 +22,18 @@ from sportello.server.broadcast import NAMESPACE, EventBroadcaster
 from sportello.server.config import ServerConfig
 from sportello.server.context import CONTEXT, ServerContext
 from sportello.server.db_executor import DbExecutor
+from sportello.server.desk_awareness import make_gateway_health
 from sportello.server.desk_settings_routes import add_desk_settings_routes
 from sportello.server.fast_manager import make_client_manager
-from sportello.server.gateway_poller import poller_from_config
+from sportello.server.gateways.wppconnect_session import SessionToken
 from sportello.server.http_api import add_api_routes
 from sportello.server.in_flight import InFlightRequests
 from sportello.server.ingest_batcher import IngestBatcher
+from sportello.server.line_routes import add_line_routes
 from sportello.server.logs import fields
 from sportello.server.media_routes import add_media_routes
 from sportello.server.operator_routes import add_operator_routes
+from sportello.server.read_receipts import ReadReceipts
 from sportello.server.realtime import RealtimeHub
 from sportello.server.responses import MAX_BODY_BYTES, error_middleware
 from sportello.server.revocation import RevocationWatch
@@ -38,6 +41,7 @@ from sportello.server.sender import OutboxWorker
 from sportello.server.webhooks import add_webhook_routes
 from sportello.server.wire_json import SocketJson
 from sportello.server.workers import WORKERS, Workers
+from sportello.server.wpp_line import line_from_config
 from sportello.store.database import Database
 from sportello.store.media_storage import MediaStorage
 
@@ -87,21 +91,28 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
         media=media,
         requests=requests,
     )
-    hub = RealtimeHub(ctx)
+    # The WPPConnect session token: given, or made by the line; every caller shares it.
+    token = SessionToken(config.wppconnect_token)
+    health = make_gateway_health(sio, ctx.gateway_states)
+    line = line_from_config(config, health, token, db, executor)
+    receipts = ReadReceipts(config, line)
+    hub = RealtimeHub(ctx, health=health, line=line, receipts=receipts)
     sio.register_namespace(hub)
     app[CONTEXT] = ctx
     app[WORKERS] = Workers(
         hub=hub,
-        sender=OutboxWorker(ctx, hub.gateway_health),
+        sender=OutboxWorker(ctx, health, token),
         revocations=RevocationWatch(
             ctx, hub, config.token_recheck_interval, hub.authenticated_sessions
         ),
-        gateway_poller=poller_from_config(config, hub.gateway_health),
+        line=line,
+        receipts=receipts,
     )
     add_api_routes(app)
     add_operator_routes(app)
     add_desk_settings_routes(app)
     add_media_routes(app)
+    add_line_routes(app)
     add_webhook_routes(app)
     app.on_shutdown.append(_stop_accepting)
     app.cleanup_ctx.append(_background_work)
@@ -116,14 +127,16 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
     ctx.broadcaster.start()
     ctx.batcher.start()
     workers.sender.start()
-    if workers.gateway_poller is not None:
-        workers.gateway_poller.start()
+    workers.receipts.start()
+    if workers.line is not None:
+        workers.line.start()  # and its status poller
     workers.revocations.start()
     yield
     # aiohttp has already waited for in-flight requests (webhooks) at this point.
     ctx.begin_drain(ctx.config.drain_timeout)
-    if workers.gateway_poller is not None:
-        await workers.gateway_poller.stop()
+    await workers.receipts.close()  # before the line: they use its HTTP session
+    if workers.line is not None:
+        await workers.line.stop()
     await workers.revocations.stop()
     await ctx.batcher.close()
     await workers.sender.stop()

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = "/whatsapp"
 OPERATORS_ROOM = "operators"
+# Administrators' sockets also join this room: what only they may see (the WhatsApp line
+# and its QR code, `gatewayLine`) goes there, through the same manager as every emit.
+ADMINS_ROOM = "admins"
 
 MESSAGE_UPDATE = "messageUpdate"
 

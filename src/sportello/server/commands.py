@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sportello.domain.values import Priority, TicketStatus, iso_utc
-from sportello.ingest.desk import DeskError, DeskService
+from sportello.ingest.desk import DeskError, DeskService, ReadReceipt
 from sportello.ingest.reply_retry import requeue_failed_reply
 from sportello.store.database import Database
 from sportello.store.events import StoredEvent, last_seq, read_events
@@ -112,12 +112,15 @@ def sync_page(db: Database, since: int, limit: int = SYNC_PAGE) -> dict[str, Any
     }
 
 
-def mark_read(desk: DeskService, message_id: int, operator_id: int) -> Written:
+def mark_read(
+    desk: DeskService, message_id: int, operator_id: int
+) -> tuple[ReadReceipt | None, list[StoredEvent]]:
+    """Mark read; the receipt to pass on to the gateway once committed (None: nothing changed)."""
     try:
         result = desk.mark_read(message_id, operator_id)
     except DeskError as exc:
         raise CommandError(exc.code, exc.message) from None
-    return {"ok": True}, result.events
+    return result.receipt, result.events
 
 
 @dataclass(frozen=True, slots=True)

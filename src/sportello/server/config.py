@@ -2,8 +2,8 @@
 
 Every flag `--some-name` can also be set with the environment variable
 `SPORTELLO_SOME_NAME`; a flag on the command line wins over the environment. Secrets
-(webhook secret, Meta app secret, gateway tokens) are best passed through the
-environment so they do not show in `ps`.
+(webhook secret, Meta app secret, gateway tokens, WPPConnect's secret key) are best passed
+through the environment so they do not show in `ps`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 EXIT_USAGE = 2
 
@@ -48,6 +49,13 @@ class ServerConfig:
     wppconnect_url: str | None = None
     wppconnect_session: str | None = None
     wppconnect_token: str | None = None
+    # With it the server makes its own session token and starts the session (wpp_line.py).
+    wppconnect_secret_key: str | None = None
+    public_url: str | None = None  # where the gateway reaches this server (its webhook URL)
+    # Seconds between automatic new start-sessions of a closed line (unscanned QR, unlinked
+    # phone); 0: only when an admin asks (POST /api/gateway/line/start).
+    wppconnect_restart_interval: float = 300.0
+    no_send_seen: bool = False  # an operator's read is not passed on to the customer
     meta_phone_number_id: str | None = None
     meta_access_token: str | None = None
     meta_graph_url: str = DEFAULT_META_GRAPH_URL
@@ -124,6 +132,29 @@ def build_server_parser() -> argparse.ArgumentParser:
     add("--wppconnect-url", help="WPPConnect Server base URL for replies, e.g. http://h:21465")
     add("--wppconnect-session", help="WPPConnect session name used when a chat has none")
     add("--wppconnect-token", help="WPPConnect bearer token (prefer the env variable)")
+    add(
+        "--wppconnect-secret-key",
+        help="WPPConnect Server's SECRET_KEY: the server makes the session token itself and "
+        "starts the session with its own webhook (prefer the env variable)",
+    )
+    add(
+        "--public-url",
+        help="address WPPConnect Server reaches this server at, e.g. http://10.0.0.5:3200: "
+        "the session's webhook is <public-url>/webhooks/wppconnect",
+    )
+    add(
+        "--wppconnect-restart-interval",
+        type=float,
+        help="seconds between automatic restarts of a WhatsApp session that closed (an "
+        "unscanned QR code, an unlinked phone), so a new QR code shows; 0: only when an "
+        "admin asks (default 300)",
+    )
+    add(
+        "--no-send-seen",
+        action="store_true",
+        default=None,
+        help="do not tell WhatsApp when an operator has read a conversation (no blue ticks)",
+    )
     add("--meta-phone-number-id", help="Cloud API phone-number-id used when a chat has none")
     add("--meta-access-token", help="Cloud API access token (prefer the env variable)")
     add("--meta-graph-url", help=f"Graph API base URL (default {DEFAULT_META_GRAPH_URL})")
@@ -221,9 +252,19 @@ def _to_config(parser: argparse.ArgumentParser, values: dict[str, object]) -> Se
         value = values.get(key)
         if isinstance(value, float) and not value > 0:
             parser.error(f"--{key.replace('_', '-')} {value}: must be a positive number")
-    poll = values.get("gateway_poll_interval")
-    if isinstance(poll, float) and not poll >= 0:
-        parser.error(f"--gateway-poll-interval {poll}: must be 0 (off) or a positive number")
+    for key in ("gateway_poll_interval", "wppconnect_restart_interval"):
+        value = values.get(key)
+        if isinstance(value, float) and not value >= 0:
+            flag = f"--{key.replace('_', '-')}"
+            parser.error(f"{flag} {value}: must be 0 (off) or a positive number")
+    public_url = values.get("public_url")
+    if isinstance(public_url, str) and public_url:
+        parsed = urlsplit(public_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query:
+            parser.error(
+                f"--public-url {public_url!r}: expected http(s)://host[:port][/path], "
+                "the address WPPConnect Server reaches this server at"
+            )
     for key in ("login_attempts", "send_max_attempts"):
         value = values.get(key)
         if isinstance(value, int) and value < 1:
@@ -232,7 +273,13 @@ def _to_config(parser: argparse.ArgumentParser, values: dict[str, object]) -> Se
     kwargs = {key: value for key, value in values.items() if value is not None}
     if origins:
         kwargs["cors_origins"] = tuple(origins)  # type: ignore[arg-type]
-    for secret in ("webhook_secret", "meta_app_secret", "meta_verify_token"):
+    for secret in (
+        "webhook_secret",
+        "meta_app_secret",
+        "meta_verify_token",
+        "wppconnect_secret_key",
+        "public_url",
+    ):
         if kwargs.get(secret) == "":
             kwargs.pop(secret)
     return ServerConfig(**kwargs)  # type: ignore[arg-type]

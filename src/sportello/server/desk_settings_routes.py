@@ -105,7 +105,10 @@ async def gateway_settings(request: web.Request) -> web.Response:
             "url": config.wppconnect_url,
             "session": config.wppconnect_session or "default",
             "tokenSet": bool(config.wppconnect_token),
+            "secretKeySet": bool(config.wppconnect_secret_key),
+            "publicUrl": config.public_url,
             "pollIntervalSeconds": config.gateway_poll_interval,
+            "sendSeen": not config.no_send_seen,
         }
     meta = None
     if config.meta_phone_number_id is not None or config.meta_access_token:

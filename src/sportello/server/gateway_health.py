@@ -4,8 +4,13 @@ Sources: WPPConnect session-state webhooks (`status-find`, `onstatechange`, `qrc
 parsed in ingest/wppconnect.py), WPPConnect's status endpoint (polled by
 server/gateway_poller.py; no answer at all is `UNREACHABLE`) and the outcome of our own
 sends (a Cloud API or WPPConnect answer that refuses the access token marks the gateway
-`UNAUTHORIZED`; the next accepted send marks it `CONNECTED` again). Kept in memory per
-node: a restarted node learns the state again from its first poll, webhook or send.
+`UNAUTHORIZED`; the next accepted send marks it `CONNECTED` again), and the WhatsApp line's
+own calls (wpp_line.py: a refused secret key is `UNAUTHORIZED`, no answer `UNREACHABLE`).
+Kept in memory per node: a restarted node learns the state again from its first poll,
+webhook or send.
+
+It is also the one place that pushes the line itself to administrators (`gatewayLine`,
+with its QR code), again only when something they would see changed.
 """
 
 from __future__ import annotations
@@ -56,11 +61,27 @@ def gateway_key(gateway: Gateway | str, account: str | None) -> str:
 class GatewayHealth:
     """Latest state per `gateway:account`; publishes `gatewayState` when it changes."""
 
-    def __init__(self, states: dict[str, GatewayState], publish: Publish) -> None:
+    def __init__(
+        self,
+        states: dict[str, GatewayState],
+        publish: Publish,
+        publish_line: Publish | None = None,
+    ) -> None:
         self._states = states  # shared with /health (ServerContext.gateway_states)
         self._detail: dict[str, str] = {}
         self._published: dict[str, str] = {}  # key -> state last pushed
         self._publish = publish
+        self._publish_line = publish_line  # to the admins' room
+        self._line_published: dict[str, Any] | None = None  # without `at`
+
+    async def line_changed(self, line: dict[str, Any]) -> None:
+        """Push `gatewayLine` (the `line` object of docs/protocol.md) unless admins already
+        have the same one (its `at` aside)."""
+        seen = {key: value for key, value in line.items() if key != "at"}
+        if self._publish_line is None or seen == self._line_published:
+            return
+        self._line_published = seen
+        await self._publish_line(line)
 
     async def record(self, state: GatewayState, detail: str = "") -> None:
         key = gateway_key(state.gateway, state.account)

@@ -8,9 +8,12 @@ CONNECTED, confirms with `GET /api/{session}/check-connection-session` (`{"statu
 "message": "Connected"}` or `{"status": false, "message": "Disconnected"}`), both with the
 session's bearer token (wppconnect-server src/controller/sessionController.ts).
 
-The result goes to GatewayHealth, which pushes `gatewayState` only when the state changes.
+The result goes to GatewayHealth, which pushes `gatewayState` only when the state changes,
+and to the WhatsApp line (wpp_line.py), which also takes the QR image status-session shows.
 A gateway that does not answer at all is `UNREACHABLE` (with the error as detail); a 401
-is `UNAUTHORIZED`; an answer we cannot read changes nothing and logs one line saying why.
+is `UNAUTHORIZED` (and the line makes a new token when it can); an answer we cannot read
+changes nothing and logs one line saying why. The token is the line's `SessionToken`: a
+round without one (the line has not made it yet) asks nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -31,6 +34,7 @@ from sportello.domain.values import Gateway, utc_now
 from sportello.ingest.parsed import ConnectionState, GatewayState
 from sportello.server.gateway_health import UNREACHABLE, GatewayHealth
 from sportello.server.gateways.base import snippet
+from sportello.server.gateways.wppconnect_session import SessionToken
 from sportello.server.logs import fields
 
 if TYPE_CHECKING:
@@ -71,6 +75,11 @@ class Observation:
     state: str  # a ConnectionState value or UNREACHABLE
     raw_word: str | None
     detail: str = ""
+    qr: str | None = None  # status-session's `qrcode`, a data:image/png URL
+    asked_at: float = 0.0  # event-loop time the round began (newer news may have come since)
+
+
+Observer = Callable[[Observation], Awaitable[None]]
 
 
 class WppSessionPoller:
@@ -80,22 +89,25 @@ class WppSessionPoller:
         self,
         base_url: str,
         session: str,
-        token: str,
+        token: SessionToken,
         health: GatewayHealth,
         *,
         interval: float,
         http: aiohttp.ClientSession | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
         self._token = token
         self._health = health
+        self._observer = observer
         self.interval = interval
         # Answers take at most a couple of seconds; a short poll interval must not pile up.
         self.timeout_s = min(10.0, max(2.0, interval))
         self._http = http
         self._own_http = http is None
         self._task: asyncio.Task[None] | None = None
+        self._wakeup = asyncio.Event()
         self._last_problem: str | None = None
         self.rounds = 0
 
@@ -114,6 +126,10 @@ class WppSessionPoller:
             await self._http.close()
             self._http = None
 
+    def wake(self) -> None:
+        """Poll now rather than at the end of the interval (the line just started a session)."""
+        self._wakeup.set()
+
     async def _run(self) -> None:
         while True:
             try:
@@ -122,17 +138,26 @@ class WppSessionPoller:
                 raise
             except Exception:  # a bug here must not end health checks for good
                 log.exception("gateway status poll failed")
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.interval)
+            self._wakeup.clear()
 
     async def poll_once(self) -> None:
         """One round: ask, then record the state (GatewayHealth pushes it if it changed)."""
         self.rounds += 1
+        if self._token.value is None:
+            return  # the line has no token yet: it says why itself
+        asked_at = asyncio.get_running_loop().time()
         try:
             seen = await self._observe()
         except BadAnswer as exc:
             self._problem(str(exc))
             return
         self._last_problem = None
+        if self._observer is not None:
+            await self._observer(
+                Observation(seen.state, seen.raw_word, seen.detail, seen.qr, asked_at)
+            )
         known = self._health.current(Gateway.WPPCONNECT, self.session)
         if known is not None and known.state == seen.state:
             return  # keep the moment it changed: consoles show "down since 11:46"
@@ -156,8 +181,10 @@ class WppSessionPoller:
 
     async def _observe(self) -> Observation:
         try:
+            used = self._token.value
             status, body = await self._get("status-session")
             if status in (401, 403):
+                self._token.refused(used)
                 return Observation(
                     ConnectionState.UNAUTHORIZED, None, f"WPPConnect refused the token ({status})"
                 )
@@ -166,7 +193,7 @@ class WppSessionPoller:
             if state is ConnectionState.UNKNOWN:
                 raise BadAnswer(f"status-session: unknown status {word!r}")
             if state is not ConnectionState.CONNECTED:
-                return Observation(state, word)
+                return Observation(state, word, qr=_qr(body))
             status, body = await self._get("check-connection-session")
             if _connected(status, body):
                 return Observation(ConnectionState.CONNECTED, word)
@@ -187,7 +214,7 @@ class WppSessionPoller:
         url = f"{self.base_url}/api/{quote(self.session, safe='')}/{what}"
         async with self._http.get(
             url,
-            headers={"Authorization": f"Bearer {self._token}", "Accept": "application/json"},
+            headers=self._token.bearer(),
             timeout=aiohttp.ClientTimeout(total=self.timeout_s),
         ) as response:
             text = await response.text(errors="replace")
@@ -209,6 +236,11 @@ def _status_word(status: int, body: object, what: str) -> str:
     return word.strip()[:64]
 
 
+def _qr(body: object) -> str | None:
+    qr = body.get("qrcode") if isinstance(body, Mapping) else None
+    return qr if isinstance(qr, str) and qr.startswith("data:image/png;base64,") else None
+
+
 def _connected(status: int, body: object) -> bool:
     if status != 200 or not isinstance(body, Mapping) or not isinstance(body.get("status"), bool):
         raise BadAnswer(f"check-connection-session answered HTTP {status}: {_short(body)}")
@@ -219,14 +251,20 @@ def _short(body: object) -> str:
     return snippet(json.dumps(body, ensure_ascii=False, default=str), 80)
 
 
-def poller_from_config(config: ServerConfig, health: GatewayHealth) -> WppSessionPoller | None:
+def poller_from_config(
+    config: ServerConfig,
+    health: GatewayHealth,
+    token: SessionToken,
+    observer: Observer | None = None,
+) -> WppSessionPoller | None:
     """The poller `--gateway-poll-interval` asks for, or None (off, or no WPPConnect)."""
     if not config.wppconnect_url or config.gateway_poll_interval <= 0:
         return None
     return WppSessionPoller(
         config.wppconnect_url,
         config.wppconnect_session or "default",
-        config.wppconnect_token or "",
+        token,
         health,
         interval=config.gateway_poll_interval,
+        observer=observer,
     )

@@ -21,7 +21,7 @@ from sportello.domain.phone import normalize_phone
 from sportello.domain.values import PresenceUpdate, iso_utc, utc_now
 from sportello.server import commands
 from sportello.server.auth import OperatorInfo, is_loopback
-from sportello.server.broadcast import NAMESPACE, OPERATORS_ROOM, operator_room
+from sportello.server.broadcast import ADMINS_ROOM, NAMESPACE, OPERATORS_ROOM, operator_room
 from sportello.server.client_events import (
     event_label,
     is_client_command,
@@ -32,8 +32,11 @@ from sportello.server.client_events import refused as _fail
 from sportello.server.commands import CommandError
 from sportello.server.context import ServerContext
 from sportello.server.desk_awareness import DeskAwareness
+from sportello.server.gateway_health import GatewayHealth
 from sportello.server.logs import fields
+from sportello.server.read_receipts import ReadReceipts
 from sportello.server.typing import TypingTracker
+from sportello.server.wpp_line import WppLine
 from sportello.store.operators import token_digest
 
 log = logging.getLogger(__name__)
@@ -70,15 +73,23 @@ def _conversation_key(data: dict[str, Any]) -> str | None:
 class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
     """The /whatsapp namespace and the typing state it shares with the webhooks."""
 
-    def __init__(self, ctx: ServerContext) -> None:
+    def __init__(
+        self,
+        ctx: ServerContext,
+        *,
+        health: GatewayHealth,
+        line: WppLine | None,
+        receipts: ReadReceipts,
+    ) -> None:
         super().__init__(NAMESPACE)
         self.ctx = ctx
+        self.receipts = receipts
         self.sockets: dict[str, SocketState] = {}
         self._by_operator: dict[int, set[str]] = {}
         self._operator_typing = TypingTracker(ctx.config.typing_timeout, self._operator_expired)
         self._customer_typing = TypingTracker(ctx.config.typing_timeout, self._customer_expired)
         self._chat_conversations: dict[str, str | None] = {}
-        self._init_awareness()
+        self._init_awareness(health, line)
 
     # -- dispatch (client_events.py says why it is not python-socketio's on_<name>) ------
 
@@ -146,6 +157,8 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
         # Join before the cursor is read: every event after the cursor is then either in
         # the log above it or delivered live (or both; clients de-duplicate by seq).
         await self.enter_room(sid, OPERATORS_ROOM)
+        if permissions.allowed(operator.role, permissions.DeskAction.CONNECT_WHATSAPP_LINE):
+            await self.enter_room(sid, ADMINS_ROOM)
         log.info("operator connected", extra=fields(sid=sid, operator=operator.name))
 
     async def _socket_left(self, sid: str, *args: Any) -> None:
@@ -221,11 +234,13 @@ class RealtimeHub(DeskAwareness, socketio.AsyncNamespace):  # type: ignore[misc]
         data = _payload(args)
         try:
             message_id = commands.parse_id(data.get("messageId"), "messageId")
-            return await self.ctx.executor.write_events(
+            receipt = await self.ctx.executor.write_events(
                 lambda: commands.mark_read(self.ctx.desk, message_id, operator.id)
             )
         except CommandError as exc:
             return _fail(exc.code, exc.message)
+        self.receipts.read(receipt)  # committed: the customer may now see blue ticks
+        return {"ok": True}
 
     async def on_sendMessage(self, sid: str, *args: Any) -> dict[str, Any]:
         operator = self._operator(sid)

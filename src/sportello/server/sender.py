@@ -24,6 +24,7 @@ from sportello.ingest.desk import OutboxJob
 from sportello.server.gateways import GatewaySender, GatewaySendError
 from sportello.server.gateways.meta import MetaCloudSender
 from sportello.server.gateways.wppconnect import WppConnectSender
+from sportello.server.gateways.wppconnect_session import SessionToken
 from sportello.server.logs import fields
 
 if TYPE_CHECKING:
@@ -39,14 +40,15 @@ POLL_SECONDS = 1.0
 
 
 def build_senders(
-    config: ServerConfig, http: aiohttp.ClientSession
+    config: ServerConfig, http: aiohttp.ClientSession, token: SessionToken | None = None
 ) -> dict[Gateway, GatewaySender]:
+    """`token`: the WhatsApp line's (wpp_line.py), else `--wppconnect-token`'s."""
     senders: dict[Gateway, GatewaySender] = {}
     if config.wppconnect_url:
         senders[Gateway.WPPCONNECT] = WppConnectSender(
             config.wppconnect_url,
             config.wppconnect_session or "default",
-            config.wppconnect_token or "",
+            token if token is not None else SessionToken(config.wppconnect_token),
             http,
         )
     if config.meta_access_token and config.meta_phone_number_id:
@@ -66,9 +68,12 @@ def retry_delay(attempt: int, base: float, cap: float) -> float:
 
 
 class OutboxWorker:
-    def __init__(self, ctx: ServerContext, health: GatewayHealth) -> None:
+    def __init__(
+        self, ctx: ServerContext, health: GatewayHealth, token: SessionToken | None = None
+    ) -> None:
         self._ctx = ctx
         self._health = health  # send outcomes tell the desk whether a gateway works
+        self._token = token
         self._senders: dict[Gateway, GatewaySender] = {}
         self._http: aiohttp.ClientSession | None = None
         self._wakeup = ctx.outbox_waiting
@@ -80,7 +85,7 @@ class OutboxWorker:
     def start(self) -> None:
         # The HTTP session belongs to the running loop, so it is made here, not in __init__.
         self._http = aiohttp.ClientSession()
-        self._senders = build_senders(self._ctx.config, self._http)
+        self._senders = build_senders(self._ctx.config, self._http, self._token)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-worker")
         if not self._senders:
             log.warning(

@@ -1,7 +1,8 @@
 """Who may reply, and whether WhatsApp still lets us: the checks before a reply is queued.
 
 Two refusals, both answered in the `sendMessage` ack before anything is stored (and in the
-`retryMessage` ack before a failed reply goes back to the outbox):
+`retryMessage` ack before a failed reply goes back to the outbox), and after them whatever
+`gate` says about the conversation's gateway (send_gate.py):
 - `window_closed`: a Cloud API conversation whose customer has not written for 24 hours
   (domain/service_window.py); only a template could reopen it, and templates are not
   supported yet. WPPConnect and generic conversations have no window.
@@ -15,6 +16,7 @@ Blocking functions: run them on the DB executor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -65,8 +67,10 @@ def check_send(
     assignee_only: bool,
     default_gateway: Gateway,
     now: datetime | None = None,
+    gate: Callable[[Gateway, str | None], None] | None = None,
 ) -> None:
-    """Raise CommandError (`window_closed`, `not_assignee`) when this reply must not go out."""
+    """Raise CommandError (`window_closed`, `not_assignee`, or the `gate`'s own) when this
+    reply must not go out. `gate(gateway, account)` raises when that gateway cannot send."""
     now = now or utc_now()
     with db.read_session() as session:
         if find_by_client_id(session, request.client_id) is not None:
@@ -80,9 +84,13 @@ def check_send(
                     "this customer has never written: WhatsApp (Cloud API) allows only a"
                     " template to start a conversation, and templates are not supported yet",
                 )
+            if request.to is not None and gate is not None:
+                gate(default_gateway, None)
             return  # unknown conversation id: the send itself answers not_found
         conversation, contact = target
-        _check_conversation(session, conversation, contact.id, operator_id, assignee_only, now)
+        _check_conversation(
+            session, conversation, contact.id, operator_id, assignee_only, now, gate
+        )
 
 
 def check_retry(
@@ -92,6 +100,7 @@ def check_retry(
     *,
     assignee_only: bool,
     now: datetime | None = None,
+    gate: Callable[[Gateway, str | None], None] | None = None,
 ) -> None:
     """The same refusals for `retryMessage`: sending a failed reply again is replying."""
     now = now or utc_now()
@@ -107,7 +116,7 @@ def check_retry(
         if direction is not Direction.OUTGOING or status is not DeliveryStatus.FAILED:
             return  # not_found, or the idempotent answer (it was retried already)
         _check_conversation(
-            session, conversation, conversation.contact_id, operator_id, assignee_only, now
+            session, conversation, conversation.contact_id, operator_id, assignee_only, now, gate
         )
 
 
@@ -118,6 +127,7 @@ def _check_conversation(
     operator_id: int,
     assignee_only: bool,
     now: datetime,
+    gate: Callable[[Gateway, str | None], None] | None,
 ) -> None:
     if assignee_only:
         _check_assignee(session, contact_id, operator_id)
@@ -133,6 +143,8 @@ def _check_conversation(
             f"the 24-hour WhatsApp window is closed ({since}): the Cloud API accepts only"
             " a template now, and templates are not supported yet",
         )
+    if gate is not None:
+        gate(conversation.gateway, conversation.account)
 
 
 def _target(session: Session, request: SendRequest) -> tuple[Conversation, Contact] | None:

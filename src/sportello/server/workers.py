@@ -1,5 +1,5 @@
 """What one server runs beside its shared services: the namespace, the outbox worker, the
-gateway poller and the revocation watch.
+WhatsApp line (with its status poller), the read receipts and the revocation watch.
 
 `ServerContext` (context.py) holds the services these are built from; it names none of
 them, so it is complete when made and nothing in it is filled in later. `create_app`
@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from sportello.server.gateway_poller import WppSessionPoller
+from sportello.server.read_receipts import ReadReceipts
 from sportello.server.realtime import RealtimeHub
 from sportello.server.revocation import RevocationWatch
 from sportello.server.sender import OutboxWorker
+from sportello.server.wpp_line import WppLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +27,13 @@ class Workers:
     hub: RealtimeHub
     sender: OutboxWorker
     revocations: RevocationWatch
-    gateway_poller: WppSessionPoller | None  # None: no WPPConnect session to poll
+    line: WppLine | None  # None: no WPPConnect Server configured
+    receipts: ReadReceipts
+
+    @property
+    def gateway_poller(self) -> WppSessionPoller | None:
+        """The line's status poller (None: no line, polling off, or no token to poll with)."""
+        return None if self.line is None else self.line.poller
 
 
 WORKERS = web.AppKey("sportello_workers", Workers)

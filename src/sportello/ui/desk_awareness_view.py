@@ -151,7 +151,7 @@ class DeskAwarenessView(QObject):
 
     def may_connect(self) -> bool:
         """Whether this operator may connect the line (an administrator's job)."""
-        return allowed(self._state.own_role, DeskAction.VIEW_GATEWAY_SETTINGS)
+        return allowed(self._state.own_role, DeskAction.CONNECT_WHATSAPP_LINE)
 
     def sending_block(self) -> str | None:
         """Why no reply can go out at all (the server's `canSend`), and what to do; None

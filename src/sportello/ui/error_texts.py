@@ -71,6 +71,20 @@ def _texts() -> dict[str, Callable[[], str]]:
             "free reply in this conversation"
         ),
         "not_assignee": lambda: tr("the ticket of this conversation is assigned to a colleague"),
+        "no_gateway": lambda: tr("this server has no WhatsApp connection to send replies through"),
+        "line_not_linked": lambda: tr(
+            "the WhatsApp line is not connected: an administrator must connect it "
+            "(Connect WhatsApp)"
+        ),
+        "gateway_down": lambda: tr(
+            "the WhatsApp gateway does not answer, or refuses the server's key"
+        ),
+        # the WhatsApp line (admins)
+        "line_not_configured": lambda: tr("this server has no WhatsApp gateway configured"),
+        "line_not_managed": lambda: tr(
+            "this server cannot start the WhatsApp session itself (its secret key is not set)"
+        ),
+        "line_connected": lambda: tr("the WhatsApp line is already connected"),
         # tickets
         "not_found": lambda: tr("it no longer exists on the server"),
         "already_open": lambda: tr("this contact already has an open ticket"),

@@ -7,7 +7,8 @@ the public source. Behaviour copied (not code) from, in wppconnect-server:
 - `src/controller/encryptController.ts` (generate-token), `sessionController.ts`
   (start/status/qrcode/check-connection/close/logout, download-media, get-media-by-message),
   `messageController.ts` (send-message, send-file*, send-voice*), `deviceController.ts`
-  (list-chats, all-chats*, all-unread-messages, get-messages, send-seen, message-by-id),
+  (list-chats, all-chats*, all-unread-messages, get-messages, send-seen, message-by-id,
+  get-phone-number),
 - `src/util/createSessionUtil.ts` (session creation, exportQR, exportPhoneCode, statusFind,
   listeners), `src/util/functions.ts` (contactToArray, callWebHook, autoDownload),
 - `src/util/tokenStore/fileTokenStory.ts` (the start-session body kept with the token),

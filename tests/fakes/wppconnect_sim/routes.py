@@ -230,6 +230,7 @@ class Routes:
         r.add_get("/api/{session}/all-unread-messages", auth(conn(self.all_unread)))
         r.add_get("/api/{session}/get-messages/{phone}", auth(conn(self.get_messages)))
         r.add_get("/api/{session}/message-by-id/{messageId}", auth(conn(self.message_by_id)))
+        r.add_get("/api/{session}/get-phone-number", auth(conn(self.phone_number)))
         return app
 
     @web.middleware
@@ -539,6 +540,12 @@ class Routes:
             "data": data,
         }
         return self.json(call, {"status": "Success", "response": response}, 201)
+
+    async def phone_number(self, call: Call) -> web.Response:
+        """deviceController.ts getPhoneNumber: `client.getWid()` (wppconnect
+        src/lib/wapi/functions/get-wid.js: the linked device's wid, device part dropped)."""
+        wid = self.gw.me(self.gw.account(call.live.session))
+        return self.json(call, {"status": "success", "response": wid, "mapper": "device"})
 
     # -- media ----------------------------------------------------------------------------
 

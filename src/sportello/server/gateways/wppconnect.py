@@ -1,8 +1,12 @@
 """Send text messages through WPPConnect Server's REST API.
 
 `POST {base_url}/api/{session}/send-message` with `Authorization: Bearer <token>` and
-`{phone, message, isGroup}`; success is `201 {status: "success", response: [<message>]}`
-(wppconnect-server src/controller/messageController.ts).
+`{phone, message, isGroup, options: {markIsRead: false}}`; success is `201 {status:
+"success", response: [<message>]}` (wppconnect-server src/controller/messageController.ts).
+
+`markIsRead: false`: wa-js `sendRawMessage` marks the whole chat read before every send
+unless told not to (`defaultSendMessageOptions.ts`), which would show the customer blue
+ticks for messages no operator opened. Reads are passed on by read_receipts.py instead.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sportello.server.gateways.base import (
     post_json,
     snippet,
 )
+from sportello.server.gateways.wppconnect_session import SessionToken
 
 _LABEL = "WPPConnect"
 
@@ -36,14 +41,15 @@ class WppConnectSender:
         self,
         base_url: str,
         session: str,
-        token: str,
+        token: str | SessionToken,
         http: aiohttp.ClientSession,
         *,
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
-        self._token = token
+        # The line's token when it makes them (it may change), else the one given.
+        self._token = token if isinstance(token, SessionToken) else SessionToken(token)
         self._http = http
         self.timeout_s = timeout_s
 
@@ -60,16 +66,24 @@ class WppConnectSender:
         }
         if recipient.is_lid:
             payload["isLid"] = True
+        payload["options"] = {"markIsRead": False}
+        used = self._token.value
+        if used is None:
+            raise GatewaySendError(
+                f"{_LABEL}: no session token yet (the WhatsApp line is starting)", retryable=True
+            )
         answer = await post_json(
             self._http,
             f"{self.base_url}/api/{quote(session, safe='')}/send-message",
             payload,
-            {"Authorization": f"Bearer {self._token}", "Accept": "application/json"},
+            self._token.bearer(),
             self.timeout_s,
             _LABEL,
         )
         if 200 <= answer.status < 300:
             return _result(answer)
+        if answer.status in (401, 403):
+            self._token.refused(used)  # the line makes a new one when it can
         raise _error(answer)
 
 
