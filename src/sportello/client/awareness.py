@@ -184,8 +184,8 @@ class DeskAwareness:
             self._put_gateway(data)
             self._noted(lambda: self._put_gateway(data))
             self._state.publish(GatewayHealthChanged(tuple(self.gateways.values())))
-            if not self.can_send.ok:
-                self._refresh_soon()  # the line may be back: may replies go out again?
+            # The line moved (back, or down): may replies go out? (`canSend`; pushes are rare)
+            self._refresh_soon()
         elif name == "ticketOpened":
             ticket_id = str(data.get("ticketId"))
             self._noted(lambda: self.waiting.pop(ticket_id, None))

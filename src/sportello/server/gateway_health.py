@@ -78,10 +78,24 @@ class GatewayHealth:
         """Push `gatewayLine` (the `line` object of docs/protocol.md) unless admins already
         have the same one (its `at` aside)."""
         seen = {key: value for key, value in line.items() if key != "at"}
-        if self._publish_line is None or seen == self._line_published:
+        if seen == self._line_published:
             return
+        before = (self._line_published or {}).get("state")
         self._line_published = seen
-        await self._publish_line(line)
+        if self._publish_line is not None:
+            await self._publish_line(line)
+        if before is not None and before != line.get("state"):
+            await self._line_moved(line)
+
+    async def _line_moved(self, line: dict[str, Any]) -> None:
+        """The line's own state moved (QR scanned -> chats open, linked -> closed...) while
+        its gateway's connection state may not have (the poll says CONNECTED as soon as the
+        QR is read): `gatewayState` goes out again, so every console, not only the admins',
+        asks `deskState` again and learns whether replies can go out (`canSend`)."""
+        key = gateway_key(Gateway.WPPCONNECT, line.get("session"))
+        state = self._states.get(key)
+        if state is not None:
+            await self._publish(self.to_json(key, state))
 
     async def record(self, state: GatewayState, detail: str = "") -> None:
         key = gateway_key(state.gateway, state.account)
