@@ -1,7 +1,8 @@
 """The application factory: one aiohttp app serving HTTP, webhooks and Socket.IO.
 
-Background work (group-commit batcher, event broadcaster, outbox worker) lives in a
-cleanup context, so it starts with the app and is drained when the app stops.
+Background work (group-commit batcher, event broadcaster, outbox worker, gateway poller
+and reconciler) lives in a cleanup context, so it starts with the app and is drained when
+the app stops.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sportello.server.ingest_batcher import IngestBatcher
 from sportello.server.logs import fields
 from sportello.server.operator_routes import add_operator_routes
 from sportello.server.realtime import RealtimeHub
+from sportello.server.reconcile import reconciler_from_config
 from sportello.server.responses import MAX_BODY_BYTES, error_middleware
 from sportello.server.revocation import RevocationWatch
 from sportello.server.sender import OutboxWorker
@@ -93,6 +95,7 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
             ctx, hub, config.token_recheck_interval, hub.authenticated_sessions
         ),
         gateway_poller=poller_from_config(config, hub.gateway_health),
+        reconciler=reconciler_from_config(ctx, hub.gateway_health),
     )
     add_api_routes(app)
     add_operator_routes(app)
@@ -113,9 +116,14 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
     if workers.gateway_poller is not None:
         workers.gateway_poller.start()
     workers.revocations.start()
+    if workers.reconciler is not None:
+        workers.reconciler.start()  # its first round: what came in while we were away
     yield
     # aiohttp has already waited for in-flight requests (webhooks) at this point.
     ctx.begin_drain(ctx.config.drain_timeout)
+    if workers.reconciler is not None:
+        # Cut short: what a round had not stored yet, the next start reads back again.
+        await workers.reconciler.stop()
     if workers.gateway_poller is not None:
         await workers.gateway_poller.stop()
     await workers.revocations.stop()

@@ -58,6 +58,9 @@ class ServerConfig:
     assignee_only_replies: bool = False  # only a ticket's assignee may reply
     presence_timeout: float = 90.0  # seconds a silent console still counts as viewing
     gateway_poll_interval: float = 30.0  # seconds between WPPConnect status polls; 0 = off
+    # seconds between reconcile rounds with WPPConnect's history; 0 = only at start and
+    # when the line comes back
+    gateway_reconcile_interval: float = 60.0
     token_recheck_interval: float = 30.0  # seconds between re-checks of connected sockets
 
 
@@ -149,6 +152,14 @@ def build_server_parser() -> argparse.ArgumentParser:
         "(GET /api/{session}/status-session); 0 turns polling off (default 30)",
     )
     add(
+        "--gateway-reconcile-interval",
+        type=float,
+        help="seconds between reconcile rounds, which read back from WPPConnect Server the "
+        "messages and acks whose webhooks never reached this server (it posts each once); a "
+        "round also runs at every start and whenever the line comes back; 0 keeps only "
+        "those (default 60)",
+    )
+    add(
         "--token-recheck-interval",
         type=float,
         help="seconds between re-checks of the tokens of connected sockets: a socket whose "
@@ -224,6 +235,11 @@ def _to_config(parser: argparse.ArgumentParser, values: dict[str, object]) -> Se
     poll = values.get("gateway_poll_interval")
     if isinstance(poll, float) and not poll >= 0:
         parser.error(f"--gateway-poll-interval {poll}: must be 0 (off) or a positive number")
+    reconcile = values.get("gateway_reconcile_interval")
+    if isinstance(reconcile, float) and not reconcile >= 0:
+        parser.error(
+            f"--gateway-reconcile-interval {reconcile}: must be 0 (off) or a positive number"
+        )
     for key in ("login_attempts", "send_max_attempts"):
         value = values.get(key)
         if isinstance(value, int) and value < 1:

@@ -22,6 +22,9 @@ from sportello.server.logs import fields
 log = logging.getLogger(__name__)
 
 Publish = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
+# Told of every change of state after it was pushed (the reconciler starts a round when a
+# line comes back CONNECTED); it must not block.
+StateListener = Callable[[GatewayState], None]
 
 # What an administrator should do, by state (English; consoles translate by `state`).
 ACTIONS = {
@@ -61,6 +64,11 @@ class GatewayHealth:
         self._detail: dict[str, str] = {}
         self._published: dict[str, str] = {}  # key -> state last pushed
         self._publish = publish
+        self._listeners: list[StateListener] = []
+
+    def subscribe(self, listener: StateListener) -> None:
+        """Call `listener(state)` whenever a gateway's state changes."""
+        self._listeners.append(listener)
 
     async def record(self, state: GatewayState, detail: str = "") -> None:
         key = gateway_key(state.gateway, state.account)
@@ -71,6 +79,8 @@ class GatewayHealth:
         self._published[key] = state.state
         log.info("gateway state changed", extra=fields(gateway=key, state=state.state))
         await self._publish(self.to_json(key, state))
+        for listener in self._listeners:
+            listener(state)
 
     async def send_refused(
         self, gateway: Gateway, account: str | None, error: str, *, unauthorized: bool

@@ -1,5 +1,5 @@
 """What one server runs beside its shared services: the namespace, the outbox worker, the
-gateway poller and the revocation watch.
+gateway poller, the reconciler and the revocation watch.
 
 `ServerContext` (context.py) holds the services these are built from; it names none of
 them, so it is complete when made and nothing in it is filled in later. `create_app`
@@ -16,6 +16,7 @@ from aiohttp import web
 
 from sportello.server.gateway_poller import WppSessionPoller
 from sportello.server.realtime import RealtimeHub
+from sportello.server.reconcile import GatewayReconciler
 from sportello.server.revocation import RevocationWatch
 from sportello.server.sender import OutboxWorker
 
@@ -26,6 +27,7 @@ class Workers:
     sender: OutboxWorker
     revocations: RevocationWatch
     gateway_poller: WppSessionPoller | None  # None: no WPPConnect session to poll
+    reconciler: GatewayReconciler | None = None  # None: no WPPConnect history to read back
 
 
 WORKERS = web.AppKey("sportello_workers", Workers)
