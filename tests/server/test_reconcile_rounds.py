@@ -188,3 +188,27 @@ def test_the_interval_flag_defaults_to_a_minute_and_refuses_a_negative_one(
         parse_server_args(["--gateway-reconcile-interval", "-1"], {})
     assert refused.value.code == 2
     assert "--gateway-reconcile-interval -1.0: must be 0 (off)" in capsys.readouterr().err
+
+
+async def test_rounds_of_one_session_run_one_after_the_other(make_server: Factory) -> None:
+    paths: list[str] = []
+
+    def record(method: str, path: str, body: object) -> None:
+        paths.append(path.split("/")[3])  # /api/{session}/<route>/...
+
+    async with WppConnectSim(read_message=False, on_request=record, **FAST) as sim:
+        server = await refusing_desk(make_server, sim)
+        await rounds_done(server, 1)
+        sim.set_time(time.time() - 60)
+        for phone in ("393470000001", "393470000002", "393470000003"):
+            sim.customer_writes(SESSION, phone, "Buongiorno")
+        await refused_posts(sim, 3)
+        paths.clear()
+
+        first, second = await asyncio.gather(
+            reconciler(server).reconcile_once(), reconciler(server).reconcile_once()
+        )
+
+    # The second round begins (list-chats) only when the first has read its three chats.
+    assert paths == ["list-chats", *["get-messages"] * 3, "list-chats", *["get-messages"] * 3]
+    assert (first.ingested, second.ingested) == (3, 0)
