@@ -29,25 +29,16 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 
-from sportello.domain.values import (
-    DeliveryStatus,
-    Direction,
-    Gateway,
-    InboundMessage,
-    StatusUpdate,
-    utc_now,
-)
-from sportello.ingest.parsed import ConnectionState, GatewayState, WebhookError
-from sportello.ingest.reconciled import mark_reconciled
-from sportello.ingest.service import IngestFailure, IngestResult, status_advances
-from sportello.ingest.webhook_body import parse_webhook_body
-from sportello.ingest.wppconnect import STATUS_BROADCAST, parse_wppconnect
+from sportello.domain.values import Gateway, InboundMessage, utc_now
+from sportello.ingest.parsed import ConnectionState, GatewayState
+from sportello.ingest.service import IngestFailure, IngestResult
+from sportello.ingest.wppconnect import STATUS_BROADCAST
 from sportello.server.context import ServerContext
 from sportello.server.gateway_health import GatewayHealth
 from sportello.server.gateways.wppconnect_readback import (
@@ -57,10 +48,10 @@ from sportello.server.gateways.wppconnect_readback import (
     TokenSource,
     WppReadback,
     message_id,
-    message_time,
 )
 from sportello.server.ingest_batcher import BatcherClosed
 from sportello.server.logs import fields
+from sportello.server.readback_messages import Missing, missing_from
 from sportello.server.status_updates import apply_statuses
 from sportello.store.gateway_history import (
     KnownMessage,
@@ -130,17 +121,6 @@ class ReconcileReport:
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
         }
-
-
-@dataclass(slots=True)
-class _Found:
-    """What reading one chat found missing."""
-
-    messages: list[InboundMessage] = field(default_factory=list)
-    statuses: list[StatusUpdate] = field(default_factory=list)
-    refused: int = 0
-    deferred: int = 0
-    oldest_deferred: int | None = None
 
 
 class GatewayReconciler:
@@ -352,9 +332,7 @@ class GatewayReconciler:
 
     async def _missing(
         self, messages: list[dict[str, Any]], since_t: int, live_limit: int | None
-    ) -> _Found:
-        """The chat's messages we do not have (parsed and marked) and the acks that move
-        our replies forward."""
+    ) -> Missing:
         ids = [key for key in map(message_id, messages) if key is not None]
 
         def query() -> dict[str, KnownMessage]:
@@ -362,49 +340,11 @@ class GatewayReconciler:
                 return known_messages(connection, Gateway.WPPCONNECT, ids)
 
         known = await self._ctx.executor.read(query) if ids else {}
-        found = _Found()
-        for message in messages:
-            stored = known.get(message_id(message) or "")
-            at = message_time(message)
-            if stored is not None:
-                if stored.direction is Direction.OUTGOING:
-                    found.statuses.extend(self._acks(message, stored.status))
-                continue
-            if at is not None and at < since_t:
-                continue  # read only for the acks of older replies: before our window
-            if live_limit is not None and at is not None and at > live_limit:
-                found.deferred += 1
-                found.oldest_deferred = min(at, found.oldest_deferred or at)
-                continue
-            try:
-                parsed = parse_webhook_body(
-                    parse_wppconnect, {"event": "onmessage", "session": self.session, **message}
-                )
-            except WebhookError as exc:
-                found.refused += 1
-                log.warning(
-                    "read-back message refused",
-                    extra=fields(session=self.session, id=message_id(message), error=exc.message),
-                )
-                continue
-            found.refused += len(parsed.refused)
-            for inbound in parsed.messages:
-                found.messages.append(await self._with_media(mark_reconciled(inbound)))
-                if inbound.direction is Direction.OUTGOING:
-                    found.statuses.extend(self._acks(message, DeliveryStatus.SENT))
+        found = missing_from(
+            messages, known, session=self.session, since=since_t, live_after=live_limit
+        )
+        found.messages = [await self._with_media(message) for message in found.messages]
         return found
-
-    def _acks(self, message: dict[str, Any], current: DeliveryStatus) -> list[StatusUpdate]:
-        """The message's `ack` as the onack webhook would have brought it, if it advances."""
-        if "ack" not in message:
-            return []
-        try:
-            parsed = parse_webhook_body(
-                parse_wppconnect, {**message, "event": "onack", "session": self.session}
-            )
-        except WebhookError:
-            return []
-        return [u for u in parsed.statuses if status_advances(current, u.status)]
 
     async def _with_media(self, message: InboundMessage) -> InboundMessage:
         if self.media_sink is None or message.media is None or self._readback is None:
