@@ -73,7 +73,7 @@ REPLY_CLOCK_SLACK = timedelta(hours=1)
 # (so they are not marked offline); the next round reads them if those failed.
 LIVE_GRACE_S = 10
 RETRY_FIRST_S, RETRY_MAX_S = 1.0, 60.0  # after a round the gateway could not answer
-CHATS_AT_ONCE = 6  # chats read concurrently: overlaps the gateway's work with ours
+CHATS_AT_ONCE = 12  # chats read concurrently: overlaps the gateway's work with ours
 MESSAGES_PER_COMMIT = 250
 
 START = "start"
