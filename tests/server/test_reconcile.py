@@ -122,6 +122,13 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
             server.stop()
 
 
+@pytest.fixture(autouse=True)
+def running(desk: Desk) -> None:
+    """Each story begins with the server up, whatever the one before it left."""
+    if desk.server.process is None:
+        desk.server.start()
+
+
 def first_round(desk: Desk) -> dict[str, Any]:
     return wait_until(desk.rounds, bool, "a reconcile round")[0]
 
