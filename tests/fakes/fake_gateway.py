@@ -11,6 +11,9 @@
   `GET /api/{session}/check-connection-session`, steered with `set_session_state()` and
   `bad_status_next()`; counted in `status_polls`, not recorded in `requests` (so tests
   counting sends are not disturbed by a server that polls).
+- WPPConnect read-back: `POST /api/{session}/list-chats` answers no chats (the fake keeps
+  no history; the strict simulator, tests/fakes/wppconnect_sim, does), so a server's
+  reconcile rounds find nothing; not recorded either.
 
 Every request is recorded (method, path, headers, query, json). `fail_next(n, status)` makes
 the next n requests fail with the gateway's real error body for that status (bodies come
@@ -210,6 +213,7 @@ class FakeGateway:
         app.router.add_post("/{version}/{number_id}/messages", self._meta_send)
         app.router.add_get("/api/{session}/status-session", self._wpp_status)
         app.router.add_get("/api/{session}/check-connection-session", self._wpp_check_connection)
+        app.router.add_post("/api/{session}/list-chats", self._wpp_list_chats)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -384,6 +388,16 @@ class FakeGateway:
         if connected:
             return web.json_response({"status": True, "message": "Connected"})
         return web.json_response({"status": False, "message": "Disconnected"})
+
+    async def _wpp_list_chats(self, request: web.Request) -> web.Response:
+        if (
+            request.match_info["session"] != self.session
+            or request.headers.get("Authorization") != f"Bearer {self.wpp_token}"
+        ):
+            return web.json_response(
+                {"error": "Check that the Session and Token are correct"}, status=401
+            )
+        return web.json_response([])  # deviceController.ts listChats: a bare array
 
     async def _meta_send(self, request: web.Request) -> web.Response:
         payload = await self._record(request)

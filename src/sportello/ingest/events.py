@@ -21,6 +21,7 @@ from sportello.domain.values import (
     TicketStatus,
     iso_utc,
 )
+from sportello.ingest.reconciled import arrived_offline
 from sportello.store.events import EventDraft
 from sportello.store.models import Contact, Message
 
@@ -91,6 +92,7 @@ class MessageFacts:
     status: DeliveryStatus
     media: Media | None
     raw_type: str | None = None  # the gateway's own word for an unsupported message
+    offline: bool = False  # read back from the gateway's history, not by its webhook
 
 
 def unsupported_type(kind: MessageType, raw: Any) -> str | None:
@@ -128,6 +130,7 @@ def message_facts(message: Message, contact: Contact) -> MessageFacts:
         status=message.status,
         media=media,
         raw_type=unsupported_type(message.type, message.raw),
+        offline=arrived_offline(message.raw),
     )
 
 
@@ -164,6 +167,9 @@ def new_message(facts: MessageFacts, *, ticket_priority: Priority | None) -> Eve
     if facts.type is MessageType.UNSUPPORTED:
         # Ours (docs/protocol.md): what the gateway called it; the raw payload is stored.
         payload["unsupportedType"] = facts.raw_type
+    if facts.offline:
+        # Ours (docs/protocol.md): it reached the desk while it was offline.
+        payload["offline"] = True
     if facts.media is not None:
         payload["media"] = {
             "type": facts.media.type.value,

@@ -28,6 +28,7 @@ from sportello.domain.values import (
     utc_now,
 )
 from sportello.ingest import events as wire
+from sportello.ingest.reconciled import arrived_offline
 from sportello.store.contacts import upsert_contact
 from sportello.store.conversations import upsert_conversation
 from sportello.store.database import Database
@@ -302,6 +303,7 @@ class IngestService:
             status=status,
             media=msg.media,
             raw_type=wire.unsupported_type(msg.type, msg.raw),
+            offline=arrived_offline(msg.raw),
         )
         # ticketCreated first, so a client meets the ticket before a message pointing at it.
         drafts.append(wire.new_message(facts, ticket_priority=priority))

@@ -1,7 +1,8 @@
 """The application factory: one aiohttp app serving HTTP, webhooks and Socket.IO.
 
-Background work (group-commit batcher, event broadcaster, outbox worker) lives in a
-cleanup context, so it starts with the app and is drained when the app stops.
+Background work (group-commit batcher, event broadcaster, outbox worker, gateway poller
+and reconciler) lives in a cleanup context, so it starts with the app and is drained when
+the app stops.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sportello.server.media_routes import add_media_routes
 from sportello.server.operator_routes import add_operator_routes
 from sportello.server.read_receipts import ReadReceipts
 from sportello.server.realtime import RealtimeHub
+from sportello.server.reconcile import reconciler_from_config
 from sportello.server.responses import MAX_BODY_BYTES, error_middleware
 from sportello.server.revocation import RevocationWatch
 from sportello.server.sender import OutboxWorker
@@ -107,6 +109,7 @@ def create_app(config: ServerConfig, db: Database, rules: TicketRules) -> web.Ap
         ),
         line=line,
         receipts=receipts,
+        reconciler=reconciler_from_config(ctx, health, token=lambda: token.value),
     )
     add_api_routes(app)
     add_operator_routes(app)
@@ -131,9 +134,14 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
     if workers.line is not None:
         workers.line.start()  # and its status poller
     workers.revocations.start()
+    if workers.reconciler is not None:
+        workers.reconciler.start()  # its first round: what came in while we were away
     yield
     # aiohttp has already waited for in-flight requests (webhooks) at this point.
     ctx.begin_drain(ctx.config.drain_timeout)
+    if workers.reconciler is not None:
+        # Cut short: what a round had not stored yet, the next start reads back again.
+        await workers.reconciler.stop()
     await workers.receipts.close()  # before the line: they use its HTTP session
     if workers.line is not None:
         await workers.line.stop()

@@ -66,6 +66,9 @@ class ServerConfig:
     assignee_only_replies: bool = False  # only a ticket's assignee may reply
     presence_timeout: float = 90.0  # seconds a silent console still counts as viewing
     gateway_poll_interval: float = 30.0  # seconds between WPPConnect status polls; 0 = off
+    # seconds between reconcile rounds with WPPConnect's history; 0 = only at start and
+    # when the line comes back
+    gateway_reconcile_interval: float = 60.0
     token_recheck_interval: float = 30.0  # seconds between re-checks of connected sockets
 
 
@@ -180,6 +183,14 @@ def build_server_parser() -> argparse.ArgumentParser:
         "(GET /api/{session}/status-session); 0 turns polling off (default 30)",
     )
     add(
+        "--gateway-reconcile-interval",
+        type=float,
+        help="seconds between reconcile rounds, which read back from WPPConnect Server the "
+        "messages and acks whose webhooks never reached this server (it posts each once); a "
+        "round also runs at every start and whenever the line comes back; 0 keeps only "
+        "those (default 60)",
+    )
+    add(
         "--token-recheck-interval",
         type=float,
         help="seconds between re-checks of the tokens of connected sockets: a socket whose "
@@ -252,7 +263,11 @@ def _to_config(parser: argparse.ArgumentParser, values: dict[str, object]) -> Se
         value = values.get(key)
         if isinstance(value, float) and not value > 0:
             parser.error(f"--{key.replace('_', '-')} {value}: must be a positive number")
-    for key in ("gateway_poll_interval", "wppconnect_restart_interval"):
+    for key in (
+        "gateway_poll_interval",
+        "gateway_reconcile_interval",
+        "wppconnect_restart_interval",
+    ):
         value = values.get(key)
         if isinstance(value, float) and not value >= 0:
             flag = f"--{key.replace('_', '-')}"

@@ -27,6 +27,9 @@ from sportello.server.logs import fields
 log = logging.getLogger(__name__)
 
 Publish = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
+# Told of every change of state after it was pushed (the reconciler starts a round when a
+# line comes back CONNECTED); it must not block.
+StateListener = Callable[[GatewayState], None]
 
 # What an administrator should do, by state (English; consoles translate by `state`).
 ACTIONS = {
@@ -73,6 +76,11 @@ class GatewayHealth:
         self._publish = publish
         self._publish_line = publish_line  # to the admins' room
         self._line_published: dict[str, Any] | None = None  # without `at`
+        self._listeners: list[StateListener] = []
+
+    def subscribe(self, listener: StateListener) -> None:
+        """Call `listener(state)` whenever a gateway's state changes."""
+        self._listeners.append(listener)
 
     async def line_changed(self, line: dict[str, Any]) -> None:
         """Push `gatewayLine` (the `line` object of docs/protocol.md) unless admins already
@@ -94,8 +102,12 @@ class GatewayHealth:
         asks `deskState` again and learns whether replies can go out (`canSend`)."""
         key = gateway_key(Gateway.WPPCONNECT, line.get("session"))
         state = self._states.get(key)
-        if state is not None:
-            await self._publish(self.to_json(key, state))
+        if state is None:
+            return
+        await self._publish(self.to_json(key, state))
+        if line.get("state") == "CONNECTED":
+            for listener in self._listeners:  # the chats are open now: read back (reconcile)
+                listener(state)
 
     async def record(self, state: GatewayState, detail: str = "") -> None:
         key = gateway_key(state.gateway, state.account)
@@ -106,6 +118,8 @@ class GatewayHealth:
         self._published[key] = state.state
         log.info("gateway state changed", extra=fields(gateway=key, state=state.state))
         await self._publish(self.to_json(key, state))
+        for listener in self._listeners:
+            listener(state)
 
     async def send_refused(
         self, gateway: Gateway, account: str | None, error: str, *, unauthorized: bool

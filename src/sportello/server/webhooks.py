@@ -23,7 +23,7 @@ from sportello.domain.values import Gateway
 from sportello.ingest.generic import parse_generic
 from sportello.ingest.meta import parse_meta, verify_meta_signature
 from sportello.ingest.parsed import ParsedWebhook, WebhookError
-from sportello.ingest.service import IngestFailure, IngestResult, StatusApplied
+from sportello.ingest.service import IngestFailure, IngestResult
 from sportello.ingest.webhook_body import Parser, parse_webhook_body
 from sportello.ingest.wppconnect import parse_wppconnect
 from sportello.server.context import CONTEXT, ServerContext
@@ -37,6 +37,7 @@ from sportello.server.media_webhook import (
 )
 from sportello.server.realtime import RealtimeHub
 from sportello.server.responses import ApiError, decode_json, json_response, read_body
+from sportello.server.status_updates import apply_statuses
 from sportello.server.workers import WORKERS
 
 log = logging.getLogger(__name__)
@@ -164,17 +165,7 @@ async def _apply(
                 "; ".join(f"{f.gateway_message_id}: {f.error}" for f in failures)[:500],
             )
     if parsed.statuses:
-        applied = 0
-        for update in parsed.statuses:
-
-            def work(update: Any = update) -> tuple[StatusApplied | None, list[Any]]:
-                result = ctx.ingest.apply_status(update)
-                return result, (result.events if result is not None else [])
-
-            result = await ctx.executor.write_events(work)
-            if result is not None and result.events:
-                applied += 1
-        answer["statuses"] = applied
+        answer["statuses"] = await apply_statuses(ctx.executor, ctx.ingest, parsed.statuses)
     for presence in parsed.presences:
         await hub.customer_presence(presence)
     for state in parsed.states:

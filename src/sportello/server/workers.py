@@ -1,5 +1,5 @@
 """What one server runs beside its shared services: the namespace, the outbox worker, the
-WhatsApp line (with its status poller), the read receipts and the revocation watch.
+WhatsApp line (with its status poller), the reconciler, the read receipts and the revocation watch.
 
 `ServerContext` (context.py) holds the services these are built from; it names none of
 them, so it is complete when made and nothing in it is filled in later. `create_app`
@@ -17,6 +17,7 @@ from aiohttp import web
 from sportello.server.gateway_poller import WppSessionPoller
 from sportello.server.read_receipts import ReadReceipts
 from sportello.server.realtime import RealtimeHub
+from sportello.server.reconcile import GatewayReconciler
 from sportello.server.revocation import RevocationWatch
 from sportello.server.sender import OutboxWorker
 from sportello.server.wpp_line import WppLine
@@ -29,6 +30,7 @@ class Workers:
     revocations: RevocationWatch
     line: WppLine | None  # None: no WPPConnect Server configured
     receipts: ReadReceipts
+    reconciler: GatewayReconciler | None = None  # None: no WPPConnect history to read back
 
     @property
     def gateway_poller(self) -> WppSessionPoller | None:
