@@ -14,7 +14,7 @@ import asyncio
 from typing import Any
 
 from sportello.client.awareness import DeskAwareness
-from sportello.client.changes import TicketChanged, WaitingTicketsChanged
+from sportello.client.changes import GatewayHealthChanged, TicketChanged, WaitingTicketsChanged
 from sportello.client.records import Ticket
 from sportello.client.state import ClientState
 from sportello.domain.values import Priority, TicketStatus
@@ -44,16 +44,22 @@ def waiting_entry(ticket_id: str) -> dict[str, Any]:
 
 
 class HeldAnswer:
-    """A `deskState` whose answer (read on the server before the push) waits for a go."""
+    """A `deskState` whose first answer (read on the server before the push) waits for a go;
+    a later question gets `later` (what the server knows by then), by default the same."""
 
-    def __init__(self, answer: dict[str, Any]) -> None:
+    def __init__(self, answer: dict[str, Any], later: dict[str, Any] | None = None) -> None:
         self.answer = answer
+        self.later = later or answer
         self.asked = asyncio.Event()
         self.go = asyncio.Event()
+        self.questions = 0
 
     async def __call__(self, name: str, data: Any, timeout: float) -> Any:
         if name != "deskState":
             return {"ok": True}
+        self.questions += 1
+        if self.questions > 1:
+            return self.later
         self.asked.set()
         await self.go.wait()
         return self.answer
@@ -111,11 +117,24 @@ async def test_later_answers_apply_alone() -> None:
 async def test_a_gateway_drop_pushed_while_desk_state_is_in_flight_stays_down() -> None:
     state = ClientState("1")
     up = {"key": "wppconnect:sportello", "gateway": "wppconnect", "state": "CONNECTED"}
-    call = HeldAnswer({"ok": True, "gateways": [up]})
+    down = {**up, "state": "DISCONNECTED", "down": True}
+    # The push also asks again (may replies go out?): by then the server knows it is down.
+    call = HeldAnswer({"ok": True, "gateways": [up]}, later={"ok": True, "gateways": [down]})
     awareness = DeskAwareness(state, call)
+    seen: list[tuple[str, ...]] = []
+    state.subscribe(
+        lambda c: (
+            seen.append(tuple(g.key for g in c.gateways if g.down))
+            if isinstance(c, GatewayHealthChanged)
+            else None
+        )
+    )
     refreshing = asyncio.create_task(awareness.refresh())
     await call.asked.wait()
-    awareness.apply("gatewayState", {**up, "state": "DISCONNECTED", "down": True})
+    awareness.apply("gatewayState", down)
     call.go.set()
     await refreshing
+    assert call.questions == 2  # one question at a time: the second after the first answer
+    # The first answer (read before the drop) never showed the gateway up again.
+    assert all(keys == ("wppconnect:sportello",) for keys in seen), seen
     assert [g.key for g in awareness.gateways_down] == ["wppconnect:sportello"]

@@ -133,7 +133,13 @@ class DeskAwareness:
             )
 
     async def refresh(self) -> None:
-        """Ask `deskState` again (done after every connection)."""
+        """Ask `deskState` again (done after every connection): one question at a time (the
+        pushes meanwhile are kept for its answer), and once more when asked meanwhile."""
+        self._ask_again()
+        assert self._refreshing is not None
+        await asyncio.shield(self._refreshing)
+
+    async def _ask_desk_state(self) -> None:
         self._since_asked = []
         try:
             ack = await self._call("deskState", None, 10.0)
@@ -257,9 +263,12 @@ class DeskAwareness:
     def _refresh_soon(self) -> None:
         if self._state.profile is ProtocolProfile.SEED:
             return
+        self._ask_again()
+
+    def _ask_again(self) -> None:
         if self._refreshing is not None and not self._refreshing.done():
-            # Asked while an answer is on its way (a sync ended meanwhile): that answer may
-            # predate what the sync replayed, so ask once more after it.
+            # Asked while an answer is on its way (a sync ended, the line moved): that
+            # answer may predate it, so ask once more after it.
             self._refresh_again = True
             return
         self._refreshing = asyncio.get_running_loop().create_task(
@@ -269,7 +278,7 @@ class DeskAwareness:
     async def _refresh_until_current(self) -> None:
         while True:
             self._refresh_again = False
-            await self.refresh()
+            await self._ask_desk_state()
             if not self._refresh_again:
                 return
 
