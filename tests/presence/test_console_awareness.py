@@ -44,14 +44,34 @@ def desk(tmp_path: Path) -> Iterator[tuple[RestartableServer, list[Operator]]]:
         pytest.skip("no server")
     db_url = f"sqlite:///{tmp_path / 'server.db'}"
     operators = [create_operator(db_url, "giulia"), create_operator(db_url, "marco")]
-    running = RestartableServer(
-        db_url, ["--assignee-only-replies", "--meta-app-secret", META_SECRET]
-    )
-    running.start()
-    try:
-        yield running, operators
-    finally:
-        running.kill()
+    # Both gateways can send (a server with none refuses every reply at once, no_gateway,
+    # and the composer would say only that): what is refused here is the desk's own rules.
+    with FakeGateway.start_in_thread() as gateway:
+        running = RestartableServer(
+            db_url,
+            [
+                "--assignee-only-replies",
+                "--meta-app-secret",
+                META_SECRET,
+                "--wppconnect-url",
+                gateway.wpp_base_url,
+                "--wppconnect-session",
+                gateway.session,
+                "--wppconnect-token",
+                gateway.wpp_token,
+                "--meta-phone-number-id",
+                gateway.phone_number_id,
+                "--meta-access-token",
+                gateway.meta_token,
+                "--meta-graph-url",
+                gateway.meta_base_url,
+            ],
+        )
+        running.start()
+        try:
+            yield running, operators
+        finally:
+            running.kill()
 
 
 class Consoles:
