@@ -2338,6 +2338,14 @@ Ctrl+K per cercare, Alt+Su e Alt+Giù per passare da una conversazione all&apos;
         <translation>Ticket</translation>
     </message>
     <message>
+        <source>Arrived while Sportello was offline</source>
+        <translation>Arrivato mentre Sportello era offline</translation>
+    </message>
+    <message>
+        <source>Sent from the phone while Sportello was offline</source>
+        <translation>Inviato dal telefono mentre Sportello era offline</translation>
+    </message>
+    <message>
         <source>Not sent: %1. Press Ctrl+R or right-click to retry.</source>
         <translation>Non inviato: %1. Premi Ctrl+R o fai clic destro per riprovare.</translation>
     </message>

@@ -24,7 +24,8 @@ from sportello.client.records import (
 )
 from sportello.domain.values import DeliveryStatus, Direction, MessageType, Priority, TicketStatus
 
-SCHEMA_VERSION = 2  # 2: a preview without text is KIND_MARK + type (1 wrote "[type]")
+SCHEMA_VERSION = 3  # 2: a preview without text is KIND_MARK + type (1 wrote "[type]")
+# 3: messages.offline (read back from the gateway's history)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS conversations (
@@ -36,7 +37,8 @@ CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, ts TEXT NOT NULL,
     direction TEXT NOT NULL, status TEXT NOT NULL, status_rank INTEGER NOT NULL,
     body TEXT NOT NULL, type TEXT NOT NULL, sender_name TEXT, phone TEXT, ticket_id TEXT,
-    media TEXT, client_id TEXT, error TEXT, is_group INTEGER NOT NULL DEFAULT 0
+    media TEXT, client_id TEXT, error TEXT, is_group INTEGER NOT NULL DEFAULT 0,
+    offline INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_thread ON messages (conversation_id, ts, id);
 CREATE INDEX IF NOT EXISTS messages_unread ON messages (conversation_id, ts)
@@ -56,7 +58,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 
 MESSAGE_COLUMNS = (
     "id, conversation_id, ts, direction, status, body, type, sender_name, phone, "
-    "ticket_id, media, client_id, error, is_group"
+    "ticket_id, media, client_id, error, is_group, offline"
 )
 
 
@@ -72,6 +74,10 @@ def _upgrade(conn: sqlite3.Connection) -> None:
     version = int(row[0]) if row is not None else 0  # 0: a new file, nothing to rewrite
     if version >= SCHEMA_VERSION:
         return
+    if 0 < version < 3:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(messages)")}
+        if "offline" not in columns:
+            conn.execute("ALTER TABLE messages ADD COLUMN offline INTEGER NOT NULL DEFAULT 0")
     if 0 < version < 2:
         # Version 1 wrote "[image]" for a message without text, which a customer can type
         # too: rewrite only the previews whose cached last message really has no text.
@@ -93,13 +99,13 @@ def upsert_messages(conn: sqlite3.Connection, messages: Sequence[Message]) -> No
     """
     conn.executemany(
         f"INSERT INTO messages ({MESSAGE_COLUMNS}, status_rank) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
         "conversation_id = excluded.conversation_id, ts = excluded.ts, body = excluded.body, "
         "type = excluded.type, sender_name = coalesce(excluded.sender_name, sender_name), "
         "phone = coalesce(excluded.phone, phone), "
         "ticket_id = coalesce(excluded.ticket_id, ticket_id), media = excluded.media, "
         "client_id = coalesce(excluded.client_id, client_id), "
-        "error = coalesce(excluded.error, error), "
+        "error = coalesce(excluded.error, error), offline = max(excluded.offline, offline), "
         "status = CASE WHEN excluded.status_rank >= status_rank "
         "THEN excluded.status ELSE status END, "
         "status_rank = max(excluded.status_rank, status_rank)",
@@ -144,6 +150,7 @@ def _message_row(m: Message) -> tuple[Any, ...]:
         m.client_id,
         m.error,
         int(m.is_group),
+        int(m.offline),
         m.status.rank,
     )
 
@@ -188,6 +195,7 @@ def message_from_row(row: Sequence[Any]) -> Message:
         client_id=row[11],
         error=row[12],
         is_group=bool(row[13]),
+        offline=bool(row[14]),
     )
 
 

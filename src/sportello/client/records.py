@@ -105,6 +105,9 @@ class Message:
     client_id: str | None = None
     error: str | None = None
     is_group: bool = False
+    # Read back from the gateway's history (`offline: true`): it reached WhatsApp while no
+    # server of ours was receiving, and came in late (docs/protocol.md section 7).
+    offline: bool = False
     # Live events only (not cached): the server's suggestion for the desktop notification.
     notification: NotificationHint | None = field(default=None, compare=False)
 

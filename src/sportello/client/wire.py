@@ -141,6 +141,7 @@ def parse_message(data: object, what: str = "message") -> Message | WireError:
         client_id=_text(data, "clientId"),
         error=_text(data, "error"),
         is_group=bool(data.get("isGroup", False)),
+        offline=data.get("offline") is True,
         notification=_notification_hint(data.get("notification")),
     )
 

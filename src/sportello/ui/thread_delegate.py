@@ -192,8 +192,16 @@ class MessageDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _note(message: Message) -> str:
+        """Muted lines above the text: a type we cannot show; a message that came late."""
         kind = unsupported_type(message)
-        return "" if kind is None else unsupported_text(kind)
+        notes = [] if kind is None else [unsupported_text(kind)]
+        if message.offline:
+            notes.append(
+                labels.tr("Arrived while Sportello was offline")
+                if message.direction is Direction.INCOMING
+                else labels.tr("Sent from the phone while Sportello was offline")
+            )
+        return "\n".join(notes)
 
     @staticmethod
     def _text(message: Message) -> str:
