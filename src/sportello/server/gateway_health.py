@@ -15,6 +15,7 @@ with its QR code), again only when something they would see changed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -22,9 +23,12 @@ from typing import Any
 
 from sportello.domain.values import Gateway, iso_utc, utc_now
 from sportello.ingest.parsed import ConnectionState, GatewayState
+from sportello.server.line_view import refuses_replies
 from sportello.server.logs import fields
 
 log = logging.getLogger(__name__)
+
+SETTLE_S = 0.05  # how long a line's move waits for its connection state's own push
 
 Publish = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
 # Told of every change of state after it was pushed (the reconciler starts a round when a
@@ -77,6 +81,8 @@ class GatewayHealth:
         self._publish_line = publish_line  # to the admins' room
         self._line_published: dict[str, Any] | None = None  # without `at`
         self._listeners: list[StateListener] = []
+        self._owed: set[str] = set()  # keys whose line moved with no gatewayState push yet
+        self._settling: asyncio.Task[None] | None = None
 
     def subscribe(self, listener: StateListener) -> None:
         """Call `listener(state)` whenever a gateway's state changes."""
@@ -92,22 +98,34 @@ class GatewayHealth:
         self._line_published = seen
         if self._publish_line is not None:
             await self._publish_line(line)
-        if before is not None and before != line.get("state"):
-            await self._line_moved(line)
-
-    async def _line_moved(self, line: dict[str, Any]) -> None:
-        """The line's own state moved (QR scanned -> chats open, linked -> closed...) while
-        its gateway's connection state may not have (the poll says CONNECTED as soon as the
-        QR is read): `gatewayState` goes out again, so every console, not only the admins',
-        asks `deskState` again and learns whether replies can go out (`canSend`)."""
+        now = line.get("state")
+        if before is None or before == now:
+            return
         key = gateway_key(Gateway.WPPCONNECT, line.get("session"))
         state = self._states.get(key)
         if state is None:
             return
-        await self._publish(self.to_json(key, state))
-        if line.get("state") == "CONNECTED":
+        if refuses_replies(before) != refuses_replies(now):
+            # From turning replies away to taking them, or back (QR scanned, linked,
+            # closed...): consoles must ask `deskState` again (`canSend`), and a
+            # `gatewayState` push is what makes them. The connection state usually moves
+            # too, a moment later (its push then says it); when it does not (the poll says
+            # CONNECTED as soon as the QR is read), the same state goes out again.
+            self._owed.add(key)
+            asyncio.get_running_loop().call_later(SETTLE_S, self._settle_soon, key)
+        if now == "CONNECTED":
             for listener in self._listeners:  # the chats are open now: read back (reconcile)
                 listener(state)
+
+    def _settle_soon(self, key: str) -> None:
+        if key in self._owed:
+            self._settling = asyncio.get_running_loop().create_task(self._settle(key))
+
+    async def _settle(self, key: str) -> None:
+        state = self._states.get(key)
+        if key in self._owed and state is not None:
+            self._owed.discard(key)
+            await self._publish(self.to_json(key, state))
 
     async def record(self, state: GatewayState, detail: str = "") -> None:
         key = gateway_key(state.gateway, state.account)
@@ -116,6 +134,7 @@ class GatewayHealth:
         if self._published.get(key) == state.state:
             return
         self._published[key] = state.state
+        self._owed.discard(key)  # this push is the one consoles were owed
         log.info("gateway state changed", extra=fields(gateway=key, state=state.state))
         await self._publish(self.to_json(key, state))
         for listener in self._listeners:

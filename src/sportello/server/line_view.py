@@ -30,6 +30,17 @@ class LineState(StrEnum):
     NOT_CONFIGURED = "NOT_CONFIGURED"
 
 
+# The states in which no reply can go out through the line (server/send_gate.py): waiting
+# for the office phone (`line_not_linked`), or WPPConnect not usable (`gateway_down`).
+NOT_LINKED = frozenset({LineState.QRCODE, LineState.PHONECODE, LineState.CLOSED})
+DOWN = frozenset({LineState.UNREACHABLE, LineState.BAD_SECRET})
+
+
+def refuses_replies(state: object) -> bool:
+    """Whether a line in `state` (a LineState or its word) turns replies away."""
+    return state in NOT_LINKED or state in DOWN
+
+
 # What an admin reads for each state unless a more precise detail is known.
 DETAILS = {
     LineState.STARTING: "WPPConnect Server is starting the WhatsApp session",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sportello.domain.values import Gateway
-from sportello.server.line_view import LineState
+from sportello.server.line_view import DOWN, NOT_LINKED, LineState
 
 if TYPE_CHECKING:
     from sportello.server.config import ServerConfig
@@ -35,8 +35,6 @@ class SendRefusal:
         return {"ok": False, "code": self.code, "message": self.message}
 
 
-_NOT_LINKED = frozenset({LineState.QRCODE, LineState.PHONECODE, LineState.CLOSED})
-_DOWN = frozenset({LineState.UNREACHABLE, LineState.BAD_SECRET})
 _FLAGS = {
     Gateway.WPPCONNECT: "--wppconnect-url and --wppconnect-secret-key",
     Gateway.META: "--meta-phone-number-id and --meta-access-token",
@@ -64,13 +62,13 @@ class SendGate:
             return None  # another session's conversation: the line says nothing about it
         if line.state is LineState.NOT_CONFIGURED:
             return SendRefusal("no_gateway", f"replies cannot go out: {line.detail}")
-        if line.state in _NOT_LINKED:
+        if line.state in NOT_LINKED:
             return SendRefusal(
                 "line_not_linked",
                 "the WhatsApp line is not linked, so replies cannot go out: an administrator "
                 f"must connect it (Connect WhatsApp); {line.detail}",
             )
-        if line.state in _DOWN:
+        if line.state in DOWN:
             return SendRefusal("gateway_down", f"replies cannot go out: {line.detail}")
         return None
 
