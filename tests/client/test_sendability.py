@@ -103,3 +103,27 @@ async def test_the_servers_per_gateway_answer_is_read_for_the_default_gateway() 
     awareness = DeskAwareness(state, Answers(answer))
     await awareness.refresh()
     assert (awareness.can_send.ok, awareness.can_send.code) == (False, "line_not_linked")
+
+
+async def test_a_blocked_console_asks_again_by_itself(monkeypatch: Any) -> None:
+    """The net under the pushes: while replies cannot go out, deskState is asked again
+    (here every 10 ms) until it says they can, then no more."""
+    monkeypatch.setattr("sportello.client.awareness.BLOCKED_RECHECK_S", 0.01)
+    state = ClientState("1")
+    call = Answers(
+        {"ok": True, "canSend": NOT_LINKED},
+        {"ok": True, "canSend": NOT_LINKED},
+        {"ok": True, "canSend": {"ok": True}},
+    )
+    awareness = DeskAwareness(state, call)
+    await awareness.refresh()
+    assert not awareness.can_send.ok
+    for _ in range(200):
+        if awareness.can_send.ok:
+            break
+        await asyncio.sleep(0.01)
+    assert awareness.can_send.ok
+    asked = call.asked
+    await asyncio.sleep(0.05)
+    assert call.asked == asked  # able to send: the rechecks stopped
+    awareness.close()

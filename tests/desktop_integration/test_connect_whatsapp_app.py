@@ -21,6 +21,7 @@ import aiohttp
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from pytestqt.exceptions import TimeoutError as WaitTimedOut
 from pytestqt.qtbot import QtBot
 
 from sportello.desktop.local_gateway import GatewayKind
@@ -95,7 +96,16 @@ def _a_customer_writes_and_the_operator_replies(
     text = "Buongiorno Anna, passiamo oggi pomeriggio"
     seen = watch_statuses(window, text)
     type_and_send(window, qtbot, text)
-    qtbot.waitUntil(lambda: seen[-1:] == [DeliveryStatus.DELIVERED], timeout=WAIT_MS)
+    try:
+        qtbot.waitUntil(lambda: seen[-1:] == [DeliveryStatus.DELIVERED], timeout=WAIT_MS)
+    except WaitTimedOut as exc:  # say which half stopped: the console or the gateway
+        composer = window.thread_pane.composer
+        raise AssertionError(
+            f"reply not delivered: statuses {seen}, can_send {window.client.awareness.can_send},"
+            f" composer enabled {composer.edit.isEnabled()} holding"
+            f" {composer.edit.toPlainText()!r}, gateway sent {sim.sent},"
+            f" webhooks {[(p.event, p.status) for p in sim.webhook_posts][-6:]}"
+        ) from exc
     assert [s.chat_id for s in sim.sent] == [f"{CUSTOMER}@c.us"]
     sim.customer_reads("sportello", CUSTOMER)
     qtbot.waitUntil(lambda: seen[-1:] == [DeliveryStatus.READ], timeout=WAIT_MS)

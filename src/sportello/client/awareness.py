@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 Call = Callable[[str, Any, float], Awaitable[Any]]
 HEARTBEAT_S = 30.0
+# While replies cannot go out, `deskState` is asked again this often: the pushes say when
+# the line moves, and this is the net under them (one small question per blocked console).
+BLOCKED_RECHECK_S = 10.0
 EVENTS = frozenset({"presence", "gatewayState", "ticketOpened"})
 # `sendMessage` refusals that mean no reply can go out now (the server's `canSend` codes).
 CANNOT_SEND = frozenset({"no_gateway", "line_not_linked", "gateway_down"})
@@ -95,6 +98,7 @@ class DeskAwareness:
         self._heartbeat: asyncio.Task[None] | None = None
         self._refreshing: asyncio.Task[None] | None = None
         self._refresh_again = False
+        self._recheck: asyncio.Task[None] | None = None
         # While `deskState` is in flight, the pushes applied meanwhile: the server may read
         # its lists before a ticket is created (or a gateway drops) and answer after the
         # push, so the answer alone would undo it (an URGENT ticket missing from `waiting`
@@ -161,6 +165,10 @@ class DeskAwareness:
             if not can_send.ok:
                 log.info("replies cannot go out: %s (%s)", can_send.code, can_send.message)
             self._state.publish(SendabilityChanged(can_send))
+        if not can_send.ok and (self._recheck is None or self._recheck.done()):
+            self._recheck = asyncio.get_running_loop().create_task(
+                self._recheck_while_blocked(), name="desk-state-recheck"
+            )
         self.gateways = {}
         for item in ack.get("gateways") or []:
             self._put_gateway(item)
@@ -282,6 +290,13 @@ class DeskAwareness:
             if not self._refresh_again:
                 return
 
+    async def _recheck_while_blocked(self) -> None:
+        while not self.can_send.ok:
+            await asyncio.sleep(BLOCKED_RECHECK_S)
+            if self.can_send.ok:
+                return
+            await self.refresh()
+
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
@@ -360,6 +375,6 @@ class DeskAwareness:
         )
 
     def close(self) -> None:
-        for task in (self._heartbeat, self._refreshing):
+        for task in (self._heartbeat, self._refreshing, self._recheck):
             if task is not None:
                 task.cancel()
