@@ -2,8 +2,7 @@
 the real app window and the real local server. The WPPConnect fields are filled in and
 checked, the server starts with them in its environment, the QR code appears in the
 Connect WhatsApp window, the office phone scans it, "Collegato" with the number; the phone
-unlinks the device, the window comes back, "Nuovo codice" brings a new QR code. In between,
-over the linked line, a customer writes and the operator replies: sent, delivered, read.
+unlinks the device, the window comes back, "Nuovo codice" brings a new QR code.
 
 The server's half (GET /api/gateway/line, gatewayLine, the session it starts itself) is the
 `line` branch: where the local server does not have it yet, the test says so and skips,
@@ -21,26 +20,21 @@ import aiohttp
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from pytestqt.exceptions import TimeoutError as WaitTimedOut
 from pytestqt.qtbot import QtBot
 
 from sportello.desktop.local_gateway import GatewayKind
-from sportello.domain.values import DeliveryStatus
 from sportello.ui.connect_whatsapp import ConnectWhatsAppPanel
 from sportello.ui.i18n import install_translators
 from sportello.ui.login_dialog import LoginDialog
-from sportello.ui.main_window import MainWindow
 from sportello.ui.preferences import Preferences
 from tests.desktop_integration.app_driver import WAIT_MS, AppUnderTest, run
 from tests.desktop_integration.local_harness import files_containing
 from tests.fakes.wppconnect_sim import WppConnectSim
 from tests.support.ports import free_port
-from tests.ui.test_e2e_console import type_and_send, watch_statuses
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 SECRET = "office-secret-key-31d9"
 OFFICE_PHONE = "390513456789"
-CUSTOMER = "393471112222"
 LINE_ROUTE = "/api/gateway/line"
 
 
@@ -79,38 +73,6 @@ def test_first_run_in_local_mode_links_the_office_phone_with_a_qr_code(
             _first_run(app, sim, qtbot, home)
         finally:
             assert app.quit() == 0
-
-
-def _a_customer_writes_and_the_operator_replies(
-    window: MainWindow, sim: WppConnectSim, qtbot: QtBot
-) -> None:
-    """Over the linked line: the customer's message comes in through the webhook the server
-    gave WPPConnect; the reply goes out and its ticks follow WPPConnect's acks."""
-    sim.customer_writes("sportello", CUSTOMER, "Buongiorno, la caldaia perde acqua", name="Anna")
-    model = window.conversations.model
-    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=WAIT_MS)
-    conversation = model.conversation_at(0)
-    assert conversation is not None
-    window.conversations.select_conversation(conversation.id)
-    qtbot.waitUntil(lambda: window.thread_pane.model.rowCount() == 1, timeout=WAIT_MS)
-    text = "Buongiorno Anna, passiamo oggi pomeriggio"
-    seen = watch_statuses(window, text)
-    type_and_send(window, qtbot, text)
-    try:
-        qtbot.waitUntil(lambda: seen[-1:] == [DeliveryStatus.DELIVERED], timeout=WAIT_MS)
-    except WaitTimedOut as exc:  # say which half stopped: the console or the gateway
-        composer = window.thread_pane.composer
-        raise AssertionError(
-            f"reply not delivered: statuses {seen}, can_send {window.client.awareness.can_send},"
-            f" composer enabled {composer.edit.isEnabled()} holding"
-            f" {composer.edit.toPlainText()!r}, gateway sent {sim.sent},"
-            f" webhooks {[(p.event, p.status) for p in sim.webhook_posts][-6:]}"
-        ) from exc
-    assert [s.chat_id for s in sim.sent] == [f"{CUSTOMER}@c.us"]
-    sim.customer_reads("sportello", CUSTOMER)
-    qtbot.waitUntil(lambda: seen[-1:] == [DeliveryStatus.READ], timeout=WAIT_MS)
-    ticks = [s for s in seen if s is not DeliveryStatus.QUEUED]
-    assert ticks == [DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ], seen
 
 
 def _first_run(app: AppUnderTest, sim: WppConnectSim, qtbot: QtBot, home: Any) -> None:
@@ -164,8 +126,6 @@ def _first_run(app: AppUnderTest, sim: WppConnectSim, qtbot: QtBot, home: Any) -
     assert dialog is not None
     dialog.reject()
     qtbot.waitUntil(lambda: window.line_prompt.dialog is None)
-
-    _a_customer_writes_and_the_operator_replies(window, sim, qtbot)
 
     # The office phone removes the linked device: the window comes back by itself.
     sim.unlink_phone("sportello")
